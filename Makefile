@@ -1,0 +1,60 @@
+# locator — everything a fresh machine needs, from Python 3.11 and apt alone.
+#   make run    set up, then serve the shipped Lanzhou data on http://127.0.0.1:5000
+#   make test   set up, then ruff, mypy and pytest (browser tests in Debian's Chromium)
+#   make bench  benchmarks that print side-by-side figures (see bench/README.md)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PO     := $(wildcard locator/translations/*/LC_MESSAGES/messages.po)
+MO     := $(PO:.po=.mo)
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test lint typecheck pytest bench browser geodata vendor messages clean
+
+$(STAMP): setup.cfg pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+run: $(STAMP) $(MO)
+	$(BIN)/flask --app locator run --host $(HOST) --port $(PORT)
+
+browser:
+	bash scripts/ensure-chromium.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) $(MO) browser
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+bench: $(STAMP) $(MO)
+	$(BIN)/python bench/nearest.py
+
+# Regenerate shipped data and vendored assets (need PyPI / npm; not part of run or test).
+geodata: $(STAMP)
+	$(BIN)/python scripts/build_geodata.py
+	$(BIN)/python scripts/build_demo_registry.py
+
+vendor:
+	bash scripts/vendor_assets.sh
+
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -k _ -o locator/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i locator/translations/messages.pot -d locator/translations
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts $(MO)

@@ -1,0 +1,81 @@
+"""Configuration: defaults → instance file → ``LOCATOR_*`` environment → test overrides.
+
+Every key the app reads is defined in :data:`DEFAULTS` with a one-line
+description in :data:`DOCS`; a meta-test checks that each one is documented in
+the README too.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from locator.errors import ConfigError
+
+__all__ = ["DEFAULTS", "DOCS", "load"]
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": "dev",
+    "PRODUCTION": False,
+    "REGISTRY": None,
+    "DEFAULT_CENTER": (103.8343, 36.0611),
+    "DEFAULT_K": 5,
+    "MAX_K": 50,
+    "DEFAULT_TILES": "amap",
+    "TIANDITU_KEY": None,
+    "DETOUR_FACTOR": 1.3,
+    "WALK_KMH": 4.5,
+    "EBIKE_KMH": 15.0,
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "LANGUAGES": ("zh_CN", "en"),
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+}
+
+DOCS: dict[str, str] = {
+    "SECRET_KEY": "Flask session key; must be set to a real secret when PRODUCTION is true.",
+    "PRODUCTION": "Refuse to start with the development SECRET_KEY.",
+    "REGISTRY": "Path of a registry file (GeoJSON or CSV) to serve instead of the shipped "
+                "Lanzhou data; several paths may be separated by os.pathsep.",
+    "DEFAULT_CENTER": "(lon, lat) WGS-84 used when the visitor gives no point: Lanzhou centre.",
+    "DEFAULT_K": "How many nearest stations the finder page highlights.",
+    "MAX_K": "Largest k the API accepts.",
+    "DEFAULT_TILES": "Tile layer of the finder map: amap (GCJ-02), osm or tianditu (WGS-84).",
+    "TIANDITU_KEY": "Tianditu API key (tk); the tianditu layer is offered only when set.",
+    "DETOUR_FACTOR": "Ratio of route length to straight-line distance used for travel minutes.",
+    "WALK_KMH": "Walking speed for walk_min.",
+    "EBIKE_KMH": "E-bike speed for ebike_min.",
+    "BABEL_DEFAULT_LOCALE": "Language when the visitor has not chosen one.",
+    "LANGUAGES": "Languages the visitor can switch to.",
+    "BABEL_DEFAULT_TIMEZONE": "Time zone for displayed times and open-now checks.",
+}
+
+
+def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in layers and check it.
+
+    Raises
+    ------
+    ConfigError
+        When ``PRODUCTION`` is on with the development secret key.
+    """
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("LOCATOR")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    center = app.config["DEFAULT_CENTER"]
+    if isinstance(center, str):
+        try:
+            lon, lat = (float(v) for v in center.split(","))
+        except ValueError:
+            raise ConfigError(
+                f"DEFAULT_CENTER must be 'lon,lat', got {center!r}"
+            ) from None
+        app.config["DEFAULT_CENTER"] = (lon, lat)
+    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in ("dev", "", None):
+        raise ConfigError("PRODUCTION is set but SECRET_KEY is the development key; "
+                          "set LOCATOR_SECRET_KEY or instance/config.py")
+    if app.config["REGISTRY"] is None and os.environ.get("LOCATOR_REGISTRY") == "":
+        app.config["REGISTRY"] = None

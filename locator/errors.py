@@ -1,0 +1,66 @@
+"""Every error the project raises on purpose, each carrying its HTTP status.
+
+Each exception subclasses a builtin (so library callers can catch ``ValueError``
+without knowing this module) and carries ``status``; the web layer has one
+handler that turns any :class:`LocatorError` into a JSON body under ``/api`` and
+an HTML page elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LocatorError(Exception):
+    """Base class. ``status`` is the HTTP status the web layer answers with."""
+
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON error body: ``{"error": {"code", "message", ...details}}``."""
+        return {"error": {"code": self.code, "message": self.message, **self.details}}
+
+
+class QueryError(LocatorError, ValueError):
+    """A bad request parameter; ``param`` names it."""
+
+    status = 400
+    code = "bad_parameter"
+
+    def __init__(self, param: str, message: str, **details: Any) -> None:
+        super().__init__(message, param=param, **details)
+        self.param = param
+
+
+class NotFound(LocatorError, LookupError):
+    """The thing asked for does not exist."""
+
+    status = 404
+    code = "not_found"
+
+
+class DatumError(LocatorError, ValueError):
+    """An unknown datum name or coordinates a datum cannot take."""
+
+    status = 400
+    code = "bad_datum"
+
+
+class RegistryError(LocatorError, ValueError):
+    """A registry file that cannot be read at all (bad rows are reported, not raised)."""
+
+    status = 422
+    code = "bad_registry"
+
+
+class ConfigError(LocatorError, RuntimeError):
+    """Configuration that must be fixed before the app can start."""
+
+    status = 500
+    code = "bad_config"

@@ -1,0 +1,39 @@
+"""The station registry: the loaded stations, their index and the load report."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from locator.model import Station
+from locator.nearest import NearestIndex
+from locator.registry.load import LoadReport, load_files
+from locator.travel import TravelModel
+
+__all__ = ["Registry", "load_registry"]
+
+
+@dataclass(frozen=True, slots=True)
+class Registry:
+    """Everything served at once: swapped as a whole, never edited in place."""
+
+    stations: tuple[Station, ...]
+    index: NearestIndex
+    report: LoadReport
+
+    @property
+    def has_synthetic(self) -> bool:
+        """True when any station is a generated demonstration record."""
+        return any(s.synthetic for s in self.stations)
+
+    @property
+    def unlocated(self) -> tuple[Station, ...]:
+        """Stations listed without a known location."""
+        return tuple(s for s in self.stations if not s.located)
+
+
+def load_registry(paths: Iterable[Path], *, travel: TravelModel | None = None) -> Registry:
+    """Read, validate and index registry files."""
+    stations, report = load_files(paths)
+    return Registry(tuple(stations), NearestIndex(stations, travel=travel), report)

@@ -1,0 +1,134 @@
+"""Query-string parsing shared by the API and the pages; every message names the parameter."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from werkzeug.datastructures import MultiDict
+
+from locator import hours
+from locator.errors import QueryError
+from locator.model import Amenity, Kind
+from locator.nearest import Filters
+from locator.registry.records import RowError, parse_kind
+
+__all__ = ["Args", "filters"]
+
+T = TypeVar("T")
+
+
+class Args:
+    """Typed access to a request's query string.
+
+    A parameter given twice is an error: ``?k=1&k=50`` has no single meaning.
+    """
+
+    def __init__(self, args: MultiDict[str, str]) -> None:
+        self._args = args
+
+    def raw(self, name: str) -> str | None:
+        """The single value of ``name`` (stripped), ``None`` when absent or blank."""
+        values = self._args.getlist(name)
+        if len(values) > 1:
+            raise QueryError(name, f"parameter {name!r} given {len(values)} times; give it once")
+        if not values or not values[0].strip():
+            return None
+        return values[0].strip()
+
+    def required_number(self, name: str, *, low: float, high: float) -> float:
+        """A finite float within [low, high] that must be given."""
+        value = self.number(name, low=low, high=high)
+        if value is None:
+            raise QueryError(name, f"parameter {name!r} is required")
+        return value
+
+    def number(self, name: str, *, low: float, high: float,
+               default: float | None = None) -> float | None:
+        """A finite float within [low, high], or ``default`` when absent."""
+        text = self.raw(name)
+        if text is None:
+            return default
+        try:
+            value = float(text)
+        except ValueError:
+            raise QueryError(name, f"{name} must be a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise QueryError(name, f"{name} must be a finite number, got {text!r}")
+        if not low <= value <= high:
+            raise QueryError(name, f"{name} must be between {low:g} and {high:g}, got {text!r}")
+        return value
+
+    def integer(self, name: str, *, low: int, high: int, default: int) -> int:
+        """An int within [low, high]."""
+        text = self.raw(name)
+        if text is None:
+            return default
+        try:
+            value = int(text)
+        except ValueError:
+            raise QueryError(name, f"{name} must be a whole number, got {text!r}") from None
+        if not low <= value <= high:
+            raise QueryError(name, f"{name} must be between {low} and {high}, got {text!r}")
+        return value
+
+    def listed(self, name: str, parse: Callable[[str], T]) -> list[T]:
+        """A comma-separated list, each item parsed (errors name the parameter and item)."""
+        text = self.raw(name)
+        if text is None:
+            return []
+        out = []
+        for item in text.split(","):
+            if item.strip():
+                try:
+                    out.append(parse(item.strip()))
+                except ValueError as exc:
+                    reason = exc.reason if isinstance(exc, RowError) else str(exc)
+                    raise QueryError(name, f"{name}: {item.strip()!r}: {reason}") from None
+        return out
+
+    def flag(self, name: str) -> bool:
+        """A boolean: 1/true/yes or 0/false/no."""
+        text = self.raw(name)
+        if text is None:
+            return False
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise QueryError(name, f"{name} must be true or false, got {text!r}")
+
+    def moment(self, name: str, *, now: datetime) -> datetime | None:
+        """``now`` or an ISO 8601 date-time (naive means Lanzhou local time)."""
+        text = self.raw(name)
+        if text is None:
+            return None
+        if text.lower() == "now":
+            return now
+        try:
+            return hours.local(datetime.fromisoformat(text))
+        except ValueError:
+            raise QueryError(name, f"{name} must be 'now' or an ISO date-time like "
+                                   f"2026-11-29T22:30, got {text!r}") from None
+
+
+def _amenity(text: str) -> Amenity:
+    try:
+        return Amenity(text)
+    except ValueError:
+        known = ", ".join(a.value for a in Amenity)
+        raise ValueError(f"unknown amenity (known: {known})") from None
+
+
+def _kind(text: str) -> Kind:
+    return parse_kind(text)
+
+
+def filters(args: Args, *, now: datetime) -> Filters:
+    """The station filters of a request: ``kind``, ``amenity``, ``open_at``, ``only_24h``."""
+    return Filters(kinds=frozenset(args.listed("kind", _kind)),
+                   amenities=frozenset(args.listed("amenity", _amenity)),
+                   open_at=args.moment("open_at", now=now),
+                   only_24h=args.flag("only_24h"))
