@@ -26,6 +26,10 @@ from numpy.typing import NDArray
 __all__ = ["LANZHOU_TZ", "OpenState", "is_valid", "local", "next_change", "open_mask",
            "state", "validate"]
 
+# ParserError is missing from the package's type stub; look it up at run time.
+_PARSE_ERRORS: tuple[type[Exception], ...] = (getattr(opening_hours, "ParserError", ValueError),
+                                              ValueError)
+
 LANZHOU_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
@@ -49,7 +53,7 @@ def validate(expression: str) -> str:
         raise ValueError("opening hours are blank")
     try:
         _parse(expr)
-    except (opening_hours.ParserError, ValueError) as exc:
+    except _PARSE_ERRORS as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "syntax error"
         raise ValueError(f"invalid opening_hours {expression!r}: {first}") from None
     return expr

@@ -7,6 +7,8 @@ page), else the cookie, else ``BABEL_DEFAULT_LOCALE``. Catalogs live in
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, current_app, request, url_for
 from flask_babel import Babel, get_locale
 
@@ -34,15 +36,14 @@ def init_app(app: Flask) -> None:
 
 def lang_url(language: str) -> str:
     """The current page's URL with its query kept and ``lang`` set to ``language``."""
-    args = request.args.to_dict()
-    args["lang"] = language
-    endpoint = request.endpoint or "finder.index"
-    return url_for(endpoint, **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+    values["lang"] = language
+    return url_for(request.endpoint or "finder.index", **values)
 
 
 def _remember_language(response: Response) -> Response:
     """Keep an explicit ``?lang=`` choice in a cookie for the next pages."""
     chosen = request.args.get("lang")
-    if chosen in current_app.config["LANGUAGES"]:
+    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
     return response

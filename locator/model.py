@@ -13,11 +13,19 @@ from enum import StrEnum
 
 from locator.datum import Datum
 
-__all__ = ["AMENITY_LABELS", "ENTRY_LABELS", "KIND_LABELS", "Amenity", "Entry", "Kind",
-           "Station", "N_"]
+__all__ = [
+    "AMENITY_LABELS",
+    "ENTRY_LABELS",
+    "KIND_LABELS",
+    "N_",
+    "Amenity",
+    "Entry",
+    "Kind",
+    "Station",
+]
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+def N_(message: str) -> str:
     """Mark a string for translation without translating it here."""
     return message
 

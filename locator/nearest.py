@@ -186,15 +186,15 @@ class NearestIndex:
         found = idx < n
         dist, idx = dist[found], idx[found]
         if idx.size == 0:
-            return idx.astype(np.intp)
+            return np.zeros(0, dtype=np.intp)
         reach = min(dist[min(k, idx.size) - 1] * _MARGIN, bound)
         if idx.size < kk or dist[-1] > reach:
-            return idx[dist <= reach].astype(np.intp)
+            return np.asarray(idx[dist <= reach], dtype=np.intp)
         return np.asarray(self._tree.query_ball_point(q, reach), dtype=np.intp)
 
     def _candidates_masked(self, q: NDArray[np.float64], k: int, bound: float,
                            mask: NDArray[np.bool_]) -> NDArray[np.intp]:
-        pool = np.flatnonzero(mask)
+        pool: NDArray[np.intp] = np.flatnonzero(mask)
         if pool.size == 0:
             return pool
         if pool.size <= _BRUTE_FORCE_MAX or pool.size * 16 < len(self):
@@ -204,7 +204,7 @@ class NearestIndex:
             if pool.size == 0:
                 return pool
             kth = np.partition(chord, min(k, pool.size) - 1)[min(k, pool.size) - 1]
-            return pool[chord <= kth * _MARGIN]
+            return np.asarray(pool[chord <= kth * _MARGIN], dtype=np.intp)
         n = len(self)
         kk = min(n, 4 * k)
         while True:

@@ -1,4 +1,4 @@
-"""The registry the app serves: loaded once at start-up, swapped whole, never re-read per request."""
+"""The registry the app serves: loaded once at start-up, swapped whole, never re-read."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ _lock = threading.Lock()
 
 
 def registry_paths(setting: str | os.PathLike[str] | None) -> tuple[Path, ...]:
-    """Files to serve: the configured ``REGISTRY`` (``os.pathsep``-separated) or the shipped data."""
+    """Files to serve: the configured ``REGISTRY`` (``os.pathsep``-separated) or shipped data."""
     if setting is None or str(setting).strip() == "":
         return DEFAULT_REGISTRY
     paths = tuple(Path(p).expanduser() for p in str(setting).split(os.pathsep) if p.strip())

@@ -29,7 +29,8 @@ def test_nearest_is_a_sorted_feature_collection(client: FlaskClient) -> None:
     body = get_json(client, "/api/v1/nearest?lat=36.053&lon=103.841&k=3")
     assert body["type"] == "FeatureCollection"
     ids = [f["id"] for f in body["features"]]
-    assert ids == ["a", "b", "c"]  # b is 0.009° of longitude (~810 m) away, c 0.01° of latitude (~1.1 km)
+    # b is 0.009° of longitude (~810 m) away, c 0.01° of latitude (~1.1 km)
+    assert ids == ["a", "b", "c"]
     d = [f["properties"]["distance_m"] for f in body["features"]]
     assert d == sorted(d)
     for f in body["features"]:

@@ -26,7 +26,7 @@ def test_defaults_then_environment_then_test_config(monkeypatch: pytest.MonkeyPa
     assert len(app.extensions["locator"].stations) == 5  # LOCATOR_REGISTRY served
 
 
-def test_instance_file_layer(tmp_path: Path, tiny_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_instance_file_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
     from locator import config
@@ -55,7 +55,7 @@ def test_production_refuses_the_development_key(tiny_path: Path) -> None:
 
 
 def test_missing_registry_file_stops_start_up(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="nope.geojson"):
+    with pytest.raises(ConfigError, match=r"nope\.geojson"):
         create_app({"TESTING": True, "REGISTRY": str(tmp_path / "nope.geojson")})
 
 

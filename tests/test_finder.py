@@ -27,7 +27,9 @@ def test_page_serves_every_asset_from_the_app(shipped_app: Flask) -> None:
     assert urls, "expected the page to load scripts and styles"
     assert all(u.startswith("/static/") for u in urls), urls
     for url in urls:
-        assert shipped_app.test_client().get(url).status_code == 200, url
+        response = shipped_app.test_client().get(url)
+        response.close()
+        assert response.status_code == 200, url
 
 
 def test_page_has_a_marker_datum_for_every_located_station(shipped_app: Flask) -> None:

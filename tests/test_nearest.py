@@ -155,7 +155,7 @@ def test_nearest_distance_vectorised_matches_query() -> None:
                               strict=True))]
     index = NearestIndex(stations)
     qx, qy = rng.uniform(103.6, 104, 50), rng.uniform(35.95, 36.15, 50)
-    idx, metres = index.nearest_distance(qx, qy)
+    _, metres = index.nearest_distance(qx, qy)
     for j in range(50):
         best = index.query(float(qx[j]), float(qy[j]), k=1)[0]
         assert metres[j] == pytest.approx(best.distance_m, rel=1e-9)

@@ -121,7 +121,8 @@ def load_files(paths: Iterable[Path]) -> tuple[list[Station], LoadReport]:
                     raise RowError(lon, lat, "must be a GeoJSON Point feature or null geometry")
                 station = station_from_record(rec, lon=lon, lat=lat)
                 if station.id in seen:
-                    raise RowError("id", station.id, f"duplicate id (first seen in {seen[station.id]})")
+                    raise RowError("id", station.id,
+                                   f"duplicate id (first seen in {seen[station.id]})")
             except RowError as err:
                 problems.append(Problem(path.name, row, err.column, _short(err.value), err.reason))
                 continue

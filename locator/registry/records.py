@@ -99,7 +99,7 @@ def _amenities(value: Any) -> frozenset[Amenity]:
 
 def _number(rec: Mapping[str, Any], column: str) -> float | None:
     value = rec.get(column)
-    if _blank(value):
+    if value is None or _blank(value):
         return None
     if isinstance(value, bool):
         raise RowError(column, value, "must be a number")
