@@ -1,0 +1,291 @@
+"""The finder map: only local assets, escaped data, the right datum, clear errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+
+import folium
+import folium.plugins
+import pytest
+
+from locator.datum import wgs84_to_gcj02
+from locator.errors import ConfigError, LocatorError, QueryError
+from locator.maps import (
+    DEFAULT_LABELS,
+    TILES,
+    finder_map,
+    format_distance,
+    map_parts,
+    safe_json,
+)
+from locator.model import Kind, Station
+
+PREFIX = "/static/"
+KEY = "0123456789abcdef0123456789abcdef"
+CENTER = (103.834123, 36.061234)  # Lanzhou, Chengguan; WGS-84 (lon, lat)
+HOSTILE = [
+    "<img src=x onerror=alert(1)>",
+    "${alert(1)}",
+    "`+alert(1)+`",
+    "</script><script>alert(1)</script>",
+    "C:\\站\\",
+    "<!-- x",
+    "line\u2028sep\u2029para",
+]
+
+
+def static_url(path: str) -> str:
+    return PREFIX + path
+
+
+def station(i: int, name: str = "驿站", **kw: Any) -> Station:
+    kw.setdefault("kind", list(Kind)[i % len(Kind)])
+    kw.setdefault("lon", round(103.80 + 0.004 * i, 6))
+    kw.setdefault("lat", round(36.05 + 0.003 * i, 6))
+    return Station(id=f"s{i}", name=name, **kw)
+
+
+def hostile_stations() -> list[Station]:
+    out = [station(i, name, address=name) for i, name in enumerate(HOSTILE)]
+    out.append(station(len(out), "演示站", synthetic=True))
+    return out
+
+
+def render(stations: list[Station], **kw: Any) -> str:
+    kw.setdefault("center", CENTER)
+    kw.setdefault("labels", {})
+    kw.setdefault("static_url", static_url)
+    if kw.get("tiles") == "tianditu":
+        kw.setdefault("tianditu_key", KEY)
+    html: str = finder_map(stations, **kw).get_root().render()
+    return html
+
+
+PAYLOAD_RE = re.compile(r"\}\)\(map_[0-9a-f]+, (\{.*\}), (?:true|false)\);")
+
+
+def payload_text(html: str) -> str:
+    found = PAYLOAD_RE.findall(html)
+    assert len(found) == 1
+    text: str = found[0]
+    return text
+
+
+def payload(html: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(payload_text(html))
+    return data
+
+
+class Assets(HTMLParser):
+    """Collects every URL a page would load: script src, link href, any src attribute."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("src", "href") and value is not None:
+                self.urls.append((tag, value))
+
+
+def loaded_urls(html: str) -> list[tuple[str, str]]:
+    parser = Assets()
+    parser.feed(html)
+    return parser.urls
+
+
+@pytest.mark.parametrize("tiles", sorted(TILES))
+def test_every_asset_comes_from_static_url(tiles: str) -> None:
+    html = render(hostile_stations(), tiles=tiles, nearest=[])
+    urls = loaded_urls(html)
+    tags = {tag for tag, _ in urls}
+    assert tags == {"script", "link"}
+    assert len(urls) == 6  # leaflet js+css, markercluster js + 2 css, map.css
+    for _, url in urls:
+        assert url.startswith(PREFIX), url
+    outside_data = html.replace(payload_text(html), "")  # names like "<img src=x" are data
+    # Attributes of the page itself; an escaped href=\"...\" inside a JS string (the OSM
+    # attribution's link) is not one.
+    attrs = re.findall(r"""\s(?:src|href)\s*=\s*(?!\\)(["']?)([^"'\s>]*)""", outside_data)
+    assert len(attrs) == 6
+    for _, url in attrs:
+        assert url.startswith(PREFIX), url
+    lowered = html.lower()
+    for banned in ("jquery", "bootstrap", "font-awesome", "fontawesome", "cdn", "glyphicons",
+                   "awesome-markers", "unpkg"):
+        assert banned not in lowered
+
+
+def test_tile_templates_are_in_the_script() -> None:
+    html = render([station(0)], tiles="tianditu")
+    assert "vec_w/wmts" in html and "cva_w/wmts" in html
+    assert f'"tk": "{KEY}"' in html
+    assert "tile.openstreetmap.org" in render([station(0)], tiles="osm")
+    assert "autonavi.com" in render([station(0)], tiles="amap")
+
+
+def test_map_parts_split_the_page() -> None:
+    m = finder_map(hostile_stations(), center=CENTER, labels={}, static_url=static_url)
+    parts = map_parts(m)
+    assert set(parts) == {"header", "html", "script"}
+    assert [u for _, u in loaded_urls(parts["header"])] == [
+        PREFIX + p for p in (
+            "vendor/leaflet-1.9.4/leaflet.js",
+            "vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+            "vendor/leaflet-1.9.4/leaflet.css",
+            "vendor/leaflet.markercluster-1.5.3/MarkerCluster.css",
+            "vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
+            "css/map.css")]
+    assert 'class="folium-map"' in parts["html"]
+    assert "<script" not in parts["script"].lower()
+    assert "L.markerClusterGroup" in parts["script"]
+    assert payload_text(str(parts["script"]))
+
+
+def test_map_parts_refuses_a_foreign_asset() -> None:
+    m = finder_map([station(0)], center=CENTER, labels={}, static_url=static_url)
+    folium.plugins.Fullscreen().add_to(m)  # type: ignore[no-untyped-call]  # a CDN script
+    with pytest.raises(ConfigError, match="foreign asset"):
+        map_parts(m)
+
+
+def test_map_parts_needs_a_finder_map() -> None:
+    with pytest.raises(TypeError):
+        map_parts(folium.Map())
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_text_only_inside_escaped_json(name: str) -> None:
+    html = render(hostile_stations())
+    text = payload_text(html)
+    data = payload(html)
+    rows = [r for r in data["stations"] if r[3] == name]
+    assert len(rows) == 1 and rows[0][4] == name  # survives the round trip exactly
+    assert html.count(name) == text.count(name)  # raw only inside the JSON literal
+    if any(c in name for c in "<>&\u2028\u2029"):
+        assert name not in html
+
+
+def test_data_cannot_close_the_script() -> None:
+    html = render(hostile_stations())
+    text = payload_text(html)
+    for raw in ("<", ">", "&", "\u2028", "\u2029"):
+        assert raw not in text
+    lowered = html.lower()
+    assert lowered.count("</script") == lowered.count("<script")
+    assert "<!--" not in html
+    assert "`" not in html.replace(text, "")  # no template literals in our JS
+
+
+@pytest.mark.parametrize("tiles", ["osm", "tianditu"])
+def test_wgs84_tiles_get_the_input_coordinates(tiles: str) -> None:
+    stations = [station(i) for i in range(5)]
+    data = payload(render(stations, tiles=tiles))
+    assert data["datum"] == "wgs84"
+    assert [(r[1], r[0]) for r in data["stations"]] == [(s.lon, s.lat) for s in stations]
+    assert data["user"] == [CENTER[1], CENTER[0]]
+
+
+def test_amap_tiles_get_gcj02_coordinates() -> None:
+    stations = [station(i) for i in range(5)]
+    html = render(stations, tiles="amap")
+    data = payload(html)
+    assert data["datum"] == "gcj02"
+    for row, s in zip(data["stations"], stations, strict=True):
+        assert s.lon is not None and s.lat is not None
+        lon, lat = wgs84_to_gcj02(s.lon, s.lat)
+        assert row[1] == pytest.approx(lon, abs=6e-7)
+        assert row[0] == pytest.approx(lat, abs=6e-7)
+        assert 0.0018 < row[1] - s.lon < 0.0030  # about +0.0024 degree at Lanzhou
+    ulon, ulat = wgs84_to_gcj02(*CENTER)
+    assert data["user"] == pytest.approx([ulat, ulon], abs=6e-7)
+    assert f"center: [{data['user'][0]}, {data['user'][1]}]" in html
+
+
+@pytest.mark.parametrize("n", [0, 1, 8, 60])
+def test_one_entry_per_located_station(n: int) -> None:
+    stations = [station(i) for i in range(n)] + [station(999, lon=None, lat=None)]
+    data = payload(render(stations))
+    assert len(data["stations"]) == n
+    assert [r[6] for r in data["stations"]] == [f"s{i}" for i in range(n)]
+
+
+def test_nearest_are_marked_and_added_when_missing() -> None:
+    stations = [station(i) for i in range(4)]
+    extra = station(7)
+    html = render(stations, nearest=[(stations[2], 320.0), (extra, 1234.0)])
+    data = payload(html)
+    assert len(data["stations"]) == 5
+    assert data["nearest"] == [[2, 320.0, "320 m"], [4, 1234.0, "1.2 km"]]
+    assert data["stations"][4][6] == "s7"
+
+
+def test_synthetic_flag_and_labels() -> None:
+    labels = {"you_are_here": "您在这里", Kind.SMART_STATION.value: "24小时智能化工会驿站",
+              "not_a_key": "ignored"}
+    data = payload(render(hostile_stations(), labels=labels))
+    assert [r[5] for r in data["stations"]] == [0] * len(HOSTILE) + [1]
+    assert data["has_synthetic"] is True
+    assert data["labels"]["you_are_here"] == "您在这里"
+    assert data["labels"]["smart_station"] == "24小时智能化工会驿站"
+    assert data["labels"]["legend_title"] == DEFAULT_LABELS["legend_title"]
+    assert set(data["labels"]) == set(DEFAULT_LABELS)
+    assert not payload(render([station(0)]))["has_synthetic"]
+
+
+@pytest.mark.parametrize("tiles", ["google", "", "OSM", "baidu", "amap "])
+def test_unknown_tiles_is_a_query_error(tiles: str) -> None:
+    with pytest.raises(QueryError, match="unknown tile layer") as info:
+        finder_map([], center=CENTER, tiles=tiles, labels={}, static_url=static_url)
+    assert isinstance(info.value, ValueError) and info.value.param == "tiles"
+
+
+@pytest.mark.parametrize("key", [None, "", "short", "has space in it", "k" * 65, '"><x'])
+def test_tianditu_needs_a_usable_key(key: str | None) -> None:
+    with pytest.raises(ConfigError, match="tianditu") as info:
+        finder_map([], center=CENTER, tiles="tianditu", tianditu_key=key, labels={},
+                   static_url=static_url)
+    assert isinstance(info.value, LocatorError) and info.value.status == 500
+
+
+@pytest.mark.parametrize("center", [(200.0, 36.0), (103.8, 91.0), (float("nan"), 36.0),
+                                    (103.8,), "here"])
+def test_bad_center_is_a_query_error(center: Any) -> None:
+    with pytest.raises(QueryError, match="center"):
+        finder_map([], center=center, labels={}, static_url=static_url)
+
+
+@pytest.mark.parametrize("zoom", [-1, 19, 2.5, True])
+def test_bad_zoom_is_a_query_error(zoom: Any) -> None:
+    with pytest.raises(QueryError, match="zoom"):
+        finder_map([], center=CENTER, zoom=zoom, labels={}, static_url=static_url)
+
+
+@pytest.mark.parametrize("bad", ['/s/x.js" onload="alert(1)', "/s/<x>", "", "/s/a b"])
+def test_unsafe_static_url_is_a_config_error(bad: str) -> None:
+    with pytest.raises(ConfigError, match="static_url"):
+        finder_map([], center=CENTER, labels={}, static_url=lambda p: bad)
+
+
+@pytest.mark.parametrize(("metres", "text"), [
+    (0, "0 m"), (320.4, "320 m"), (999.4, "999 m"), (999.6, "1.0 km"), (1234, "1.2 km"),
+    (9949, "9.9 km"), (9950, "10 km"), (15_600, "16 km")])
+def test_format_distance(metres: float, text: str) -> None:
+    assert format_distance(metres) == text
+
+
+@pytest.mark.parametrize("metres", [-1.0, float("nan"), float("inf")])
+def test_format_distance_rejects(metres: float) -> None:
+    with pytest.raises(ValueError, match="metres"):
+        format_distance(metres)
+
+
+@pytest.mark.parametrize("value", [*HOSTILE, {"a": "</script>"}, ["&amp;", "\u2028"]])
+def test_safe_json_round_trips(value: Any) -> None:
+    text = safe_json(value)
+    assert json.loads(text) == value
+    assert not set(text) & set("<>&\u2028\u2029")
