@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -83,3 +85,98 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent (only the project's own machines have it)")
     return SHARED
+
+
+# --- browser tests: Debian's Chromium driven by Playwright, against servers on 127.0.0.1 ---
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (skips loudly when /usr/bin/chromium is absent)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"BROWSER TESTS SKIPPED: {CHROMIUM} is missing (make test installs the "
+                    "Debian package 'chromium' when run as root)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def live_server() -> Iterator[Callable[[Flask], str]]:
+    """Serve Flask apps on 127.0.0.1 (a free port each) in threads; returns base URLs."""
+    from werkzeug.serving import make_server
+
+    servers: list[Any] = []
+
+    def serve(app: Flask) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+class PageWatch:
+    """What a page did: dialogs, script errors, local requests and blocked outside requests."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        self.local: list[str] = []
+        self.blocked: list[str] = []
+        page.route("**/*", self._route)
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _route(self, route: Any) -> None:
+        url = urlsplit(route.request.url)
+        if url.hostname == "127.0.0.1":
+            self.local.append(url.path)
+            route.continue_()
+        else:  # nothing may leave the machine: tiles are blocked as behind a firewall
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def screenshot(self, name: str) -> Path:
+        """Save a full-page screenshot under test-artifacts/ and return its path."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=False)
+        return path
+
+
+@pytest.fixture
+def open_page(chromium: Any) -> Iterator[Callable[..., PageWatch]]:
+    """Open a URL in a fresh context (viewport, geolocation…) with every outside request blocked."""
+    contexts: list[Any] = []
+
+    def open_(url: str, **context_options: Any) -> PageWatch:
+        context = chromium.new_context(**context_options)
+        contexts.append(context)
+        watch = PageWatch(context.new_page())
+        watch.page.goto(url, wait_until="load")
+        return watch
+
+    yield open_
+    for context in contexts:
+        context.close()
