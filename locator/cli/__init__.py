@@ -1,0 +1,53 @@
+"""The ``locator`` command line. Each topic lives in its own module and adds its commands here.
+
+Commands work on the same configuration as the web app (defaults, instance file,
+``LOCATOR_*`` environment), so ``LOCATOR_REGISTRY=... locator nearest ...`` answers
+exactly what the API would.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from locator import create_app
+from locator.errors import LocatorError
+from locator.geojson import hits_collection
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Lanzhou trade-union station locator."""
+
+
+@main.command()
+@click.option("--lat", type=click.FloatRange(-90, 90), required=True, help="WGS-84 latitude.")
+@click.option("--lon", type=click.FloatRange(-180, 180), required=True, help="WGS-84 longitude.")
+@click.option("-k", type=click.IntRange(1, 50), default=5, show_default=True)
+def nearest(lat: float, lon: float, k: int) -> None:
+    """Print the k nearest stations as GeoJSON."""
+    app = create_app()
+    registry = app.extensions["locator"]
+    hits = registry.index.query(lon, lat, k=k)
+    click.echo(json.dumps(hits_collection(hits), ensure_ascii=False, indent=1))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the app with Flask's server (use gunicorn 'locator:create_app()' in production)."""
+    create_app().run(host=host, port=port)
+
+
+def run() -> None:
+    """Entry point: turn project errors into one clear line and exit status 2."""
+    try:
+        main(standalone_mode=True)
+    except LocatorError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)
