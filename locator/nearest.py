@@ -18,9 +18,11 @@ filtered query still returns k results whenever k exist.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -36,7 +38,6 @@ __all__ = ["Filters", "Hit", "NearestIndex", "geodesic_m", "unit_vectors"]
 EARTH_RADIUS_M = 6_371_008.8  # mean radius, used only to turn metres into chord bounds
 _GEOD = Geod(ellps="WGS84")
 _MARGIN = 1.01  # sphere vs ellipsoid ordering slack (true worst case ≈ 1.0067)
-_BRUTE_FORCE_MAX = 4096
 
 
 def unit_vectors(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
@@ -82,9 +83,12 @@ class Filters:
         return not (self.kinds or self.amenities or self.open_at or self.only_24h)
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One result: the station, geodesic metres and travel minutes."""
+class Hit(NamedTuple):
+    """One result: the station, geodesic metres and travel minutes.
+
+    A named tuple rather than a dataclass: results are built on the hot path of
+    every query, and tuple construction is several times cheaper.
+    """
 
     station: Station
     distance_m: float
@@ -101,7 +105,16 @@ class NearestIndex:
         Stations without a location are kept out of the index.
     travel : TravelModel, optional
         Turns metres into walking / e-bike minutes.
+
+    Notes
+    -----
+    Static filters (kinds, amenities, 24 h) select a *pool* of stations; the pool's
+    indices and a KD-tree over it are cached per filter combination, so a filtered
+    query costs what an unfiltered one does. ``open_at`` depends on the moment, so
+    it is checked lazily, only on candidates, as the search widens.
     """
+
+    _POOL_CACHE = 64
 
     def __init__(self, stations: Iterable[Station], *, travel: TravelModel | None = None) -> None:
         self.stations: tuple[Station, ...] = tuple(s for s in stations if s.located)
@@ -109,37 +122,57 @@ class NearestIndex:
         n = len(self.stations)
         self.lon = np.fromiter((s.lon for s in self.stations), dtype=np.float64, count=n)
         self.lat = np.fromiter((s.lat for s in self.stations), dtype=np.float64, count=n)
+        self._lon_list: list[float] = self.lon.tolist()
+        self._lat_list: list[float] = self.lat.tolist()
         self._xyz = unit_vectors(self.lon, self.lat).reshape(n, 3)
         self._tree = cKDTree(self._xyz)
-        kinds = list(Kind)
-        self._kind = np.fromiter((kinds.index(s.kind) for s in self.stations), dtype=np.int16,
-                                 count=n)
-        amenities = list(Amenity)
-        self._amenity_bits = {a: np.uint32(1 << i) for i, a in enumerate(amenities)}
+        self._kind_bit = {k: 1 << i for i, k in enumerate(Kind)}
+        self._amenity_bit = {a: 1 << i for i, a in enumerate(Amenity)}
+        self._kinds = np.fromiter((self._kind_bit[s.kind] for s in self.stations),
+                                  dtype=np.uint32, count=n)
         self._amenities = np.fromiter(
-            (sum(int(self._amenity_bits[a]) for a in s.amenities) for s in self.stations),
+            (sum(self._amenity_bit[a] for a in s.amenities) for s in self.stations),
             dtype=np.uint32, count=n)
         self._always = np.fromiter((s.always_open for s in self.stations), dtype=bool, count=n)
         self._hours = [s.opening_hours for s in self.stations]
+        self._pools: dict[tuple[frozenset[Kind], frozenset[Amenity], bool],
+                          tuple[NDArray[np.intp], cKDTree]] = {}
+        self._walk = self.travel.walk_minutes(1.0)
+        self._ebike = self.travel.ebike_minutes(1.0)
 
     def __len__(self) -> int:
         return len(self.stations)
 
-    def mask(self, filters: Filters) -> NDArray[np.bool_]:
-        """Boolean array over the indexed stations: which satisfy ``filters``."""
+    def _static_mask(self, filters: Filters) -> NDArray[np.bool_]:
         m = np.ones(len(self), dtype=bool)
         if filters.kinds:
-            codes = [list(Kind).index(k) for k in filters.kinds]
-            m &= np.isin(self._kind, codes)
+            m &= (self._kinds & np.uint32(sum(self._kind_bit[k] for k in filters.kinds))) != 0
         if filters.amenities:
-            want = np.uint32(sum(int(self._amenity_bits[a]) for a in filters.amenities))
+            want = np.uint32(sum(self._amenity_bit[a] for a in filters.amenities))
             m &= (self._amenities & want) == want
         if filters.only_24h:
             m &= self._always
+        return m
+
+    def mask(self, filters: Filters) -> NDArray[np.bool_]:
+        """Boolean array over the indexed stations: which satisfy ``filters``."""
+        m = self._static_mask(filters)
         if filters.open_at is not None:
             idx = np.flatnonzero(m)
             m[idx] = hours.open_mask([self._hours[i] for i in idx], filters.open_at)
         return m
+
+    def _pool(self, filters: Filters) -> tuple[NDArray[np.intp] | None, cKDTree]:
+        """Station indices passing the static filters and a tree over them (cached)."""
+        key = (filters.kinds, filters.amenities, filters.only_24h)
+        if not (filters.kinds or filters.amenities or filters.only_24h):
+            return None, self._tree
+        if key not in self._pools:
+            if len(self._pools) >= self._POOL_CACHE:
+                self._pools.pop(next(iter(self._pools)))
+            pool = np.flatnonzero(self._static_mask(filters))
+            self._pools[key] = (pool, cKDTree(self._xyz[pool].reshape(-1, 3)))
+        return self._pools[key]
 
     def query(self, lon: float, lat: float, *, k: int = 5, max_distance: float | None = None,
               filters: Filters | None = None) -> list[Hit]:
@@ -160,68 +193,36 @@ class NearestIndex:
             raise ValueError(f"k must be at least 1, got {k!r}")
         if len(self) == 0:
             return []
-        q = unit_vectors(lon, lat)
-        bound = np.inf if max_distance is None else _chord_for_metres(max_distance)
-        if filters is None or filters.empty:
-            cand = self._candidates_all(q, k, bound)
-        else:
-            cand = self._candidates_masked(q, k, bound, self.mask(filters))
-        if cand.size == 0:
+        lam, phi = math.radians(lon), math.radians(lat)
+        q = (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
+        bound = math.inf if max_distance is None else _chord_for_metres(max_distance)
+        pool, tree = self._pool(filters) if filters is not None else (None, self._tree)
+        open_at = filters.open_at if filters is not None else None
+        accept = None if open_at is None else self._open_checker(pool, open_at)
+        cand = _search(tree, q, k, bound, accept)
+        if pool is not None:
+            cand = [int(pool[i]) for i in cand]
+        if not cand:
             return []
-        metres = geodesic_m(lon, lat, self.lon[cand], self.lat[cand])
-        order = np.lexsort((cand, metres))
-        chosen = [(int(cand[i]), float(metres[i])) for i in order
-                  if max_distance is None or metres[i] <= max_distance][:k]
-        return [self._hit(i, d) for i, d in chosen]
+        m = len(cand)
+        _, _, dist = _GEOD.inv([lon] * m, [lat] * m, [self._lon_list[i] for i in cand],
+                               [self._lat_list[i] for i in cand])
+        ranked = sorted(zip(list(dist), cand, strict=True))
+        if max_distance is not None:
+            ranked = [(d, i) for d, i in ranked if d <= max_distance]
+        return [Hit(self.stations[i], d, d * self._walk, d * self._ebike) for d, i in ranked[:k]]
 
-    def _hit(self, i: int, metres: float) -> Hit:
-        return Hit(self.stations[i], metres, float(self.travel.walk_minutes(metres)),
-                   float(self.travel.ebike_minutes(metres)))
+    def _open_checker(self, pool: NDArray[np.intp] | None,
+                      at: datetime) -> Callable[[list[int]], list[bool]]:
+        """A function telling, for tree positions, whether those stations are open at ``at``."""
+        hours_of = self._hours
 
-    def _candidates_all(self, q: NDArray[np.float64], k: int, bound: float) -> NDArray[np.intp]:
-        n = len(self)
-        kk = min(n, k + 4)
-        dist, idx = self._tree.query(q, k=kk, distance_upper_bound=bound)
-        dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
-        found = idx < n
-        dist, idx = dist[found], idx[found]
-        if idx.size == 0:
-            return np.zeros(0, dtype=np.intp)
-        reach = min(dist[min(k, idx.size) - 1] * _MARGIN, bound)
-        if idx.size < kk or dist[-1] > reach:
-            return np.asarray(idx[dist <= reach], dtype=np.intp)
-        return np.asarray(self._tree.query_ball_point(q, reach), dtype=np.intp)
+        def accept(positions: list[int]) -> list[bool]:
+            ids = positions if pool is None else [int(pool[p]) for p in positions]
+            verdict: list[bool] = hours.open_mask([hours_of[i] for i in ids], at).tolist()
+            return verdict
 
-    def _candidates_masked(self, q: NDArray[np.float64], k: int, bound: float,
-                           mask: NDArray[np.bool_]) -> NDArray[np.intp]:
-        pool: NDArray[np.intp] = np.flatnonzero(mask)
-        if pool.size == 0:
-            return pool
-        if pool.size <= _BRUTE_FORCE_MAX or pool.size * 16 < len(self):
-            chord = np.linalg.norm(self._xyz[pool] - q, axis=1)
-            within = chord <= bound
-            pool, chord = pool[within], chord[within]
-            if pool.size == 0:
-                return pool
-            kth = np.partition(chord, min(k, pool.size) - 1)[min(k, pool.size) - 1]
-            return np.asarray(pool[chord <= kth * _MARGIN], dtype=np.intp)
-        n = len(self)
-        kk = min(n, 4 * k)
-        while True:
-            dist, idx = self._tree.query(q, k=kk, distance_upper_bound=bound)
-            dist, idx = np.atleast_1d(dist), np.atleast_1d(idx)
-            keep = idx < n
-            dist, idx = dist[keep], idx[keep]
-            ok = mask[idx]
-            if ok.sum() >= k or kk >= n or idx.size < kk:
-                break
-            kk = min(n, kk * 4)
-        good = dist[ok]
-        if good.size == 0:
-            return np.zeros(0, dtype=np.intp)
-        reach = min(good[min(k, good.size) - 1] * _MARGIN, bound)
-        near = np.asarray(self._tree.query_ball_point(q, reach), dtype=np.intp)
-        return near[mask[near]]
+        return accept
 
     def nearest_distance(self, lon: ArrayLike, lat: ArrayLike, *,
                          filters: Filters | None = None) -> tuple[NDArray[np.intp],
@@ -249,3 +250,42 @@ class NearestIndex:
         """Located stations by id."""
         return {s.id: s for s in self.stations}
 
+
+
+def _search(tree: cKDTree, q: tuple[float, float, float], k: int, bound: float,
+            accept: Callable[[list[int]], list[bool]] | None) -> list[int]:
+    """Tree positions of every candidate that could be among the k geodesic-nearest.
+
+    Finds the k nearest accepted points by chord (widening the search while too
+    few are accepted), then returns every accepted point within ``_MARGIN`` × the
+    k-th chord (capped by ``bound``): a superset of the geodesic k-nearest.
+    """
+    n = tree.n
+    if n == 0:
+        return []
+    kk = min(n, k + 2 if accept is None else 4 * k)
+    checked: dict[int, bool] = {}
+    while True:
+        dist, idx = tree.query(q, k=[*range(1, kk + 1)], distance_upper_bound=bound)
+        found = [(d, i) for d, i in zip(dist.tolist(), idx.tolist(), strict=True) if i < n]
+        if accept is not None:
+            fresh = [i for _, i in found if i not in checked]
+            checked.update(zip(fresh, accept(fresh), strict=True))
+            good = [(d, i) for d, i in found if checked[i]]
+        else:
+            good = found
+        exhausted = len(found) < kk or kk >= n
+        if len(good) >= k or exhausted:
+            break
+        kk = min(n, kk * 4)
+    if not good:
+        return []
+    reach = min(good[min(k, len(good)) - 1][0] * _MARGIN, bound)
+    if exhausted or found[-1][0] > reach:
+        return [i for d, i in good if d <= reach]
+    near = tree.query_ball_point(q, reach)
+    if accept is None:
+        return list(near)
+    fresh = [i for i in near if i not in checked]
+    checked.update(zip(fresh, accept(fresh), strict=True))
+    return [i for i in near if checked[i]]
