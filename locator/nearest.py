@@ -234,13 +234,16 @@ class NearestIndex:
         """
         x = np.atleast_1d(np.asarray(lon, dtype=np.float64))
         y = np.atleast_1d(np.asarray(lat, dtype=np.float64))
-        m = np.ones(len(self), dtype=bool) if filters is None else self.mask(filters)
-        pool = np.flatnonzero(m)
         out_i = np.full(x.shape, -1, dtype=np.intp)
         out_d = np.full(x.shape, np.inf)
+        if filters is not None and filters.open_at is not None:
+            pool = np.flatnonzero(self.mask(filters))
+            tree = cKDTree(self._xyz[pool].reshape(-1, 3))
+        else:
+            static, tree = self._pool(filters) if filters is not None else (None, self._tree)
+            pool = np.arange(len(self)) if static is None else static
         if pool.size == 0 or x.size == 0:
             return out_i, out_d
-        tree = self._tree if pool.size == len(self) else cKDTree(self._xyz[pool])
         _, j = tree.query(unit_vectors(x, y).reshape(-1, 3), k=1)
         out_i = pool[j].reshape(x.shape)
         out_d = geodesic_m(x, y, self.lon[out_i], self.lat[out_i])

@@ -159,3 +159,16 @@ def test_nearest_distance_vectorised_matches_query() -> None:
     for j in range(50):
         best = index.query(float(qx[j]), float(qy[j]), k=1)[0]
         assert metres[j] == pytest.approx(best.distance_m, rel=1e-9)
+
+
+def test_nearest_distance_with_filters_and_no_match() -> None:
+    index = NearestIndex([station(0, 103.80, 36.0), station(1, 103.90, 36.0, kind=Kind.GIG_MARKET,
+                                                           opening_hours="24/7")])
+    idx, metres = index.nearest_distance([103.81, 103.89], [36.0, 36.0],
+                                         filters=Filters(kinds=frozenset({Kind.GIG_MARKET})))
+    assert idx.tolist() == [1, 1]
+    night = Filters(open_at=datetime(2026, 11, 30, 3, 0))
+    assert index.nearest_distance([103.81], [36.0], filters=night)[0].tolist() == [1]
+    none = Filters(kinds=frozenset({Kind.LABOR_PARK}))
+    idx, metres = index.nearest_distance([103.81], [36.0], filters=none)
+    assert idx.tolist() == [-1] and metres.tolist() == [float("inf")]
