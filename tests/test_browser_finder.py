@@ -52,12 +52,16 @@ def test_hostile_names_stay_text_and_every_marker_renders(
     assert listed == HOSTILE  # the four nearest, shown literally, in distance order
     assert page.locator("li.hit img").count() == 0
     # nearest markers stay outside the clusters; every other station is a marker or is
-    # counted inside a cluster's number
-    icons = page.locator(".leaflet-marker-pane .lz-icon").count()
-    clustered = sum(int(t) for t in
-                    page.locator(".leaflet-marker-pane .marker-cluster").all_inner_texts())
+    # counted inside a cluster's number (polled: cluster icons are swapped during animations)
     assert page.locator(".leaflet-marker-pane .lz-nearest").count() == 4
-    assert icons + clustered == len(rows)
+    page.wait_for_function(
+        """n => {
+             const pane = document.querySelector('.leaflet-marker-pane');
+             let total = pane.querySelectorAll('.lz-icon').length;
+             pane.querySelectorAll('.marker-cluster').forEach(
+               e => { total += parseInt(e.textContent, 10); });
+             return total === n;
+           }""", arg=len(rows), timeout=5000)
     assert watch.dialogs == [] and watch.errors == []
     assert "/x" not in watch.local
 
