@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "LANGUAGES": ("zh_CN", "en"),
     "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "STORE": None,
+    "REGISTRY_BOUNDARY": None,
+    "IMPORT_MAX_BYTES": 20 * 1024 * 1024,
+    "ADMIN_TOKEN": None,
 }
 
 DOCS: dict[str, str] = {
@@ -49,6 +53,13 @@ DOCS: dict[str, str] = {
     "BABEL_DEFAULT_LOCALE": "Language when the visitor has not chosen one.",
     "LANGUAGES": "Languages the visitor can switch to.",
     "BABEL_DEFAULT_TIMEZONE": "Time zone for displayed times and open-now checks.",
+    "STORE": "Registry store: a GeoPackage path or a postgresql:// URL (PostGIS); unset means "
+             "instance/registry.gpkg. Its active version is served when REGISTRY is unset.",
+    "REGISTRY_BOUNDARY": "Service-area polygons (GeoJSON/GeoPackage, WGS-84) imports are checked "
+                         "against; unset means the shipped Lanzhou boundary, 'off' no check.",
+    "IMPORT_MAX_BYTES": "Largest registry file accepted by import and the upload page (bytes).",
+    "ADMIN_TOKEN": "Token that enables the registry upload page (/admin/registry); unset "
+                   "means the page is off.",
 }
 
 

@@ -1,4 +1,16 @@
-"""The registry the app serves: loaded once at start-up, swapped whole, never re-read."""
+"""The registry the app serves: loaded once at start-up, swapped whole, never re-read.
+
+What is served, in order:
+
+1. ``REGISTRY`` file(s) when set (a fixed registry, e.g. for a demo or a test);
+2. else the active version of the store (``STORE``, default
+   ``instance/registry.gpkg``) when the store exists and holds one — what
+   ``locator import`` and the upload page write;
+3. else the shipped Lanzhou data.
+
+After an import the web layer calls :func:`reload_from_store`, which builds the
+new registry and swaps it in atomically with :func:`swap`.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +22,16 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from locator.errors import ConfigError
+from locator.nearest import NearestIndex
 from locator.registry import Registry, load_registry
+from locator.registry.importer import store_location
+from locator.registry.load import LoadReport
+from locator.registry.records import Problem
+from locator.registry.store import Store, open_store
 from locator.travel import TravelModel
 
-__all__ = ["DEFAULT_REGISTRY", "current_registry", "init_app", "registry_paths", "swap"]
+__all__ = ["DEFAULT_REGISTRY", "current_registry", "init_app", "registry_from_store",
+           "registry_paths", "reload_from_store", "swap"]
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +54,56 @@ def registry_paths(setting: str | os.PathLike[str] | None) -> tuple[Path, ...]:
 
 def init_app(app: Flask) -> None:
     """Load and index the registry once and keep it on ``app.extensions``."""
-    travel = TravelModel(detour_factor=float(app.config["DETOUR_FACTOR"]),
-                         walk_kmh=float(app.config["WALK_KMH"]),
-                         ebike_kmh=float(app.config["EBIKE_KMH"]))
-    registry = load_registry(registry_paths(app.config["REGISTRY"]), travel=travel)
+    travel = _travel(app)
+    registry = None
+    if not app.config["REGISTRY"]:
+        registry = _from_configured_store(app, travel)
+    if registry is None:
+        registry = load_registry(registry_paths(app.config["REGISTRY"]), travel=travel)
     report = registry.report
     log.info("registry: %d of %d rows served from %s; %d problems", report.accepted,
              report.rows, ", ".join(report.files), len(report.problems))
     app.extensions[_KEY] = registry
+
+
+def _travel(app: Flask) -> TravelModel:
+    return TravelModel(detour_factor=float(app.config["DETOUR_FACTOR"]),
+                       walk_kmh=float(app.config["WALK_KMH"]),
+                       ebike_kmh=float(app.config["EBIKE_KMH"]))
+
+
+def _from_configured_store(app: Flask, travel: TravelModel) -> Registry | None:
+    location = store_location(app.config, app.instance_path)
+    if not app.config.get("STORE") and not Path(location).is_file():
+        return None  # no store yet: nothing has been imported here
+    store = open_store(location)
+    try:
+        return registry_from_store(store, travel=travel)
+    finally:
+        store.close()
+
+
+def registry_from_store(store: Store, *, travel: TravelModel | None = None) -> Registry | None:
+    """The store's active version as a :class:`Registry` (``None`` when the store is empty)."""
+    active = store.active()
+    if active is None:
+        return None
+    stations = store.stations(active.id)
+    stored = store.report(active.id) or {}
+    problems = tuple(Problem(str(p.get("file")), int(p.get("row", 0)), p.get("column"),
+                             str(p.get("value")), str(p.get("reason")))
+                     for p in stored.get("problems", []))
+    report = LoadReport((f"{active.source} (store version {active.id})",), active.rows,
+                        len(stations), problems)
+    return Registry(tuple(stations), NearestIndex(stations, travel=travel), report)
+
+
+def reload_from_store(app: Flask, store: Store) -> Registry | None:
+    """Serve the store's active version from now on (swapped atomically); returns it."""
+    registry = registry_from_store(store, travel=_travel(app))
+    if registry is not None:
+        swap(app, registry)
+    return registry
 
 
 def current_registry() -> Registry:

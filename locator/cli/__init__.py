@@ -51,3 +51,6 @@ def run() -> None:
     except LocatorError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
+
+
+from locator.cli import registry as _registry  # noqa: E402,F401 - adds import/export/registry

@@ -1,0 +1,152 @@
+"""Where imported registries live: the :class:`Store` interface, versions, and row (de)coding.
+
+Two backends implement it with the same semantics and the same tests:
+
+* :class:`~locator.registry.store_gpkg.GpkgStore` — a GeoPackage (SQLite, WAL)
+  file, the embedded default under the instance folder;
+* :class:`~locator.registry.store_postgis.PostgisStore` — PostgreSQL + PostGIS
+  for large registries (GiST index, ``<->`` nearest queries).
+
+Every import is one transaction that writes a new *version* (who, when, the
+file's SHA-256, the counts and the validation report) and makes it active; a
+crash leaves the previous version active and complete. ``rollback`` re-activates
+the version before the active one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from locator.datum import Datum
+from locator.model import Amenity, Entry, Kind, Station
+
+__all__ = ["COLUMNS", "ImportMeta", "LogEntry", "Store", "Version", "decode_station",
+           "encode_station", "is_database_url", "open_store", "version_from_row"]
+
+# Stored columns, in order: the registry's FIELDS with lon/lat after kind.
+COLUMNS = ("id", "name", "kind", "lon", "lat", "amenities", "opening_hours", "entry", "address",
+           "district_code", "subdistrict_code", "community_code", "source", "datum",
+           "precision_m", "verified", "synthetic", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportMeta:
+    """What is recorded with each version."""
+
+    user: str
+    source: str
+    sha256: str
+    rows: int
+    rejected: int
+    datum: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One imported registry version."""
+
+    id: int
+    created_at: str
+    user: str
+    source: str
+    sha256: str
+    rows: int
+    accepted: int
+    rejected: int
+    datum: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One import or rollback: who made which version active, when."""
+
+    at: str
+    user: str
+    action: str
+    version: int
+
+
+class Store(Protocol):
+    """A versioned station store. Every method is safe to call from several processes."""
+
+    location: str
+
+    def write(self, stations: Sequence[Station], meta: ImportMeta) -> Version:
+        """Store ``stations`` as a new version and make it active, atomically."""
+
+    def active(self) -> Version | None:
+        """The active version, or ``None`` for an empty store."""
+
+    def stations(self, version: int | None = None) -> list[Station]:
+        """The stations of ``version`` (default: the active one), in import order."""
+
+    def history(self) -> list[Version]:
+        """Every version, newest first."""
+
+    def log(self) -> list[LogEntry]:
+        """Every import and rollback, newest first."""
+
+    def report(self, version: int | None = None) -> dict[str, Any] | None:
+        """The validation report stored with ``version`` (default: the active one)."""
+
+    def rollback(self, *, user: str) -> Version:
+        """Make the version before the active one active again."""
+
+    def check(self) -> list[str]:
+        """Consistency problems (empty when the store is sound)."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+def version_from_row(row: Sequence[Any], active: int | None) -> Version:
+    """A :class:`Version` from ``(id, created_at, user, source, sha256, rows, accepted,
+    rejected, datum)``."""
+    return Version(id=int(row[0]), created_at=str(row[1]), user=str(row[2]), source=str(row[3]),
+                   sha256=str(row[4]), rows=int(row[5]), accepted=int(row[6]),
+                   rejected=int(row[7]), datum=str(row[8]), active=row[0] == active)
+
+
+def encode_station(s: Station) -> tuple[Any, ...]:
+    """A station as a tuple in :data:`COLUMNS` order (plain str/float/int/None)."""
+    amenities = ";".join(sorted(a.value for a in s.amenities))
+    return (s.id, s.name, s.kind.value, s.lon, s.lat, amenities,
+            s.opening_hours, s.entry.value if s.entry else None, s.address, s.district_code,
+            s.subdistrict_code, s.community_code, s.source, s.datum.value, s.precision_m,
+            s.verified.isoformat() if s.verified else None, int(s.synthetic), s.note)
+
+
+def decode_station(row: Sequence[Any]) -> Station:
+    """Inverse of :func:`encode_station` (the store only holds validated rows)."""
+    (id_, name, kind, lon, lat, amenities, hours_, entry, address, district, subdistrict,
+     community, source, datum, precision, verified, synthetic, note) = row
+    return Station(
+        id=id_, name=name, kind=Kind(kind), lon=lon, lat=lat,
+        amenities=frozenset(Amenity(a) for a in (amenities or "").split(";") if a),
+        opening_hours=hours_, entry=Entry(entry) if entry else None, address=address or "",
+        district_code=district, subdistrict_code=subdistrict, community_code=community,
+        source=source or "", datum=Datum(datum), precision_m=precision,
+        verified=date.fromisoformat(verified) if verified else None,
+        synthetic=bool(synthetic), note=note or "")
+
+
+def is_database_url(location: str | Path) -> bool:
+    """True for ``postgresql://…`` (or ``postgresql+psycopg://…``) locations."""
+    return str(location).startswith(("postgresql://", "postgresql+psycopg://", "postgres://"))
+
+
+def open_store(location: str | Path) -> Store:
+    """Open (creating when needed) the store at a GeoPackage path or a PostgreSQL URL."""
+    if is_database_url(location):
+        from locator.registry.store_postgis import PostgisStore
+
+        return PostgisStore(str(location))
+    from locator.registry.store_gpkg import GpkgStore
+
+    return GpkgStore(Path(location))
