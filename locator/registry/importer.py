@@ -100,8 +100,11 @@ def prepare(source: str | os.PathLike[str] | bytes, *, name: str | None = None,
     declared = Datum.parse(datum) if isinstance(datum, str) else datum
     data, shown = read_source(source, max_bytes=max_bytes, name=name)
     table = open_vector_file(data, name=shown, max_bytes=max_bytes, layer=layer)
-    checked = validate_table(table, datum=declared, boundary=boundary, mapping=mapping,
-                             progress=progress)
+    try:
+        checked = validate_table(table, datum=declared, boundary=boundary, mapping=mapping,
+                                 progress=progress)
+    except RegistryError as exc:
+        raise RegistryError(f"{shown}: {exc.message}", file=shown) from None
     notices = tuple(Problem(shown, 0, column, repr(column), "column ignored: not a registry "
                             "field (give a mapping to use it)")
                     for column in checked.ignored_columns)

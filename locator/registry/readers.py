@@ -435,6 +435,8 @@ def _primary_key(con: sqlite3.Connection, table: str) -> str | None:
 def _read_gpkg(data: bytes, name: str, layer: str | None) -> RawTable:
     con = sqlite3.connect(":memory:")
     try:
+        if len(data) > 19 and data[18:20] == b"\x02\x02":
+            data = data[:18] + b"\x01\x01" + data[20:]  # a WAL file's header, read as a copy
         try:
             con.deserialize(data)
             layers = con.execute(

@@ -1,0 +1,168 @@
+"""The same Store tests against both backends: GeoPackage and a throwaway PostGIS cluster.
+
+The PostGIS cluster is started by this test run (tests/pgcluster.py) and stopped
+afterwards. When PostgreSQL/PostGIS are not installed the PostGIS half is
+SKIPPED with a loud reason (and FAILS under CI=true, where make test installs them).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from locator.datum import Datum
+from locator.errors import RegistryError
+from locator.model import Amenity, Entry, Kind, Station
+from locator.nearest import geodesic_m
+from locator.registry.readers import open_vector_file
+from locator.registry.store import ImportMeta, Store, open_store
+from locator.registry.store_gpkg import write_geopackage
+from tests.pgcluster import Cluster, ClusterUnavailable, start_cluster
+
+FULL = Station(id="s1", name="城关区 \"东方红\" 驿站, 一号", kind=Kind.SMART_STATION, lon=103.84055,
+               lat=36.05282, amenities=frozenset({Amenity.WATER, Amenity.TOILET}),
+               opening_hours="Mo-Fr 08:00-20:00; Sa,Su 10:00-16:00", entry=Entry.QR_CODE,
+               address="广场南路 =1+1", district_code="620102", subdistrict_code="620102001",
+               community_code="620102001001", source="工会通知", datum=Datum.GCJ02,
+               precision_m=15.5, verified=date(2024, 5, 1), synthetic=False, note="@备注\t")
+BARE = Station(id="s2", name="乙", kind=Kind.PARTNER, lon=None, lat=None)
+NEAR = [Station(id=f"n{i}", name=f"站{i}", kind=Kind.BOX_STATION, lon=103.80 + 0.01 * i,
+                lat=36.05 + 0.003 * (i % 3)) for i in range(12)]
+
+
+def meta(source: str = "r.csv", rows: int = 2, rejected: int = 0) -> ImportMeta:
+    return ImportMeta(user="tester", source=source, sha256="ab" * 32, rows=rows,
+                      rejected=rejected, datum="wgs84",
+                      report={"problems": [{"row": 3, "reason": "x"}]})
+
+
+@pytest.fixture(scope="module")
+def pg_cluster() -> Iterator[Cluster]:
+    """A PostGIS cluster for this module (fails, or skips loudly, when it cannot start)."""
+    try:
+        cluster = start_cluster()
+    except ClusterUnavailable as exc:
+        message = (f"POSTGIS STORE TESTS SKIPPED: {exc}. Run `bash scripts/ensure-postgis.sh` "
+                   "(make test does) to install it.")
+        if os.environ.get("CI"):
+            pytest.fail(message.replace("SKIPPED", "CANNOT RUN IN CI"))
+        pytest.skip(message)
+    except RuntimeError as exc:
+        pytest.fail(f"PostGIS is installed but the throwaway cluster did not start: {exc}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store of each backend."""
+    if request.param == "gpkg":
+        opened = open_store(tmp_path / "registry.gpkg")
+    else:
+        from locator.registry import store_postgis
+
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        opened = open_store(cluster.url)
+        engine: Any = opened._engine  # type: ignore[attr-defined]
+        store_postgis.metadata.drop_all(engine)
+        opened.close()
+        opened = open_store(cluster.url)
+    yield opened
+    opened.close()
+
+
+def test_empty_store(store: Store) -> None:
+    assert store.active() is None and store.history() == [] and store.stations() == []
+    assert store.check() == []
+    with pytest.raises(RegistryError, match="nothing to roll back to"):
+        store.rollback(user="x")
+
+
+def test_every_field_round_trips(store: Store) -> None:
+    version = store.write([FULL, BARE], meta())
+    assert (version.id, version.accepted, version.rows, version.user, version.active) == (
+        1, 2, 2, "tester", True)
+    assert store.stations() == [FULL, BARE]
+    assert store.report() == {"problems": [{"row": 3, "reason": "x"}]}
+    assert store.check() == []
+
+
+def test_versions_history_and_rollback(store: Store) -> None:
+    first = store.write([FULL, BARE], meta("first.csv"))
+    second = store.write([BARE], meta("second.xlsx", rows=3, rejected=2))
+    assert [v.source for v in store.history()] == ["second.xlsx", "first.csv"]
+    assert [v.active for v in store.history()] == [True, False]
+    assert store.stations() == [BARE] and store.stations(first.id) == [FULL, BARE]
+    assert (second.rows, second.accepted, second.rejected) == (3, 1, 2)
+    back = store.rollback(user="boss")
+    assert back.id == first.id and store.active() == back
+    assert store.stations() == [FULL, BARE]
+    assert [(e.action, e.version, e.user) for e in store.log()] == [
+        ("rollback", 1, "boss"), ("import", 2, "tester"), ("import", 1, "tester")]
+    with pytest.raises(RegistryError, match="no earlier version"):
+        store.rollback(user="boss")
+    assert store.check() == []
+
+
+def test_a_reopened_store_sees_the_same(store: Store) -> None:
+    store.write(NEAR, meta())
+    again = open_store(store.location)
+    try:
+        assert again.stations() == NEAR and again.active() == store.active()
+    finally:
+        again.close()
+
+
+def test_gpkg_layer_is_a_real_geopackage(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "r.gpkg")
+    store.write([FULL, BARE], meta())
+    store.close()
+    con = sqlite3.connect(tmp_path / "r.gpkg")
+    assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+    table = open_vector_file(tmp_path / "r.gpkg", layer="stations")
+    assert [r.geometry for r in table.rows] == [
+        {"type": "Point", "coordinates": (FULL.lon, FULL.lat)}, None]
+    assert table.rows[0].fields["name"] == FULL.name
+
+
+def test_exported_geopackage_reads_back(tmp_path: Path) -> None:
+    write_geopackage(tmp_path / "out.gpkg", NEAR)
+    table = open_vector_file(tmp_path / "out.gpkg")
+    assert [r.fields["id"] for r in table.rows] == [s.id for s in NEAR]
+    assert table.meta == {"layer": "stations"}
+
+
+def test_postgis_nearest_uses_the_gist_index(pg_cluster: Cluster) -> None:
+    from sqlalchemy import text
+
+    from locator.registry import store_postgis
+
+    store = store_postgis.PostgisStore(pg_cluster.url)
+    try:
+        store_postgis.metadata.drop_all(store._engine)
+        store.close()
+        store = store_postgis.PostgisStore(pg_cluster.url)
+        store.write([*NEAR, BARE], meta(rows=13))
+        lon, lat = 103.853, 36.051
+        got = store.nearest(lon, lat, k=3)
+        brute = sorted((float(geodesic_m(s.lon or 0.0, s.lat or 0.0, lon, lat)), s.id) for s in NEAR)[:3]
+        assert [g[0] for g in got] == [b[1] for b in brute]
+        for (_, metres), (expected, _) in zip(got, brute, strict=True):
+            assert metres == pytest.approx(expected, abs=0.01)
+        with store._engine.connect() as conn:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(r[0] for r in conn.execute(text(
+                "EXPLAIN SELECT id FROM stations ORDER BY geom <-> "
+                "ST_SetSRID(ST_MakePoint(103.85, 36.05), 4326) LIMIT 3")))
+        assert "Index Scan using idx_stations_geom" in plan, plan
+        assert store.check() == []
+    finally:
+        store.close()
