@@ -12,7 +12,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint typecheck pytest bench browser geodata vendor messages clean
+.PHONY: run test lint typecheck pytest bench browser postgis geodata vendor messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -30,13 +30,16 @@ run: $(STAMP) $(MO)
 browser:
 	bash scripts/ensure-chromium.sh
 
+postgis:
+	bash scripts/ensure-postgis.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(MO) browser
+pytest: $(STAMP) $(MO) browser postgis
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
