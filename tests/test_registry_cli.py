@@ -1,0 +1,141 @@
+"""``locator import|export|registry``: reports, exit codes, versions, exact round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from locator import create_app
+from locator.cli import main
+from locator.registry.importer import boundary_from_setting, prepare
+
+HEADER = ["id", "name", "kind", "lon", "lat", "amenities", "opening_hours", "entry", "address",
+          "district_code", "subdistrict_code", "community_code", "source", "datum",
+          "precision_m", "verified", "synthetic", "note"]
+ROWS = [
+    ["a1", "城关区“东方红”驿站, 一号", "smart_station", "103.84055", "36.05282", "toilet;water",
+     "24/7", "qr_code", "广场南路 6 号", "620102", "620102001", "620102001001", "工会通知",
+     "wgs84", "15.5", "2024-05-01", "0", "'=HYPERLINK(\"http://x\")"],
+    ["a2", "七里河区 司机之家", "drivers_home", "103.7548", "36.07333", "", "Mo-Fr 09:00-17:00",
+     "", "", "", "", "", "", "wgs84", "", "", "0", "'-夜间关闭"],
+    ["a3", "待定位驿站", "partner", "", "", "", "", "", "地址待核实", "", "", "", "", "wgs84", "",
+     "", "0", ""],
+]
+BAD = ["a4", "坏行", "box_station", "36.06", "103.85", "", "", "", "", "", "", "", "", "wgs84",
+       "", "", "0", ""]
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> Path:
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r\n").writerows([HEADER, *rows])
+    path.write_bytes(out.getvalue().encode("utf-8-sig"))
+    return path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    return str(tmp_path / "store.gpkg")
+
+
+def test_rejected_rows_fail_the_import_unless_partial(tmp_path: Path, store: str) -> None:
+    source = write_csv(tmp_path / "r.csv", [*ROWS, BAD])
+    code, out = run("import", str(source), "--store", store)
+    assert code == 1
+    assert "rows: 4  accepted: 3  rejected: 1" in out
+    assert "r.csv row 5 column 'lat': lon and lat look swapped" in out
+    assert not Path(store).exists()
+    code, out = run("import", str(source), "--store", store, "--dry-run", "--allow-partial")
+    assert code == 0 and "dry run: nothing written" in out and not Path(store).exists()
+    code, out = run("import", str(source), "--store", store, "--allow-partial", "--user", "王")
+    assert code == 0 and "stored as version 1" in out
+    code, out = run("registry", "history", "--store", store)
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("*1"))
+    assert line.split()[2:6] == ["王", "4", "3", "1"] and line.endswith("r.csv")
+
+
+def test_unreadable_file_exits_2_naming_it(tmp_path: Path, store: str) -> None:
+    path = tmp_path / "bad.geojson"
+    path.write_bytes(b"<OGRVRTDataSource/>")
+    code, out = run("import", str(path), "--store", store)
+    assert code == 2 and "bad.geojson: GDAL VRT content refused" in out
+
+
+def test_csv_round_trip_is_exact_and_neutralised(tmp_path: Path, store: str) -> None:
+    source = write_csv(tmp_path / "r.csv", ROWS)
+    assert run("import", str(source), "--store", store)[0] == 0
+    out = tmp_path / "out.csv"
+    code, _ = run("export", "--format", "csv", "-o", str(out), "--store", store)
+    assert code == 0
+    assert out.read_bytes() == source.read_bytes()  # every field, Chinese text, byte for byte
+    exported = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert exported[1][-1].startswith("'=") and exported[2][-1] == "'-夜间关闭"
+
+
+def test_xlsx_round_trip_keeps_every_field(tmp_path: Path, store: str) -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(HEADER)
+    for row in ROWS:
+        sheet.append(row)
+    source = tmp_path / "r.xlsx"
+    book.save(source)
+    assert run("import", str(source), "--store", store)[0] == 0
+    out = tmp_path / "out.xlsx"
+    assert run("export", "--format", "xlsx", "-o", str(out), "--store", store)[0] == 0
+    sheet_out = load_workbook(out, read_only=True).worksheets[0]
+    cells = [["" if v is None else str(v) for v in r] for r in sheet_out.iter_rows(values_only=True)]
+    assert cells[0] == HEADER
+    for got, want in zip(cells[1:], ROWS, strict=True):
+        assert [g.replace(".0", "") if g.endswith(".0") else g for g in got] == [
+            w.replace(".0", "") if w.endswith(".0") else w for w in want]
+    area = boundary_from_setting(None)
+    again = prepare(out, boundary=area)
+    first = prepare(source, boundary=area)
+    assert again.stations == first.stations and again.rejected == 0
+
+
+def test_geojson_and_gpkg_exports_reimport_identically(tmp_path: Path, store: str) -> None:
+    source = write_csv(tmp_path / "r.csv", ROWS)
+    run("import", str(source), "--store", store)
+    code, out = run("export", "--format", "geojson", "--store", store)
+    assert code == 0 and json.loads(out)["type"] == "FeatureCollection"
+    (tmp_path / "e.geojson").write_text(out, encoding="utf-8")
+    run("export", "--format", "gpkg", "-o", str(tmp_path / "e.gpkg"), "--store", store)
+    area = boundary_from_setting(None)
+    original = prepare(source, boundary=area).stations
+    assert prepare(tmp_path / "e.geojson", boundary=area).stations == original
+    assert prepare(tmp_path / "e.gpkg", boundary=area).stations == original
+    code, out = run("export", "--format", "xlsx", "--store", store)
+    assert code == 2 and "--output" in out
+
+
+def test_rollback_check_and_the_app_serving_the_store(tmp_path: Path, store: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    run("import", str(write_csv(tmp_path / "one.csv", ROWS)), "--store", store)
+    run("import", str(write_csv(tmp_path / "two.csv", ROWS[:1])), "--store", store)
+    code, out = run("registry", "check", "--store", store)
+    assert code == 0 and "version 2, 1 stations; 0 problems" in out
+    app = create_app({"TESTING": True, "STORE": store})
+    assert [s.id for s in app.extensions["locator"].stations] == ["a1"]
+    report = app.test_client().get("/api/v1/registry/report").get_json()
+    assert report["files"] == ["two.csv (store version 2)"]
+    code, out = run("registry", "rollback", "--store", store)
+    assert code == 0 and "version 1 (one.csv, 3 stations) is active again" in out
+    monkeypatch.setenv("LOCATOR_STORE", store)
+    app = create_app({"TESTING": True})
+    assert [s.id for s in app.extensions["locator"].stations] == ["a1", "a2", "a3"]
+    code, out = run("registry", "history")
+    assert "rollback → version 1" in out
