@@ -96,7 +96,8 @@ def test_xlsx_round_trip_keeps_every_field(tmp_path: Path, store: str) -> None:
     out = tmp_path / "out.xlsx"
     assert run("export", "--format", "xlsx", "-o", str(out), "--store", store)[0] == 0
     sheet_out = load_workbook(out, read_only=True).worksheets[0]
-    cells = [["" if v is None else str(v) for v in r] for r in sheet_out.iter_rows(values_only=True)]
+    cells = [["" if v is None else str(v) for v in r]
+             for r in sheet_out.iter_rows(values_only=True)]
     assert cells[0] == HEADER
     for got, want in zip(cells[1:], ROWS, strict=True):
         assert [g.replace(".0", "") if g.endswith(".0") else g for g in got] == [

@@ -153,7 +153,8 @@ def test_postgis_nearest_uses_the_gist_index(pg_cluster: Cluster) -> None:
         store.write([*NEAR, BARE], meta(rows=13))
         lon, lat = 103.853, 36.051
         got = store.nearest(lon, lat, k=3)
-        brute = sorted((float(geodesic_m(s.lon or 0.0, s.lat or 0.0, lon, lat)), s.id) for s in NEAR)[:3]
+        brute = sorted((float(geodesic_m(s.lon or 0.0, s.lat or 0.0, lon, lat)), s.id)
+                       for s in NEAR)[:3]
         assert [g[0] for g in got] == [b[1] for b in brute]
         for (_, metres), (expected, _) in zip(got, brute, strict=True):
             assert metres == pytest.approx(expected, abs=0.01)
