@@ -1,0 +1,119 @@
+"""The upload page: off without a token, token sign-in, preview writes nothing, commit serves."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from locator import create_app
+from locator.registry.store import open_store
+
+TOKEN = "s3cret-token"  # noqa: S105 - a test token
+CSV = ("id,name,kind,lon,lat\n"
+       "u1,<script>alert(1)</script>驿站,box_station,103.84,36.05\n"
+       "u2,乙站,gig_market,103.85,36.06\n").encode()
+BAD_ROW = b"u3,swapped,box_station,36.06,103.85\n"
+
+
+@pytest.fixture
+def admin_app(tmp_path: Path, tiny_path: Path) -> Flask:
+    return create_app({"TESTING": True, "ADMIN_TOKEN": TOKEN, "STORE": str(tmp_path / "s.gpkg"),
+                       "IMPORT_MAX_BYTES": 10_000})
+
+
+def signed_in(app: Flask) -> tuple[FlaskClient, str]:
+    client = app.test_client()
+    assert client.post("/admin/registry/login", data={"token": TOKEN}).status_code == 302
+    page = client.get("/admin/registry/").get_data(as_text=True)
+    match = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert match is not None
+    return client, match.group(1)
+
+
+def upload(client: FlaskClient, csrf: str, data: bytes, **form: Any) -> Any:
+    return client.post("/admin/registry/preview", content_type="multipart/form-data",
+                       data={"csrf": csrf, "datum": "wgs84", "mapping": "",
+                             "file": (io.BytesIO(data), "r.csv"), **form})
+
+
+def test_page_is_off_without_a_token(app: Flask) -> None:
+    assert app.test_client().get("/admin/registry/").status_code == 404
+    assert app.test_client().post("/admin/registry/login", data={"token": ""}).status_code == 404
+
+
+def test_wrong_token_and_missing_csrf_are_refused(admin_app: Flask) -> None:
+    client = admin_app.test_client()
+    assert client.post("/admin/registry/login", data={"token": "nope"}).status_code == 403
+    assert upload(client, "x", CSV).status_code == 403  # not signed in
+    client, _csrf = signed_in(admin_app)
+    assert upload(client, "forged", CSV).status_code == 400
+
+
+def test_preview_reports_and_writes_nothing_then_commit_serves(
+        admin_app: Flask, tmp_path: Path) -> None:
+    client, csrf = signed_in(admin_app)
+    before = [s.id for s in admin_app.extensions["locator"].stations]
+    response = upload(client, csrf, CSV + BAD_ROW)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "共 3 行：接受 2 行，拒绝 1 行。" in page  # Chinese by default
+    assert "lon and lat look swapped" in page
+    assert "<script>alert(1)</script>" not in page  # names are escaped, in the table and map
+    assert open_store(tmp_path / "s.gpkg").active() is None
+    preview_id = re.search(r'name="preview" value="([0-9a-f]+)"', page)
+    assert preview_id is not None
+    refused = client.post("/admin/registry/commit", data={"csrf": csrf,
+                                                          "preview": preview_id.group(1)})
+    assert refused.status_code == 422  # rejected rows need an explicit partial import
+    assert [s.id for s in admin_app.extensions["locator"].stations] == before
+    done = client.post("/admin/registry/commit", data={"csrf": csrf, "allow_partial": "1",
+                                                       "preview": preview_id.group(1)})
+    assert done.status_code == 302
+    assert [s.id for s in admin_app.extensions["locator"].stations] == ["u1", "u2"]
+    store = open_store(tmp_path / "s.gpkg")
+    version = store.active()
+    assert version is not None and (version.accepted, version.rejected) == (2, 1)
+    assert version.user == "upload page"
+    store.close()
+    again = client.post("/admin/registry/commit", data={"csrf": csrf,
+                                                        "preview": preview_id.group(1)})
+    assert again.status_code == 400  # a preview commits once
+
+
+@pytest.mark.parametrize(("data", "status", "message"), [
+    (b"<OGRVRTDataSource/>", 422, "GDAL VRT content refused"),
+    (b"x" * 20_000, 422, "r.csv: file is over the limit of 10,000 bytes"),
+    (b"x" * 200_000, 413, ""),
+])
+def test_bad_uploads_are_refused(admin_app: Flask, data: bytes, status: int,
+                                 message: str) -> None:
+    client, csrf = signed_in(admin_app)
+    response = upload(client, csrf, data)
+    assert response.status_code == status
+    assert message in response.get_data(as_text=True)
+
+
+@pytest.mark.browser
+def test_preview_map_in_chromium(admin_app: Flask, live_server: Callable[[Flask], str],
+                                 open_page: Callable[..., Any]) -> None:
+    base = live_server(admin_app)
+    watch = open_page(f"{base}/admin/registry/?lang=en", viewport={"width": 1280, "height": 800})
+    page = watch.page
+    page.fill("input[name=token]", TOKEN)
+    page.click("button[type=submit]")
+    page.set_input_files("input[name=file]", files=[{"name": "r.csv", "mimeType": "text/csv",
+                                                      "buffer": CSV}])
+    page.click("button[type=submit]")
+    page.wait_for_selector(".leaflet-interactive")
+    assert page.locator("path.leaflet-interactive").count() >= 3  # area outline + 2 added
+    assert watch.dialogs == [] and watch.errors == []
+    watch.screenshot("registry-preview-1280x800")
+    page.click("button[type=submit]")
+    assert "Version 1 is now served: 2 stations." in page.content()
