@@ -46,6 +46,7 @@ test: lint typecheck pytest
 
 bench: $(STAMP) $(MO)
 	$(BIN)/python bench/nearest.py
+	$(BIN)/python bench/import.py
 
 # Regenerate shipped data and vendored assets (need PyPI / npm; not part of run or test).
 geodata: $(STAMP)
