@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "REGISTRY_BOUNDARY": None,
     "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
     "ADMIN_TOKEN": None,
+    "REGISTRY_POLL_SECONDS": 10.0,
 }
 
 DOCS: dict[str, str] = {
@@ -60,6 +61,8 @@ DOCS: dict[str, str] = {
     "IMPORT_MAX_BYTES": "Largest registry file accepted by import and the upload page (bytes).",
     "ADMIN_TOKEN": "Token that enables the registry upload page (/admin/registry); unset "
                    "means the page is off.",
+    "REGISTRY_POLL_SECONDS": "How often (at most) a request checks the store for a new "
+                             "active version made by another process; 0 turns it off.",
 }
 
 

@@ -9,7 +9,10 @@ What is served, in order:
 3. else the shipped Lanzhou data.
 
 After an import the web layer calls :func:`reload_from_store`, which builds the
-new registry and swaps it in atomically with :func:`swap`.
+new registry and swaps it in atomically with :func:`swap`. Other processes (CLI
+imports, rollbacks, other gunicorn workers) are noticed by a cheap check of the
+store's active version number at most every ``REGISTRY_POLL_SECONDS``; a request
+never re-reads station rows unless that number changed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -27,17 +31,18 @@ from locator.registry import Registry, load_registry
 from locator.registry.importer import store_location
 from locator.registry.load import LoadReport
 from locator.registry.records import Problem
-from locator.registry.store import Store, open_store
+from locator.registry.store import Store, is_database_url, open_store
 from locator.travel import TravelModel
 
 __all__ = ["DEFAULT_REGISTRY", "current_registry", "init_app", "registry_from_store",
-           "registry_paths", "reload_from_store", "swap"]
+           "registry_paths", "registry_version", "reload_from_store", "swap"]
 
 log = logging.getLogger(__name__)
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata" / "lanzhou"
 DEFAULT_REGISTRY = (GEODATA / "stations_documented.geojson", GEODATA / "stations_demo.geojson")
 _KEY = "locator"
+_WATCH = "locator.store_watch"
 _lock = threading.Lock()
 
 
@@ -58,6 +63,11 @@ def init_app(app: Flask) -> None:
     registry = None
     if not app.config["REGISTRY"]:
         registry = _from_configured_store(app, travel)
+        poll = float(app.config["REGISTRY_POLL_SECONDS"] or 0)
+        if poll > 0:
+            app.extensions[_WATCH] = _Watch(store_location(app.config, app.instance_path), poll,
+                                            _served_version(registry))
+            app.before_request(_refresh)
     if registry is None:
         registry = load_registry(registry_paths(app.config["REGISTRY"]), travel=travel)
     report = registry.report
@@ -103,7 +113,59 @@ def reload_from_store(app: Flask, store: Store) -> Registry | None:
     registry = registry_from_store(store, travel=_travel(app))
     if registry is not None:
         swap(app, registry)
+        watch = app.extensions.get(_WATCH)
+        if watch is not None:
+            watch.version = registry_version(registry)
     return registry
+
+
+def _served_version(registry: Registry | None) -> int | None:
+    return None if registry is None else registry_version(registry)
+
+
+def registry_version(registry: Registry) -> int | None:
+    """The store version a registry was built from (``None`` for files)."""
+    label = registry.report.files[0] if registry.report.files else ""
+    marker = "(store version "
+    if label.endswith(")") and marker in label:
+        return int(label.rsplit(marker, 1)[1][:-1])
+    return None
+
+
+class _Watch:
+    """When to look at the store's active version next, and which one is served."""
+
+    def __init__(self, location: str, every: float, version: int | None) -> None:
+        self.location = location
+        self.every = every
+        self.version = version
+        self.due = time.monotonic() + every
+        self.lock = threading.Lock()
+
+
+def _refresh() -> None:
+    """Before a request: swap in the store's active version if another process changed it."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    watch: _Watch = app.extensions[_WATCH]
+    if time.monotonic() < watch.due or not watch.lock.acquire(blocking=False):
+        return
+    try:
+        watch.due = time.monotonic() + watch.every
+        if not is_database_url(watch.location) and not Path(watch.location).is_file():
+            return
+        store = open_store(watch.location)
+        try:
+            active = store.active()
+            if active is not None and active.id != watch.version:
+                reload_from_store(app, store)
+                watch.version = active.id
+                log.info("registry: now serving store version %d", active.id)
+        finally:
+            store.close()
+    except Exception:  # a store hiccup must not break requests; the old registry stays
+        log.exception("registry: could not check the store for a new version")
+    finally:
+        watch.lock.release()
 
 
 def current_registry() -> Registry:

@@ -117,3 +117,23 @@ def test_preview_map_in_chromium(admin_app: Flask, live_server: Callable[[Flask]
     watch.screenshot("registry-preview-1280x800")
     page.click("button[type=submit]")
     assert "Version 1 is now served: 2 stations." in page.content()
+
+
+def test_diff_by_id_finds_added_removed_moved_and_edited() -> None:
+    from locator.model import Kind, Station
+    from locator.registry.importer import diff
+
+    def st(key: str, lon: float | None, name: str = "n") -> Station:
+        return Station(id=key, name=name, kind=Kind.PARTNER, lon=lon,
+                       lat=None if lon is None else 36.0)
+
+    old = [st("same", 103.8), st("moved", 103.8), st("renamed", 103.8), st("gone", 103.8),
+           st("nudged", 103.8)]
+    new = [st("same", 103.8), st("moved", 103.801), st("renamed", 103.8, "新名"),
+           st("new", None), st("nudged", 103.800001)]
+    changes = diff(old, new)
+    assert [s.id for s in changes.added] == ["new"]
+    assert [s.id for s in changes.removed] == ["gone"]
+    assert [(a.id, round(m)) for a, _b, m in changes.moved] == [("moved", 90)]  # 0.001° at 36°N
+    assert [s.id for s in changes.edited] == ["renamed"]
+    assert changes.unchanged == 2  # a 9 cm nudge is not a move

@@ -140,3 +140,18 @@ def test_rollback_check_and_the_app_serving_the_store(tmp_path: Path, store: str
     assert [s.id for s in app.extensions["locator"].stations] == ["a1", "a2", "a3"]
     code, out = run("registry", "history")
     assert "rollback → version 1" in out
+
+
+def test_a_running_app_notices_imports_by_other_processes(tmp_path: Path, store: str) -> None:
+    run("import", str(write_csv(tmp_path / "one.csv", ROWS)), "--store", store)
+    app = create_app({"TESTING": True, "STORE": store, "REGISTRY_POLL_SECONDS": 0.001})
+    client = app.test_client()
+    assert len(app.extensions["locator"].stations) == 3
+    run("import", str(write_csv(tmp_path / "two.csv", ROWS[:2])), "--store", store)
+    client.get("/api/v1/registry/report")  # the first request after the change swaps it in
+    report = client.get("/api/v1/registry/report").get_json()
+    assert report["files"] == ["two.csv (store version 2)"]
+    assert [s.id for s in app.extensions["locator"].stations] == ["a1", "a2"]
+    run("registry", "rollback", "--store", store)
+    client.get("/")
+    assert len(app.extensions["locator"].stations) == 3

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from locator.datum import Datum
@@ -151,27 +152,25 @@ def diff(old: Sequence[Station], new: Sequence[Station], *, moved_m: float = 1.0
     """Compare two registries by id; a move is a location change of more than ``moved_m``."""
     before = {s.id: s for s in old}
     after = {s.id: s for s in new}
+    common = [k for k in after if k in before]
+    both = [k for k in common if before[k].located and after[k].located]
+    coords = np.array([(before[k].lon, before[k].lat, after[k].lon, after[k].lat) for k in both],
+                      dtype=np.float64).reshape(-1, 4)
+    metres = dict(zip(both, geodesic_m(*coords.T).tolist(), strict=True))
     moved: list[tuple[Station, Station, float]] = []
     edited: list[Station] = []
     unchanged = 0
-    for key in before.keys() & after.keys():
+    for key in common:
         a, b = before[key], after[key]
-        if a.located and b.located:
-            metres = float(geodesic_m(a.lon, a.lat, b.lon, b.lat))  # type: ignore[arg-type]
-            if metres > moved_m:
-                moved.append((a, b, metres))
-                continue
-        elif a.located != b.located:
-            edited.append(b)
-            continue
-        if _fields(a) != _fields(b):
+        if metres.get(key, 0.0) > moved_m:
+            moved.append((a, b, metres[key]))
+        elif a.located != b.located or _fields(a) != _fields(b):
             edited.append(b)
         else:
             unchanged += 1
     return Changes(tuple(s for k, s in after.items() if k not in before),
                    tuple(s for k, s in before.items() if k not in after),
-                   tuple(sorted(moved, key=lambda m: m[0].id)),
-                   tuple(sorted(edited, key=lambda s: s.id)), unchanged)
+                   tuple(moved), tuple(edited), unchanged)
 
 
 def _fields(s: Station) -> tuple[Any, ...]:

@@ -10,9 +10,11 @@ the served registry is swapped atomically after the commit.
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +72,14 @@ def _store() -> Store:
 
 
 def _uploads() -> Path:
+    """The folder of previewed uploads; files older than a day are removed."""
     folder = Path(current_app.instance_path) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
+    stale = time.time() - 24 * 3600
+    for old in folder.glob("*.bin"):
+        with contextlib.suppress(OSError):
+            if old.stat().st_mtime < stale:
+                old.unlink()
     return folder
 
 
