@@ -9,7 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from locator import config, i18n, service
-from locator.web import admin, api, errors, finder
+from locator.web import admin, errors, finder, public
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     i18n.init_app(app)
     service.init_app(app)
-    app.register_blueprint(api.bp)
+    public.init_app(app)
     app.register_blueprint(finder.bp)
     admin.init_app(app)
     return app

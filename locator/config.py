@@ -36,6 +36,12 @@ DEFAULTS: dict[str, Any] = {
     "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
     "ADMIN_TOKEN": None,
     "REGISTRY_POLL_SECONDS": 10.0,
+    "EMBED_ALLOWED_ORIGINS": (),
+    "API_CORS_ORIGINS": (),
+    "API_RATE_LIMIT": "120 per minute",
+    "API_RATE_LIMIT_ENABLED": None,
+    "API_RATE_LIMIT_STORAGE": "memory://",
+    "API_CACHE_SECONDS": 60,
 }
 
 DOCS: dict[str, str] = {
@@ -63,6 +69,15 @@ DOCS: dict[str, str] = {
                    "means the page is off.",
     "REGISTRY_POLL_SECONDS": "How often (at most) a request checks the store for a new "
                              "active version made by another process; 0 turns it off.",
+    "EMBED_ALLOWED_ORIGINS": "Origins (scheme://host[:port]) whose pages may frame /embed, besides "
+                             "the app itself; every other page refuses framing.",
+    "API_CORS_ORIGINS": "Origins allowed to read /api/v1 from a browser (GET only); '*' for any.",
+    "API_RATE_LIMIT": "Per-client limit on /api/v1 requests, Flask-Limiter syntax "
+                      "('120 per minute', '10/second;1000/day').",
+    "API_RATE_LIMIT_ENABLED": "Rate limiting on or off; unset means on, except under TESTING.",
+    "API_RATE_LIMIT_STORAGE": "Where request counts live: memory:// (one process) or "
+                              "redis://host:6379/0 shared by several workers.",
+    "API_CACHE_SECONDS": "Cache-Control max-age of API read responses (seconds).",
 }
 
 

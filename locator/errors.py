@@ -64,3 +64,14 @@ class ConfigError(LocatorError, RuntimeError):
 
     status = 500
     code = "bad_config"
+
+
+class RateLimited(LocatorError, RuntimeError):
+    """Too many requests from one client; ``retry_after`` is in whole seconds."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after

@@ -1,24 +1,79 @@
-"""JSON API v1: nearest stations and the registry load report."""
+"""JSON API v1: nearest stations, the station list, one station and the registry report.
+
+Every view is declared for the OpenAPI spec with :func:`~locator.web.openapi.operation`;
+query parsing goes through :class:`~locator.web.params.Args`, so every bad value is a
+``400`` naming its parameter.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 
 from locator import hours
-from locator.geojson import hits_collection
+from locator.errors import NotFound
+from locator.geojson import hits_collection, station_feature
+from locator.model import Station
+from locator.nearest import Filters
+from locator.registry import Registry
 from locator.service import current_registry
-from locator.web.params import Args, filters
+from locator.web.api_schemas import AMENITIES, KINDS, ref
+from locator.web.openapi import operation, path_param, query_param
+from locator.web.params import Args, filters, static_filters
 
-__all__ = ["bp"]
+__all__ = ["FILTER_PARAMS", "MAX_PAGE", "bp"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+MAX_PAGE = 500
+_LON = {"type": "number", "minimum": -180, "maximum": 180}
+_LAT = {"type": "number", "minimum": -90, "maximum": 90}
+
+FILTER_PARAMS = (
+    query_param("kind", {"type": "array", "items": {"type": "string", "enum": KINDS}},
+                "Comma-separated kinds; any of them (Chinese names are accepted too)."),
+    query_param("amenity", {"type": "array", "items": {"type": "string", "enum": AMENITIES}},
+                "Comma-separated amenities; all of them are required."),
+)
+_NEAREST_PARAMS = (
+    query_param("lat", _LAT, "WGS-84 latitude of the visitor.", required=True),
+    query_param("lon", _LON, "WGS-84 longitude of the visitor.", required=True),
+    query_param("k", {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
+                "How many stations (at most MAX_K, 50 by default)."),
+    query_param("max_distance", {"type": "number", "minimum": 0, "maximum": 20_037_509},
+                "Only stations within this many geodesic metres."),
+    *FILTER_PARAMS,
+    query_param("open_at", {"anyOf": [{"const": "now"},
+                                      {"type": "string", "format": "date-time"}]},
+                "'now' or an ISO date-time (naive = Lanzhou time): only stations open then."),
+    query_param("only_24h", {"type": "boolean"}, "Only stations open 24/7."),
+)
+_STATIONS_PARAMS = (
+    query_param("bbox", {"type": "array", "prefixItems": [_LON, _LAT, _LON, _LAT],
+                         "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+                "min lon, min lat, max lon, max lat (WGS-84); a min lon above the max lon "
+                "crosses the antimeridian (RFC 7946 §5.2). Stations without a location are "
+                "left out when a bbox is given."),
+    *FILTER_PARAMS,
+    query_param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                          "default": 100}, "Page size."),
+    query_param("offset", {"type": "integer", "minimum": 0, "maximum": 10_000_000,
+                           "default": 0}, "How many matching stations to skip."),
+)
+
+
+def _now() -> datetime:
+    return hours.local(datetime.now(hours.LANZHOU_TZ))
+
 
 @bp.get("/nearest")
+@operation("The k stations nearest to a point.", response=ref("NearestCollection"),
+           params=_NEAREST_PARAMS)
 def nearest() -> Response:
-    """The k stations nearest to ``lat``/``lon`` (WGS-84) as a FeatureCollection, nearest first.
+    """The k stations nearest to ``lat``/``lon`` (WGS-84) as a FeatureCollection, nearest
+    first, with geodesic metres, walking and e-bike minutes and the open state.
 
     Query parameters: ``lat``, ``lon`` (required); ``k`` (1–MAX_K, default 5);
     ``max_distance`` (metres); ``kind`` and ``amenity`` (comma-separated; amenities
@@ -31,7 +86,7 @@ def nearest() -> Response:
     k = args.integer("k", low=1, high=int(current_app.config["MAX_K"]),
                      default=int(current_app.config["DEFAULT_K"]))
     max_distance = args.number("max_distance", low=0, high=20_037_509)
-    now = hours.local(datetime.now(hours.LANZHOU_TZ))
+    now = _now()
     wanted = filters(args, now=now)
     registry = current_registry()
     hits = registry.index.query(lon, lat, k=k, max_distance=max_distance, filters=wanted)
@@ -42,7 +97,81 @@ def nearest() -> Response:
     return jsonify(body)
 
 
+def _in_bbox(station: Station, bbox: tuple[float, float, float, float]) -> bool:
+    west, south, east, north = bbox
+    if not station.located or station.lon is None or station.lat is None:
+        return False
+    if not south <= station.lat <= north:
+        return False
+    if west <= east:
+        return west <= station.lon <= east
+    return station.lon >= west or station.lon <= east  # across the antimeridian
+
+
+def _matches(station: Station, wanted: Filters) -> bool:
+    return ((not wanted.kinds or station.kind in wanted.kinds)
+            and wanted.amenities <= station.amenities)
+
+
+@bp.get("/stations")
+@operation("Stations, filtered by bbox, kind and amenity, a page at a time.",
+           response=ref("StationCollection"), params=_STATIONS_PARAMS)
+def stations() -> Response:
+    """Stations in registry order as a FeatureCollection page, with ``numberMatched``,
+    ``numberReturned`` and ``next``/``prev`` links (OGC API Features style)."""
+    args = Args(request.args)
+    bbox = args.bbox("bbox")
+    wanted = static_filters(args)
+    limit = args.integer("limit", low=1, high=MAX_PAGE, default=100)
+    offset = args.integer("offset", low=0, high=10_000_000, default=0)
+    found = [s for s in current_registry().stations
+             if _matches(s, wanted) and (bbox is None or _in_bbox(s, bbox))]
+    page = found[offset:offset + limit]
+    links = [_link("self", offset, limit)]
+    if offset + limit < len(found):
+        links.append(_link("next", offset + limit, limit))
+    if offset > 0:
+        links.append(_link("prev", max(0, offset - limit), limit))
+    body: dict[str, Any] = {"type": "FeatureCollection",
+                            "features": [station_feature(s) for s in page],
+                            "numberMatched": len(found), "numberReturned": len(page),
+                            "links": links,
+                            "synthetic_included": any(s.synthetic for s in page)}
+    return jsonify(body)
+
+
+def _link(rel: str, offset: int, limit: int) -> dict[str, str]:
+    values: dict[str, Any] = {**request.args.to_dict(), "offset": offset, "limit": limit}
+    return {"rel": rel, "type": "application/geo+json",
+            "href": url_for("api.stations", _external=True, **values)}
+
+
+_BY_ID: dict[int, tuple[Registry, dict[str, Station]]] = {}
+
+
+def _station_by_id(registry: Registry) -> dict[str, Station]:
+    """Every station (located or not) by id, cached for the served registry."""
+    cached = _BY_ID.get(id(registry))
+    if cached is None or cached[0] is not registry:
+        _BY_ID.clear()
+        cached = _BY_ID[id(registry)] = (registry, {s.id: s for s in registry.stations})
+    return cached[1]
+
+
+@bp.get("/stations/<station_id>")
+@operation("One station by id.", response=ref("StationFeature"),
+           params=(path_param("station_id", "The station's id."),), errors=(404,))
+def station(station_id: str) -> Response:
+    """One station as a GeoJSON Feature (``geometry`` null when its location is unknown)."""
+    found = _station_by_id(current_registry()).get(station_id)
+    if found is None:
+        raise NotFound(f"no station has id {station_id!r}", param="station_id")
+    return jsonify(station_feature(found))
+
+
 @bp.get("/registry/report")
+@operation("What the last registry load accepted and rejected.",
+           response=ref("RegistryReport"), errors=(), tag="registry")
 def registry_report() -> Response:
     """What the last load read, accepted and rejected (with row numbers and reasons)."""
     return jsonify(current_registry().report.to_dict())

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from locator.errors import LocatorError
+from locator.errors import LocatorError, RateLimited
 
-__all__ = ["init_app"]
+__all__ = ["init_app", "render_error"]
 
 
 def _wants_json() -> bool:
@@ -20,12 +20,24 @@ def _render(status: int, body: dict[str, object]) -> tuple[Response | str, int]:
     return render_template("error.html", status=status, error=body["error"]), status
 
 
+def render_error(exc: LocatorError) -> Response:
+    """The response for ``exc``: JSON under ``/api``, the error page elsewhere.
+
+    A :class:`~locator.errors.RateLimited` answer carries ``Retry-After`` (seconds).
+    """
+    body, status = _render(exc.status, exc.to_dict())
+    response = make_response(body, status)
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the handlers."""
 
     @app.errorhandler(LocatorError)
-    def _locator_error(exc: LocatorError) -> tuple[Response | str, int]:
-        return _render(exc.status, exc.to_dict())
+    def _locator_error(exc: LocatorError) -> Response:
+        return render_error(exc)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[Response | str, int]:

@@ -15,7 +15,7 @@ from locator.model import Amenity, Kind
 from locator.nearest import Filters
 from locator.registry.records import RowError, parse_kind
 
-__all__ = ["Args", "filters"]
+__all__ = ["Args", "filters", "static_filters"]
 
 T = TypeVar("T")
 
@@ -100,6 +100,36 @@ class Args:
             return False
         raise QueryError(name, f"{name} must be true or false, got {text!r}")
 
+    def bbox(self, name: str) -> tuple[float, float, float, float] | None:
+        """``min_lon,min_lat,max_lon,max_lat`` (WGS-84), or ``None`` when absent.
+
+        A min lon above the max lon is a box across the antimeridian (RFC 7946 §5.2);
+        a min lat above the max lat is an error.
+        """
+        text = self.raw(name)
+        if text is None:
+            return None
+        parts = text.split(",")
+        if len(parts) != 4:
+            raise QueryError(name, f"{name} must be four comma-separated numbers "
+                                   f"min_lon,min_lat,max_lon,max_lat, got {text!r}")
+        values: list[float] = []
+        for part, limit in zip(parts, (180, 90, 180, 90), strict=True):
+            try:
+                value = float(part)
+            except ValueError:
+                raise QueryError(name, f"{name}: {part.strip()!r} is not a number "
+                                       f"(in {text!r})") from None
+            if not (math.isfinite(value) and -limit <= value <= limit):
+                raise QueryError(name, f"{name}: {part.strip()!r} must be between {-limit} "
+                                       f"and {limit} (in {text!r})")
+            values.append(value)
+        west, south, east, north = values
+        if south > north:
+            raise QueryError(name, f"{name}: min lat {south:g} is above max lat {north:g} "
+                                   f"(in {text!r})")
+        return west, south, east, north
+
     def moment(self, name: str, *, now: datetime) -> datetime | None:
         """``now`` or an ISO 8601 date-time (naive means Lanzhou local time)."""
         text = self.raw(name)
@@ -132,3 +162,9 @@ def filters(args: Args, *, now: datetime) -> Filters:
                    amenities=frozenset(args.listed("amenity", _amenity)),
                    open_at=args.moment("open_at", now=now),
                    only_24h=args.flag("only_24h"))
+
+
+def static_filters(args: Args) -> Filters:
+    """Only ``kind`` and ``amenity``: the filters of listings, where time plays no part."""
+    return Filters(kinds=frozenset(args.listed("kind", _kind)),
+                   amenities=frozenset(args.listed("amenity", _amenity)))

@@ -1,0 +1,27 @@
+"""``ETag`` and ``Cache-Control`` on the API's read responses; ``304`` on ``If-None-Match``.
+
+The ETag is a hash of the body, so it changes exactly when the answer does (a registry
+swap, the open-now state turning); ``max-age`` is ``API_CACHE_SECONDS``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+__all__ = ["init_app"]
+
+
+def init_app(app: Flask) -> None:
+    """Make successful ``GET``/``HEAD`` answers under ``/api/`` cacheable and conditional."""
+    app.after_request(_conditional)
+
+
+def _conditional(response: Response) -> Response:
+    if (request.method not in ("GET", "HEAD") or not request.path.startswith("/api/")
+            or response.status_code != 200 or response.direct_passthrough):
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = int(current_app.config["API_CACHE_SECONDS"])
+    response.add_etag()
+    response.make_conditional(request)  # turns it into a 304 in place when the ETag matches
+    return response
