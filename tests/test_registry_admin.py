@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from locator import create_app
 from locator.registry.store import open_store
 
-TOKEN = "s3cret-token"  # noqa: S105 - a test token
+TOKEN = "s3cret-token-for-tests"  # noqa: S105 - a test token
 CSV = ("id,name,kind,lon,lat\n"
        "u1,<script>alert(1)</script>驿站,box_station,103.84,36.05\n"
        "u2,乙站,gig_market,103.85,36.06\n").encode()
@@ -46,6 +46,22 @@ def upload(client: FlaskClient, csrf: str, data: bytes, **form: Any) -> Any:
 def test_page_is_off_without_a_token(app: Flask) -> None:
     assert app.test_client().get("/admin/registry/").status_code == 404
     assert app.test_client().post("/admin/registry/login", data={"token": ""}).status_code == 404
+
+
+def test_short_tokens_are_refused(tiny_path: Path) -> None:
+    from locator.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="at least 16 characters, got 6"):
+        create_app({"TESTING": True, "REGISTRY": str(tiny_path), "ADMIN_TOKEN": "123456"})
+
+
+def test_a_forged_session_without_the_token_is_refused(admin_app: Flask) -> None:
+    client = admin_app.test_client()
+    with client.session_transaction() as forged:  # as if SECRET_KEY were known
+        forged["registry_admin"] = True
+        forged["csrf"] = "c"
+    assert upload(client, "c", CSV).status_code == 403
+    assert "Access token" in client.get("/admin/registry/?lang=en").get_data(as_text=True)
 
 
 def test_wrong_token_and_missing_csrf_are_refused(admin_app: Flask) -> None:

@@ -26,16 +26,14 @@ import json
 import math
 import os
 import re
-import sqlite3
 import stat
-import zipfile
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from locator.errors import RegistryError
+from locator.registry.containers import check_zip, read_gpkg, read_xlsx
+from locator.registry.rawtable import RawRow, RawTable, table_from_cells
 
 __all__ = ["FORMATS", "MAX_BYTES", "RawRow", "RawTable", "check_zip", "open_vector_file",
            "parse_json", "read_source", "sniff_format"]
@@ -43,44 +41,12 @@ __all__ = ["FORMATS", "MAX_BYTES", "RawRow", "RawTable", "check_zip", "open_vect
 FORMATS = ("geojson", "csv", "xlsx", "gpkg")
 MAX_BYTES = 20 * 1024 * 1024
 MAX_JSON_DEPTH = 32
-ZIP_MAX_TOTAL = 200 * 1024 * 1024  # uncompressed bytes of all members
-ZIP_MAX_RATIO = 100  # uncompressed / compressed, for members over ZIP_RATIO_FLOOR
-ZIP_RATIO_FLOOR = 1024 * 1024
-ZIP_MAX_MEMBERS = 1000
 
 _SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".txt": "csv",
              ".xlsx": "xlsx", ".xlsm": "xlsx", ".gpkg": "gpkg"}
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(//|[A-Za-z])")
 _DRIVER_PREFIX = re.compile(r"^[A-Z][A-Za-z0-9_]*:")
 _JSON_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
-
-
-@dataclass(frozen=True, slots=True)
-class RawRow:
-    """One row as read, before validation.
-
-    ``row`` is the number a person sees: the spreadsheet row (the header is row 1)
-    or the 1-based feature number. ``geometry`` is a GeoJSON geometry mapping
-    (GeoJSON and GeoPackage) or ``None`` (tables carry coordinates in fields).
-    ``error`` is ``(column, value, reason)`` when the row is malformed as read.
-    """
-
-    row: int
-    fields: dict[str, Any]
-    geometry: Any = None
-    error: tuple[str, Any, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RawTable:
-    """What a file held: its format, column names, rows and the text encoding found."""
-
-    name: str
-    format: str
-    columns: tuple[str, ...]
-    rows: tuple[RawRow, ...]
-    encoding: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def _fail(name: str, reason: str) -> RegistryError:
@@ -188,8 +154,8 @@ def open_vector_file(source: str | os.PathLike[str] | bytes, *, name: str | None
         raise _fail(shown, f"content is {fmt} but the name says {suffix!r}")
     if fmt not in allowed:
         raise _fail(shown, f"{fmt} files are not accepted here (allowed: {', '.join(allowed)})")
-    reader = {"geojson": _read_geojson, "csv": _read_csv, "xlsx": _read_xlsx,
-              "gpkg": _read_gpkg}[fmt]
+    reader = {"geojson": _read_geojson, "csv": _read_csv, "xlsx": read_xlsx,
+              "gpkg": read_gpkg}[fmt]
     try:
         return reader(data, shown, layer)
     except RegistryError as exc:
@@ -311,171 +277,6 @@ def _read_csv(data: bytes, name: str, layer: str | None) -> RawTable:
         table = list(reader)
     except csv.Error as exc:
         raise RegistryError(f"CSV syntax error: {exc}") from None
-    return _table(name, "csv", encoding, ((n, r) for n, r in enumerate(table, start=1)))
+    return table_from_cells(name, "csv", encoding, ((n, r) for n, r in enumerate(table, start=1)))
 
 
-def _table(name: str, fmt: str, encoding: str | None,
-           numbered: Iterator[tuple[int, Any]] | Any) -> RawTable:
-    header: list[str] | None = None
-    rows: list[RawRow] = []
-    for number, cells in numbered:
-        values = list(cells)
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue  # blank lines carry no data
-        if header is None:
-            header = [str(v).strip() if v is not None else "" for v in values]
-            while header and not header[-1]:
-                header.pop()
-            dupes = sorted({h for h in header if h and header.count(h) > 1})
-            if dupes:
-                raise RegistryError(f"repeated column names in the header: {dupes}")
-            continue
-        extra = [v for v in values[len(header):] if v is not None and str(v).strip()]
-        fields = {h: _cell(v) for h, v in zip(header, values, strict=False) if h}
-        error = (None if not extra else
-                 ("row", extra[0], f"{len(values)} cells but the header has {len(header)}"))
-        rows.append(RawRow(number, fields, None, error))
-    if header is None:
-        raise RegistryError("no header row and no data")
-    return RawTable(name, fmt, tuple(h for h in header if h), tuple(rows), encoding)
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return value
-
-
-# --- XLSX -------------------------------------------------------------------------------
-
-
-def check_zip(data: bytes) -> None:
-    """Refuse a zip archive whose members are too many, too large or too compressed.
-
-    Raises
-    ------
-    RegistryError
-        Naming the member and its sizes.
-    """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise RegistryError(f"not a valid XLSX (zip) archive: {exc}") from None
-    infos = archive.infolist()
-    if len(infos) > ZIP_MAX_MEMBERS:
-        raise RegistryError(f"archive has {len(infos)} members (limit {ZIP_MAX_MEMBERS})")
-    total = 0
-    for info in infos:
-        total += info.file_size
-        ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > ZIP_RATIO_FLOOR and ratio > ZIP_MAX_RATIO:
-            raise RegistryError(
-                f"zip member {info.filename!r} expands {ratio:,.0f}× to {info.file_size:,} "
-                f"bytes (limit {ZIP_MAX_RATIO}×): refused as a possible zip bomb")
-    if total > ZIP_MAX_TOTAL:
-        raise RegistryError(f"archive expands to {total:,} bytes (limit {ZIP_MAX_TOTAL:,}): "
-                            "refused as a possible zip bomb")
-
-
-def _read_xlsx(data: bytes, name: str, layer: str | None) -> RawTable:
-    check_zip(data)
-    import openpyxl
-    from openpyxl.xml import DEFUSEDXML
-
-    if not DEFUSEDXML:
-        raise RegistryError("defusedxml is not installed; XLSX import is disabled")
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise RegistryError(f"not a readable XLSX workbook: {type(exc).__name__}: {exc}") from None
-    try:
-        if layer is not None and layer not in book.sheetnames:
-            raise RegistryError(f"no sheet {layer!r}; sheets: {book.sheetnames}")
-        sheet = book[layer] if layer is not None else book.worksheets[0]
-        numbered = enumerate(sheet.iter_rows(values_only=True), start=1)
-        return _table(name, "xlsx", None, numbered)
-    finally:
-        book.close()
-
-
-# --- GeoPackage -------------------------------------------------------------------------
-
-_ENVELOPE = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
-
-
-def gpkg_geometry(blob: bytes | None) -> Any:
-    """A GeoPackage geometry blob → GeoJSON geometry mapping (``None`` for empty/null)."""
-    if blob is None:
-        return None
-    import shapely
-
-    if len(blob) < 8 or blob[:2] != b"GP":
-        raise ValueError("not a GeoPackage geometry blob")
-    flags = blob[3]
-    if flags & 0b10000:
-        return None
-    envelope = _ENVELOPE.get((flags >> 1) & 0b111)
-    if envelope is None:
-        raise ValueError("bad envelope code in geometry header")
-    geom = shapely.from_wkb(bytes(blob[8 + envelope:]))
-    return shapely.geometry.mapping(geom)
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _primary_key(con: sqlite3.Connection, table: str) -> str | None:
-    keys = [r[1] for r in con.execute(f"PRAGMA table_info({_quote(table)})") if r[5] == 1]
-    return keys[0] if len(keys) == 1 else None
-
-
-def _read_gpkg(data: bytes, name: str, layer: str | None) -> RawTable:
-    con = sqlite3.connect(":memory:")
-    try:
-        if len(data) > 19 and data[18:20] == b"\x02\x02":
-            data = data[:18] + b"\x01\x01" + data[20:]  # a WAL file's header, read as a copy
-        try:
-            con.deserialize(data)
-            layers = con.execute(
-                "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c JOIN "
-                "gpkg_geometry_columns g USING (table_name) WHERE c.data_type = 'features'"
-            ).fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise RegistryError(f"not a GeoPackage: {exc}") from None
-        if layer is not None:
-            layers = [entry for entry in layers if entry[0] == layer]
-        if len(layers) != 1:
-            names = [entry[0] for entry in layers]
-            raise RegistryError(f"expected one feature layer (or name one), found {names}")
-        table, geom_col, srs_id = layers[0]
-        srs = con.execute("SELECT organization, organization_coordsys_id FROM "
-                          "gpkg_spatial_ref_sys WHERE srs_id = ?", (srs_id,)).fetchone()
-        if srs is None or str(srs[0]).upper() != "EPSG" or int(srs[1]) != 4326:
-            raise RegistryError(f"layer {table!r} is in SRS {srs!r}; only EPSG:4326 is accepted")
-        if con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                       (table,)).fetchone()[0] != 1:
-            raise RegistryError(f"layer {table!r} is not a table")
-        cursor = con.execute(f"SELECT * FROM {_quote(table)}")  # noqa: S608 - quoted name
-        columns = [d[0] for d in cursor.description]
-        key = _primary_key(con, table)
-        rows: list[RawRow] = []
-        for position, values in enumerate(cursor, start=1):
-            fields = dict(zip(columns, values, strict=True))
-            blob = fields.pop(geom_col, None)
-            fid = fields.pop(key, None) if key else None
-            number = fid if isinstance(fid, int) else position
-            try:
-                geometry = gpkg_geometry(blob)
-            except Exception as exc:  # struct, WKB and GEOS errors alike
-                rows.append(RawRow(number, fields, None, (geom_col, "<blob>", f"bad geometry: "
-                                                          f"{exc}")))
-                continue
-            rows.append(RawRow(number, fields, geometry))
-        return RawTable(name, "gpkg", tuple(c for c in columns if c not in (geom_col, key)),
-                        tuple(rows),
-                        None, {"layer": table})
-    finally:
-        con.close()

@@ -35,7 +35,7 @@ from flask_babel import gettext as _
 from shapely.geometry import mapping
 
 from locator import service
-from locator.errors import LocatorError, RegistryError
+from locator.errors import ConfigError, LocatorError, RegistryError
 from locator.maps import safe_json
 from locator.model import KIND_LABELS
 from locator.registry import importer
@@ -48,9 +48,33 @@ bp = Blueprint("admin", __name__, url_prefix="/admin/registry")
 _PREVIEW_ID = "registry_preview"
 
 
+MIN_TOKEN_LENGTH = 16
+
+
 def init_app(app: Flask) -> None:
-    """Register the blueprint (its routes 404 unless ``ADMIN_TOKEN`` is set)."""
+    """Register the blueprint (its routes 404 unless ``ADMIN_TOKEN`` is set).
+
+    Raises
+    ------
+    ConfigError
+        When ``ADMIN_TOKEN`` is set but shorter than 16 characters.
+    """
+    token = app.config.get("ADMIN_TOKEN")
+    if token and len(str(token)) < MIN_TOKEN_LENGTH:
+        raise ConfigError(f"ADMIN_TOKEN must be at least {MIN_TOKEN_LENGTH} characters, got "
+                          f"{len(str(token))}")
     app.register_blueprint(bp)
+
+
+def _pass() -> str:
+    """What the session holds once signed in: derived from the token itself, so a session
+    cookie forged with a known SECRET_KEY still cannot pass, and a new token logs all out."""
+    token = str(current_app.config["ADMIN_TOKEN"]).encode()
+    return hmac.new(token, b"locator registry upload", "sha256").hexdigest()
+
+
+def _signed_in() -> bool:
+    return hmac.compare_digest(str(session.get("registry_admin", "")), _pass())
 
 
 @bp.before_request
@@ -59,7 +83,7 @@ def _gate() -> ResponseReturnValue | None:
         abort(404)
     request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
     if request.method == "POST" and request.endpoint != "admin.login":
-        if not session.get("registry_admin"):
+        if not _signed_in():
             abort(403)
         sent = request.form.get("csrf", "")
         if not hmac.compare_digest(sent, session.get("csrf", "")):
@@ -86,7 +110,7 @@ def _uploads() -> Path:
 @bp.get("/")
 def index() -> ResponseReturnValue:
     """Sign-in form, or the upload form with the store's recent versions."""
-    if not session.get("registry_admin"):
+    if not _signed_in():
         return render_template("admin/login.html")
     store = _store()
     try:
@@ -103,7 +127,7 @@ def login() -> ResponseReturnValue:
     token = str(current_app.config["ADMIN_TOKEN"])
     if not hmac.compare_digest(request.form.get("token", "").encode(), token.encode()):
         return render_template("admin/login.html", failed=True), 403
-    session["registry_admin"] = True
+    session["registry_admin"] = _pass()
     session["csrf"] = secrets.token_urlsafe(24)
     return redirect(url_for("admin.index"))
 
