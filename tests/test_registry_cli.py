@@ -155,3 +155,15 @@ def test_a_running_app_notices_imports_by_other_processes(tmp_path: Path, store:
     run("registry", "rollback", "--store", store)
     client.get("/")
     assert len(app.extensions["locator"].stations) == 3
+
+
+def test_check_finds_stations_outside_the_current_service_area(
+        tmp_path: Path, store: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    far = [*ROWS[:1], ["b1", "北京站", "partner", "116.4", "39.9", *[""] * 8, "wgs84", "", "",
+                       "0", ""]]
+    monkeypatch.setenv("LOCATOR_REGISTRY_BOUNDARY", "off")
+    assert run("import", str(write_csv(tmp_path / "far.csv", far)), "--store", store)[0] == 0
+    monkeypatch.delenv("LOCATOR_REGISTRY_BOUNDARY")
+    code, out = run("registry", "check", "--store", store)
+    assert code == 1
+    assert "station 'b1': outside the service area (116.4, 39.9)" in out

@@ -8,6 +8,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -240,3 +241,20 @@ def test_shifted_imports_land_within_a_metre(datum: Datum, forward: Callable[...
     # the shift itself is hundreds of metres: importing as WGS-84 would be wrong
     x, y = forward(*TRUTH[0])
     assert float(geodesic_m(x, y, *TRUTH[0])) > 100.0
+
+
+def test_area_polygons_open_and_validate_with_the_same_helpers() -> None:
+    from locator.registry.validate import check_geometry
+
+    square = {"type": "Polygon", "coordinates": [[[103.8, 36.0], [103.9, 36.0], [103.9, 36.1],
+                                                  [103.8, 36.1], [103.8, 36.0]]]}
+    table = open_vector_file(geojson(feature(square), feature(BOWTIE, "b")), name="areas.geojson",
+                             allowed=("geojson", "gpkg"))
+    shapes: list[Any] = []
+    for row in table.rows:
+        try:
+            shapes.append(check_geometry(row.geometry, allowed=("Polygon", "MultiPolygon")))
+        except ValueError as exc:
+            shapes.append(exc)
+    assert shapes[0].area == pytest.approx(0.01)
+    assert "Self-intersection" in str(shapes[1])
