@@ -167,3 +167,16 @@ def test_check_finds_stations_outside_the_current_service_area(
     code, out = run("registry", "check", "--store", store)
     assert code == 1
     assert "station 'b1': outside the service area (116.4, 39.9)" in out
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "gpkg"])
+def test_registry_setting_serves_exported_xlsx_and_gpkg(tmp_path: Path, store: str,
+                                                        fmt: str) -> None:
+    run("import", str(write_csv(tmp_path / "r.csv", ROWS)), "--store", store)
+    out = tmp_path / f"served.{fmt}"
+    assert run("export", "--format", fmt, "-o", str(out), "--store", store)[0] == 0
+    app = create_app({"TESTING": True, "REGISTRY": str(out)})
+    registry = app.extensions["locator"]
+    assert [s.id for s in registry.stations] == ["a1", "a2", "a3"]
+    assert registry.report.problems == ()
+    assert registry.stations[0].note == '=HYPERLINK("http://x")'  # the export's guard undone

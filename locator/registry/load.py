@@ -80,14 +80,35 @@ def _csv_records(path: Path) -> Iterator[Record]:
             yield row, rec, rec.get("lon"), rec.get("lat")
 
 
+def _container_records(path: Path) -> Iterator[Record]:
+    from locator.registry.readers import open_vector_file  # the safe XLSX/GeoPackage readers
+    from locator.registry.validate import unquote_formula  # undo export's formula guard
+
+    for raw in open_vector_file(path, allowed=("xlsx", "gpkg")).rows:
+        geom = raw.geometry
+        fields = {k: unquote_formula(v) for k, v in raw.fields.items()}
+        if raw.error is not None:
+            yield raw.row, fields, "geometry", raw.error[1]
+        elif isinstance(geom, dict) and geom.get("type") == "Point":
+            yield raw.row, fields, geom["coordinates"][0], geom["coordinates"][1]
+        elif geom is not None:
+            yield raw.row, fields, "geometry", geom
+        else:
+            yield raw.row, fields, fields.get("lon"), fields.get("lat")
+
+
 def read_records(path: Path) -> Iterator[Record]:
-    """Yield ``(row, fields, lon, lat)`` from a ``.geojson``/``.json`` or ``.csv`` file."""
+    """Yield ``(row, fields, lon, lat)`` from a ``.geojson``/``.json``, ``.csv``, ``.xlsx``
+    or ``.gpkg`` file (WGS-84, the project's column names)."""
     suffix = path.suffix.lower()
     if suffix in (".geojson", ".json"):
         return _geojson_records(path)
     if suffix == ".csv":
         return _csv_records(path)
-    raise ValueError(f"unsupported registry file type {suffix!r} (use .geojson or .csv)")
+    if suffix in (".xlsx", ".gpkg"):
+        return _container_records(path)
+    raise ValueError(f"unsupported registry file type {suffix!r} "
+                     "(use .geojson, .csv, .xlsx or .gpkg)")
 
 
 def _short(value: Any) -> str:

@@ -31,7 +31,7 @@ from locator.registry.readers import RawRow, RawTable, open_vector_file
 from locator.registry.records import FIELDS, Problem, RowError, station_from_record
 
 __all__ = ["DEFAULT_BOUNDARY", "Validated", "check_geometry", "column_map", "load_boundary",
-           "parse_mapping", "validate_table"]
+           "parse_mapping", "unquote_formula", "validate_table"]
 
 DEFAULT_BOUNDARY = (Path(__file__).resolve().parents[2] / "geodata" / "lanzhou"
                     / "boundaries.geojson")
@@ -267,7 +267,7 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
         if raw.error is not None:
             reject(raw, RowError(*raw.error))
             continue
-        rec = {columns[k]: _unquote(v) for k, v in raw.fields.items() if k in columns}
+        rec = {columns[k]: unquote_formula(v) for k, v in raw.fields.items() if k in columns}
         try:
             x, y = _coordinates(raw, rec)
         except RowError as err:
@@ -311,7 +311,7 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
     return Validated(tuple(stations), tuple(problems), len(table.rows), columns, ignored)
 
 
-def _unquote(value: Any) -> Any:
+def unquote_formula(value: Any) -> Any:
     """Undo export's formula neutralisation: ``'=x`` → ``=x`` (round trips stay exact)."""
     if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
         return value[1:]
