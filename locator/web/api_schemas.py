@@ -79,7 +79,10 @@ _HIT_EXTRA: Schema = {
         "walk_min": {"type": "number", "minimum": 0},
         "ebike_min": {"type": "number", "minimum": 0},
         "open_state": _enum([s.value for s in OpenState]),
-        "next_change": {"type": ["string", "null"], "format": "date-time"},
+        "next_change": {"type": ["string", "null"],
+                        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+                        "description": "When the open state next changes: Lanzhou local "
+                                       "time (UTC+8), ISO 8601 without an offset."},
     },
 }
 

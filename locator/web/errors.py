@@ -40,7 +40,12 @@ def init_app(app: Flask) -> None:
         return render_error(exc)
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[Response | str, int]:
+    def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _render(status, {"error": {"code": code, "message": exc.description or ""}})
+        body, _ = _render(status, {"error": {"code": code, "message": exc.description or ""}})
+        response = make_response(body, status)
+        for name, value in exc.get_headers():  # e.g. Allow on a 405 (RFC 9110)
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response

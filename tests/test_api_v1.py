@@ -1,0 +1,226 @@
+"""API v1 contract: stations (bbox, filters, pages), one station, caching, CORS, rate limit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from locator import create_app
+from locator.errors import ConfigError
+
+
+def get_json(client: FlaskClient, url: str, status: int = 200, **kwargs: Any) -> Any:
+    response = client.get(url, **kwargs)
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return json.loads(response.get_data(as_text=True),
+                      parse_constant=lambda c: pytest.fail(f"{c} in JSON"))
+
+
+def ids(body: dict[str, Any]) -> list[str]:
+    return [f["id"] for f in body["features"]]
+
+
+# --- /api/v1/stations -------------------------------------------------------------------
+
+def test_stations_lists_every_station_in_registry_order(client: FlaskClient) -> None:
+    body = get_json(client, "/api/v1/stations")
+    assert body["type"] == "FeatureCollection"
+    assert ids(body) == ["a", "b", "c", "d", "e"]
+    assert body["numberMatched"] == 5 and body["numberReturned"] == 5
+    unknown = body["features"][4]
+    assert unknown["geometry"] is None and unknown["properties"]["kind"] == "labor_park"
+    assert body["features"][0]["geometry"] == {"type": "Point", "coordinates": [103.84, 36.053]}
+    assert body["features"][0]["properties"]["synthetic"] is False
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("bbox=103.83,36.05,103.845,36.07", ["a", "c"]),
+    ("bbox=103.6,36.0,104.0,36.2", ["a", "b", "c", "d"]),  # the unlocated one is left out
+    ("bbox=103.845,36.05,103.7,36.06", ["b"]),  # across the antimeridian: lon >= 103.845 or <= 103.7
+    ("bbox=0,0,1,1", []),
+    ("kind=box_station,drivers_home", ["b", "d"]),
+    ("kind=零工市场", ["c"]),
+    ("amenity=water", ["a", "b", "c"]),
+    ("amenity=water,toilet", ["a"]),
+    ("bbox=103.6,36.0,104.0,36.2&amenity=water&kind=gig_market", ["c"]),
+])
+def test_stations_filters(client: FlaskClient, query: str, expected: list[str]) -> None:
+    assert ids(get_json(client, f"/api/v1/stations?{query}")) == expected
+
+
+def test_stations_pages_with_links(client: FlaskClient) -> None:
+    first = get_json(client, "/api/v1/stations?limit=2&kind=smart_station,box_station,"
+                             "gig_market,drivers_home,labor_park")
+    assert ids(first) == ["a", "b"] and first["numberMatched"] == 5
+    links = {link["rel"]: link["href"] for link in first["links"]}
+    assert set(links) == {"self", "next"}
+    second = get_json(client, links["next"].replace("http://localhost", ""))
+    assert ids(second) == ["c", "d"]
+    third = get_json(client, {lk["rel"]: lk["href"] for lk in second["links"]}["next"])
+    assert ids(third) == ["e"] and third["numberReturned"] == 1
+    rels = {lk["rel"]: lk["href"] for lk in third["links"]}
+    assert "next" not in rels and "offset=2" in rels["prev"] and "kind=" in rels["prev"]
+
+
+@pytest.mark.parametrize(("query", "param", "fragment"), [
+    ("bbox=1,2,3", "bbox", "four comma-separated numbers"),
+    ("bbox=1,2,3,4,5", "bbox", "four"),
+    ("bbox=a,2,3,4", "bbox", "'a' is not a number"),
+    ("bbox=1,nan,3,4", "bbox", "between -90 and 90"),
+    ("bbox=181,2,3,4", "bbox", "'181' must be between -180 and 180"),
+    ("bbox=1,40,3,30", "bbox", "min lat 40 is above max lat 30"),
+    ("limit=0", "limit", "between 1 and 500"),
+    ("limit=501", "limit", "between 1 and 500"),
+    ("limit=ten", "limit", "'ten'"),
+    ("offset=-1", "offset", "between 0"),
+    ("kind=castle", "kind", "'castle'"),
+    ("amenity=sauna", "amenity", "unknown amenity"),
+    ("limit=1&limit=2", "limit", "given 2 times"),
+])
+def test_stations_bad_parameters(client: FlaskClient, query: str, param: str,
+                                 fragment: str) -> None:
+    body = get_json(client, f"/api/v1/stations?{query}", status=400)
+    assert body["error"]["code"] == "bad_parameter" and body["error"]["param"] == param
+    assert fragment in body["error"]["message"]
+
+
+# --- /api/v1/stations/<id> -------------------------------------------------------------
+
+def test_one_station(client: FlaskClient) -> None:
+    body = get_json(client, "/api/v1/stations/c")
+    assert body["type"] == "Feature" and body["id"] == "c"
+    assert body["properties"]["name"] == "丙站"
+    assert body["properties"]["amenities"] == ["ebike_charging", "water"]
+    assert get_json(client, "/api/v1/stations/e")["geometry"] is None
+
+
+@pytest.mark.parametrize("station_id", ["zzz", "A", "%3Cscript%3E"])
+def test_unknown_station_is_json_404_naming_the_id(client: FlaskClient, station_id: str) -> None:
+    body = get_json(client, f"/api/v1/stations/{station_id}", status=404)
+    assert body["error"]["code"] == "not_found" and body["error"]["param"] == "station_id"
+    assert "no station has id" in body["error"]["message"]
+
+
+# --- caching -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/api/v1/stations", "/api/v1/stations/a",
+                                 "/api/v1/nearest?lat=36.053&lon=103.841&open_at=2026-11-30T10:00",
+                                 "/api/v1/registry/report", "/api/v1/openapi.json"])
+def test_read_endpoints_have_etag_and_answer_304(client: FlaskClient, url: str) -> None:
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"')
+    assert first.headers["Cache-Control"] == "public, max-age=60"
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    other = client.get(url, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.data == first.data
+
+
+def test_errors_are_not_cached(client: FlaskClient) -> None:
+    response = client.get("/api/v1/stations?limit=0")
+    assert response.status_code == 400
+    assert "ETag" not in response.headers and "Cache-Control" not in response.headers
+
+
+def test_etag_changes_with_the_answer(client: FlaskClient) -> None:
+    a = client.get("/api/v1/stations/a").headers["ETag"]
+    b = client.get("/api/v1/stations/b").headers["ETag"]
+    assert a != b
+
+
+# --- CORS --------------------------------------------------------------------------------
+
+def cors_app(tiny_path: Path, origins: Any) -> FlaskClient:
+    return create_app({"TESTING": True, "REGISTRY": str(tiny_path),
+                       "API_CORS_ORIGINS": origins}).test_client()
+
+
+def test_cors_get_from_an_allowed_origin(tiny_path: Path) -> None:
+    client = cors_app(tiny_path, "https://union.example http://127.0.0.1:8080")
+    ok = client.get("/api/v1/stations", headers={"Origin": "https://union.example"})
+    assert ok.headers["Access-Control-Allow-Origin"] == "https://union.example"
+    assert "ETag" in ok.headers["Access-Control-Expose-Headers"]
+    assert "Origin" in ok.headers["Vary"]
+    other = client.get("/api/v1/stations", headers={"Origin": "https://evil.example"})
+    assert other.status_code == 200 and "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_cors_preflight_grants_get_only(tiny_path: Path) -> None:
+    client = cors_app(tiny_path, ["https://union.example"])
+    get = client.options("/api/v1/stations", headers={
+        "Origin": "https://union.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "If-None-Match"})
+    assert get.headers["Access-Control-Allow-Origin"] == "https://union.example"
+    assert get.headers["Access-Control-Allow-Methods"] == "GET, HEAD"
+    post = client.options("/api/v1/stations", headers={
+        "Origin": "https://union.example", "Access-Control-Request-Method": "POST"})
+    assert "Access-Control-Allow-Origin" not in post.headers
+    assert "Access-Control-Allow-Methods" not in post.headers
+
+
+def test_cors_star_and_none(tiny_path: Path, client: FlaskClient) -> None:
+    star = cors_app(tiny_path, "*").get("/api/v1/stations", headers={"Origin": "https://x.example"})
+    assert star.headers["Access-Control-Allow-Origin"] == "*"
+    default = client.get("/api/v1/stations", headers={"Origin": "https://x.example"})
+    assert "Access-Control-Allow-Origin" not in default.headers  # no origins configured
+    page = cors_app(tiny_path, "*").get("/", headers={"Origin": "https://x.example"})
+    assert "Access-Control-Allow-Origin" not in page.headers  # pages are not the API
+
+
+@pytest.mark.parametrize(("key", "value", "fragment"), [
+    ("API_CORS_ORIGINS", "union.example", "'union.example'"),
+    ("API_CORS_ORIGINS", "https://union.example/path", "'https://union.example/path'"),
+    ("API_CORS_ORIGINS", "ftp://union.example", "'ftp://union.example'"),
+    ("API_CORS_ORIGINS", 42, "42"),
+    ("EMBED_ALLOWED_ORIGINS", "*", "'*'"),
+    ("EMBED_ALLOWED_ORIGINS", "https://*.example", "'https://*.example'"),
+    ("EMBED_ALLOWED_ORIGINS", ["https://ok.example", "javascript:alert(1)"], "javascript"),
+    ("EMBED_ALLOWED_ORIGINS", "https://a.example 'unsafe-inline'", "unsafe-inline"),
+    ("API_RATE_LIMIT", "lots", "'lots'"),
+])
+def test_bad_settings_stop_start_up(tiny_path: Path, key: str, value: Any,
+                                    fragment: str) -> None:
+    with pytest.raises(ConfigError, match=key) as info:
+        create_app({"TESTING": True, "REGISTRY": str(tiny_path), key: value})
+    assert fragment in str(info.value)
+
+
+# --- rate limit --------------------------------------------------------------------------
+
+def limited_app(tiny_path: Path, limit: str = "3 per minute") -> Flask:
+    return create_app({"TESTING": True, "REGISTRY": str(tiny_path), "API_RATE_LIMIT": limit,
+                       "API_RATE_LIMIT_ENABLED": True})
+
+
+def test_rate_limit_answers_429_json_with_retry_after(tiny_path: Path) -> None:
+    client = limited_app(tiny_path).test_client()
+    for _ in range(3):
+        assert client.get("/api/v1/stations/a").status_code == 200
+    body = get_json(client, "/api/v1/nearest?lat=36&lon=103.8", status=429)
+    response = client.get("/api/v1/stations")
+    assert response.status_code == 429
+    retry = int(response.headers["Retry-After"])
+    assert 1 <= retry <= 61  # the window resets within a minute (+1 s of rounding up)
+    assert body["error"]["code"] == "rate_limited" and body["error"]["retry_after"] >= 1
+    assert "3 per 1 minute" in body["error"]["message"]
+
+
+def test_rate_limit_is_per_client_and_spares_pages(tiny_path: Path) -> None:
+    client = limited_app(tiny_path, "1 per minute").test_client()
+    assert client.get("/api/v1/stations/a").status_code == 200
+    assert client.get("/api/v1/stations/a").status_code == 429
+    other = client.get("/api/v1/stations/a", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert other.status_code == 200
+    assert client.get("/embed").status_code == 200 and client.get("/").status_code == 200
+
+
+def test_rate_limit_is_off_under_testing_unless_asked(client: FlaskClient) -> None:
+    assert all(client.get("/api/v1/stations/a").status_code == 200 for _ in range(150))
