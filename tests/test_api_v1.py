@@ -42,7 +42,7 @@ def test_stations_lists_every_station_in_registry_order(client: FlaskClient) -> 
 @pytest.mark.parametrize(("query", "expected"), [
     ("bbox=103.83,36.05,103.845,36.07", ["a", "c"]),
     ("bbox=103.6,36.0,104.0,36.2", ["a", "b", "c", "d"]),  # the unlocated one is left out
-    ("bbox=103.845,36.05,103.7,36.06", ["b"]),  # across the antimeridian: lon >= 103.845 or <= 103.7
+    ("bbox=103.845,36.05,103.7,36.06", ["b"]),  # across the antimeridian: >= 103.845 or <= 103.7
     ("bbox=0,0,1,1", []),
     ("kind=box_station,drivers_home", ["b", "d"]),
     ("kind=零工市场", ["c"]),
