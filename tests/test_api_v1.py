@@ -224,3 +224,57 @@ def test_rate_limit_is_per_client_and_spares_pages(tiny_path: Path) -> None:
 
 def test_rate_limit_is_off_under_testing_unless_asked(client: FlaskClient) -> None:
     assert all(client.get("/api/v1/stations/a").status_code == 200 for _ in range(150))
+
+
+# --- /api/v1/places and /api/v1/coverage ------------------------------------------------
+
+def test_place_search_returns_point_features(client: FlaskClient) -> None:
+    body = get_json(client, "/api/v1/places?q=yclj&limit=3")
+    assert body["type"] == "FeatureCollection" and 1 <= body["numberReturned"] <= 3
+    first = body["features"][0]
+    assert first["properties"]["name"] == "盐场路街道"
+    assert first["geometry"]["type"] == "Point" and len(first["geometry"]["coordinates"]) == 2
+    assert first["properties"]["approximate"] is True  # subdistricts sit at their district
+    assert get_json(client, "/api/v1/places?q=盐场路")["features"][0]["properties"][
+        "name"] == "盐场路街道"
+
+
+@pytest.mark.parametrize(("query", "param", "fragment"), [
+    ("", "q", "required"),
+    ("q=", "q", "required"),
+    ("q=%20%20", "q", "required"),
+    ("q=" + "x" * 65, "q", "at most 64"),
+    ("q=yc&limit=0", "limit", "between 1 and 50"),
+    ("q=yc&limit=51", "limit", "between 1 and 50"),
+    ("q=a&q=b", "q", "given 2 times"),
+])
+def test_place_search_bad_parameters(client: FlaskClient, query: str, param: str,
+                                     fragment: str) -> None:
+    body = get_json(client, f"/api/v1/places?{query}", status=400)
+    assert body["error"]["param"] == param and fragment in body["error"]["message"]
+
+
+def test_coverage_of_one_district(client: FlaskClient) -> None:
+    body = get_json(client, "/api/v1/coverage?district=620102&resolution=7&radius_m=2000")
+    assert body["area"]["code"] == "620102" and body["radius_m"] == 2000.0
+    assert body["resolution"] == 7 and body["basis"] == "area"
+    assert 0 < body["covered_share"] <= 1
+    assert body["stations"] == 3  # a, b and c lie in 城关区; d is in 安宁区
+    again = client.get("/api/v1/coverage?district=620102&resolution=7&radius_m=2000")
+    assert again.get_json() == body  # served from the cache, same answer
+    fewer = get_json(client, "/api/v1/coverage?district=620102&resolution=7&radius_m=2000"
+                             "&kind=gig_market")
+    assert fewer["covered_share"] < body["covered_share"]
+
+
+@pytest.mark.parametrize(("query", "status", "param"), [
+    ("district=999999", 404, "district"),
+    ("radius_m=10", 400, "radius_m"),
+    ("resolution=10", 400, "resolution"),
+    ("resolution=4", 400, "resolution"),
+    ("kind=castle", 400, "kind"),
+])
+def test_coverage_bad_parameters(client: FlaskClient, query: str, status: int,
+                                 param: str) -> None:
+    body = get_json(client, f"/api/v1/coverage?{query}", status=status)
+    assert body["error"]["param"] == param

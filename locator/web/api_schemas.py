@@ -155,3 +155,53 @@ SCHEMAS["RegistryReport"] = {
                            "column": _text_or_null(), "reason": {"type": "string"}}}},
     },
 }
+
+SCHEMAS["PlaceFeature"] = {
+    "type": "object", "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"const": "Feature"}, "geometry": ref("Point"),
+        "properties": {
+            "type": "object",
+            "required": ["name", "name_en", "level", "precision_m", "approximate"],
+            "properties": {
+                "name": {"type": "string"}, "name_en": {"type": "string"},
+                "level": _enum(["district", "subdistrict", "community", "landmark"]),
+                "kind": {"type": "string"},
+                "precision_m": {"type": "number", "minimum": 0},
+                "approximate": {"type": "boolean",
+                                "description": "The point only locates the district."},
+                "parents": {"type": "array", "items": {"type": "string"}},
+                "district_code": _text_or_null()}}},
+}
+SCHEMAS["PlaceCollection"] = _collection("PlaceFeature", {
+    "numberReturned": {"type": "integer", "minimum": 0}}, ["numberReturned"])
+
+_NUMBER_OR_NULL: Schema = {"type": ["number", "null"]}
+_UNIT_FIGURES: dict[str, Schema] = {
+    "cells": {"type": "integer", "minimum": 0},
+    "area_km2": {"type": "number", "minimum": 0},
+    "covered_km2": {"type": "number", "minimum": 0},
+    "covered_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+    "worst_gap_m": {**_NUMBER_OR_NULL,
+                    "description": "Farthest any cell is from its nearest station."},
+    "stations": {"type": "integer", "minimum": 0},
+    "stations_per_km2": _NUMBER_OR_NULL,
+}
+SCHEMAS["CoverageSummary"] = {
+    "type": "object",
+    "required": ["area", "resolution", "radius_m", "basis", "covered_share", "units"],
+    "properties": {
+        "area": {"type": "object", "required": ["code", "name"],
+                 "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                "level": {"type": "string"}}},
+        "resolution": {"type": "integer"}, "radius_m": {"type": "number"},
+        "basis": {"type": "string", "description": "'area': shares are of area, not people."},
+        **_UNIT_FIGURES,
+        "synthetic_stations": {"type": "integer", "minimum": 0},
+        "units": {"type": "array", "items": {
+            "type": "object", "required": ["code", "name", "covered_share"],
+            "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                           "level": {"type": "string"}, **_UNIT_FIGURES,
+                           "people": _NUMBER_OR_NULL, "people_covered": _NUMBER_OR_NULL}}},
+    },
+}

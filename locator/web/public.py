@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from flask import Flask
 
-from locator.web import api, cors, embed, framing, httpcache, openapi, ratelimit
+from locator.web import (
+    api,
+    api_areas,  # noqa: F401  (importing it adds its routes to api.bp)
+    cors,
+    embed,
+    framing,
+    httpcache,
+    openapi,
+    ratelimit,
+)
 
 __all__ = ["init_app"]
 
