@@ -286,7 +286,7 @@ def unit_table(cov: Coverage, units: Sequence[AdminUnit], stations: Sequence[Sta
     rows = [_row(cov, u, label == i, int((st_label == i).sum()), people)
             for i, u in enumerate(units)]
     outside = label < 0
-    if outside.any():
+    if units and outside.any():
         rows.append(_row(cov, _OUTSIDE, outside, int((st_label < 0).sum()), people))
     everything = np.ones(len(cov.grid), dtype=bool)
     rows.append(_row(cov, total, everything, int(at.size), people))

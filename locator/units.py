@@ -52,7 +52,7 @@ class Boundaries:
     units: tuple[AdminUnit, ...]
 
     def district(self, code: str) -> Boundaries:
-        """The same boundaries restricted to one district (its own single unit).
+        """The same boundaries restricted to one district (no smaller units: none ship).
 
         Raises
         ------
@@ -63,7 +63,7 @@ class Boundaries:
             return self
         for unit in self.units:
             if unit.code == code:
-                return Boundaries(unit, (unit,))
+                return Boundaries(unit, ())
         known = ", ".join(u.code for u in self.units)
         raise NotFound(f"no district with code {code!r}; known: {known}")
 

@@ -173,6 +173,6 @@ def test_summary_of_a_district_is_json_ready() -> None:
     assert s["area"]["code"] == "620102" and s["basis"] == "area"
     assert s["stations"] == 1 and s["synthetic_stations"] == 1
     assert 0 < s["covered_share"] < 0.02
-    assert s["units"][0]["cells"] == s["cells"]
+    assert s["units"] == [] and s["cells"] > 0  # no subdistrict polygons ship
     import json
     json.dumps(s, allow_nan=False)

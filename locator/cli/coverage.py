@@ -1,0 +1,162 @@
+"""``locator coverage`` and ``locator suggest``: the planner's figures as files.
+
+Both write the files the ``/planner`` page offers for download: ``units.csv`` (the
+per-unit table) and ``plan.geojson`` (gap polygons and suggested sites), into
+``--out`` (default: the current folder), and print a short report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from locator import create_app
+from locator.cli import main
+from locator.coverage import Mode, grid_for
+from locator.errors import LocatorError
+from locator.model import Kind
+from locator.nearest import Filters
+from locator.plan import Plan, make_plan, plan_geojson, units_csv
+from locator.planio import demand_per_cell, read_candidates, read_points
+from locator.units import load_boundaries
+
+__all__ = ["coverage_command", "suggest_command", "write_atomic"]
+
+_STAGES = ("grid", "distances", "units", "gaps")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temp file, fsync and rename (never half-written)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _options(f: Any) -> Any:
+    for opt in reversed([
+        click.option("--district", metavar="CODE", help="A district code (default: the city)."),
+        click.option("--resolution", type=click.IntRange(5, 11), default=9, show_default=True,
+                     help="H3 resolution (9: cells of about 0.1 km²)."),
+        click.option("--radius", "radius_m", type=click.FloatRange(1, 100_000, min_open=False),
+                     help="Covered within this many metres (default 1000)."),
+        click.option("--minutes", type=click.FloatRange(0.5, 600),
+                     help="Covered within this many minutes of --mode travel instead."),
+        click.option("--mode", type=click.Choice(["walk", "ebike"]), default="walk",
+                     show_default=True),
+        click.option("--kind", "kinds", multiple=True, type=click.Choice([k.value for k in Kind]),
+                     help="Count only stations of this kind (repeatable)."),
+        click.option("--demand", type=click.Path(dir_okay=False),
+                     help="Population points (lon, lat, population) to report people."),
+        click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84",
+                     show_default=True, help="Datum of --demand/--candidates coordinates."),
+        click.option("-o", "--out", type=click.Path(file_okay=False), default=".",
+                     show_default=True, help="Folder for units.csv and plan.geojson."),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _run(district: str | None, resolution: int, radius_m: float | None, minutes: float | None,
+         mode: Mode, kinds: tuple[str, ...], demand: str | None, datum: str, out: str,
+         sites: int, candidates: str | None) -> Plan:
+    if radius_m is not None and minutes is not None:
+        raise click.UsageError(f"give --radius or --minutes, not both (got {radius_m!r} and "
+                               f"{minutes!r})")
+    try:
+        registry = create_app().extensions["locator"]
+        bounds = load_boundaries()
+        if district:
+            bounds = bounds.district(district)
+        people = None
+        if demand:
+            points = read_points(demand, datum=datum, weight=True)
+            for p in points.problems:
+                click.echo(str(p), err=True)
+            people, outside = demand_per_cell(points, grid_for(bounds, resolution))
+            click.echo(f"demand: {people.sum():,.0f} people in the area, {outside:,.0f} outside")
+        pool = None
+        if candidates:
+            pool, problems = read_candidates(candidates, datum=datum)
+            for p in problems:
+                click.echo(str(p), err=True)
+        stages = len(_STAGES) + (1 if sites else 0)
+        err: Any = sys.stderr
+        with click.progressbar(length=stages, label="coverage", file=err) as bar:
+            plan = make_plan(
+                registry.index, bounds, resolution=resolution, radius_m=radius_m,
+                minutes=minutes, mode=mode,
+                filters=Filters(kinds=frozenset(Kind(k) for k in kinds)) if kinds else None,
+                sites=sites, candidates=pool, people=people, step=lambda _: bar.update(1))
+    except LocatorError as exc:
+        raise click.ClickException(exc.message) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    write_atomic(folder / "units.csv", units_csv(plan))
+    write_atomic(folder / "plan.geojson", json.dumps(plan_geojson(plan), ensure_ascii=False,
+                                                     allow_nan=False))
+    return plan
+
+
+def _report(plan: Plan) -> None:
+    total = plan.rows[-1]
+    target = f"{plan.coverage.threshold_m:,.0f} m"
+    if plan.synthetic_stations:
+        click.echo(f"演示数据 / demonstration data: {plan.synthetic_stations} of "
+                   f"{plan.stations} stations are synthetic, not real sites.")
+    basis = "people" if plan.basis == "people" else "area, not people (no demand layer given)"
+    click.echo(f"{plan.boundaries.area.name}: {total.covered_share:.1%} covered within "
+               f"{target} — share of {basis}")
+    for row in plan.rows[:-1]:
+        click.echo(f"  {row.code or '-':>9} {row.name or row.level:<8} {row.covered_share:7.1%}"
+                   f"  worst gap {row.worst_gap_m or 0:>9,.0f} m  stations {row.stations}")
+    if plan.gaps:
+        g = plan.gaps[0]
+        click.echo(f"largest gap: {g.area_m2 / 1e6:,.2f} km² around ({g.lon}, {g.lat})")
+
+
+@main.command("coverage")
+@_options
+def coverage_command(district: str | None, resolution: int, radius_m: float | None,
+                     minutes: float | None, mode: Mode, kinds: tuple[str, ...],
+                     demand: str | None, datum: str, out: str) -> None:
+    """Coverage of the city (or a district): per-unit table and gap polygons."""
+    _report(_run(district, resolution, radius_m, minutes, mode, kinds, demand, datum, out,
+                 0, None))
+
+
+@main.command("suggest")
+@_options
+@click.option("-n", "sites", type=click.IntRange(1, 200), default=5, show_default=True,
+              help="How many new sites.")
+@click.option("--candidates", type=click.Path(dir_okay=False),
+              help="Candidate sites (points: id, name, lon, lat); default: grid cell centres.")
+def suggest_command(district: str | None, resolution: int, radius_m: float | None,
+                    minutes: float | None, mode: Mode, kinds: tuple[str, ...],
+                    demand: str | None, datum: str, out: str, sites: int,
+                    candidates: str | None) -> None:
+    """Suggest N new sites (existing stations fixed), with coverage after each one."""
+    plan = _run(district, resolution, radius_m, minutes, mode, kinds, demand, datum, out,
+                sites, candidates)
+    _report(plan)
+    if plan.suggestion is not None:
+        click.echo(f"before: {plan.suggestion.before:.2%}")
+        for s in plan.suggestion.steps:
+            c = s.candidate
+            click.echo(f"  {s.rank:>3}. ({c.lon:.6f}, {c.lat:.6f}) {c.name!s:<12} → "
+                       f"{s.covered_share:.2%}")
