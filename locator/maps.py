@@ -10,14 +10,21 @@ through ``textContent`` only, and the JSON is escaped so that no data can close 
 ``<script>`` element it sits in.
 
 Markers are drawn in the datum of the tiles under them: WGS-84 for OpenStreetMap and
-Tianditu (CGCS2000, equal to WGS-84 at map scale), GCJ-02 for Amap; the shift is done by
-:func:`locator.datum.wgs84_to_gcj02`. Coordinates are rounded to 1e-6 degree (0.11 m).
+Tianditu (CGCS2000, equal to WGS-84 at map scale), GCJ-02 for Amap. Both coordinate sets
+are computed here by :func:`locator.datum.wgs84_to_gcj02` and embedded, so the page's
+layer switcher can move every marker to the new datum without any datum formula in
+JavaScript. Coordinates are integers of 1e-6 degree (0.11 m).
 
-The embedded JSON object (``StationLayer.payload``): ``datum`` of the coordinates;
-``fields`` naming the columns of each ``stations`` row ``[lat, lon, kind, name, address,
-synthetic, id]`` (``kind`` an index into ``kinds``/``glyphs``, ``synthetic`` 0 or 1);
-``labels``; ``user`` ``[lat, lon]``; ``nearest`` rows ``[station index, metres, text]``;
-``has_synthetic`` (a page shows its demo banner when true).
+The embedded JSON object (``StationLayer.payload``), columns of equal length per station:
+``lat``/``lon`` WGS-84 in 1e-6° as deltas from the previous station (the first from 0);
+``glat``/``glon`` the GCJ-02 minus WGS-84 offset in 1e-6°; ``kind`` an index into
+``kinds``/``glyphs``; ``ids``; ``names`` and ``addresses`` only when no ``details`` URL is
+given (else a popup fetches ``details`` with ``__ID__`` replaced by the id). Also:
+``demo`` the positions of synthetic stations; ``datum`` of the initial tiles; ``base`` their
+name; ``tiles`` the layers the switcher offers (``name``, ``url``, ``overlays``,
+``attribution``, ``subdomains``, ``max_zoom``, ``datum``, ``tk``); ``labels``; ``user``
+``{"wgs84": [lat, lon], "gcj02": [lat, lon]}``; ``nearest`` rows ``[position, metres,
+text]``; ``has_synthetic`` (a page shows its demo banner when true).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import numpy as np
 from branca.element import CssLink, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 from markupsafe import Markup
+from numpy.typing import NDArray
 
 from locator.datum import Datum, wgs84_to_gcj02
 from locator.errors import ConfigError, QueryError
@@ -46,7 +54,8 @@ __all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "TileSpec", "finder_map",
 LEAFLET = "vendor/leaflet-1.9.4"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
 _JS = (("leaflet", f"{LEAFLET}/leaflet.js"),
-       ("markerclusterjs", f"{MARKERCLUSTER}/leaflet.markercluster.js"))
+       ("markerclusterjs", f"{MARKERCLUSTER}/leaflet.markercluster.js"),
+       ("locator_map_js", "js/finder-map.js"))
 _CSS = (("leaflet_css", f"{LEAFLET}/leaflet.css"),
         ("markerclustercss", f"{MARKERCLUSTER}/MarkerCluster.css"),
         ("markerclusterdefaultcss", f"{MARKERCLUSTER}/MarkerCluster.Default.css"),
@@ -109,6 +118,10 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
     "you_are_here": N_("You are here"), "legend_title": N_("Service stations"),
     "distance": N_("Distance"), "nearest": N_("Nearest"),
     "demo": N_("Demonstration data, not a real station"),
+    "loading": N_("Loading…"), "details_failed": N_("Details could not be loaded."),
+    "tiles_failed": N_("Map tiles could not be loaded; stations and the list still work."),
+    "tiles_osm": N_("OpenStreetMap"), "tiles_amap": N_("Amap"),
+    "tiles_tianditu": N_("Tianditu"),
 })
 
 _KEY_RE = re.compile(r"[A-Za-z0-9]{8,64}")
@@ -134,90 +147,16 @@ def format_distance(metres: float) -> str:
 
 
 class StationLayer(MacroElement):
-    """Markers, the user's point, lines to the nearest and a legend, built in the browser.
+    """Markers, the user's point, lines to the nearest, a legend and the base maps.
 
-    ``payload`` is the JSON object described in the module docstring; ``cluster`` groups
-    the markers in a ``L.markerClusterGroup`` (else a plain ``L.featureGroup``).
+    The work is done by ``js/finder-map.js`` (``LZ.stations``); this element only passes
+    it the map, the ``payload`` (see the module docstring) and ``cluster``.
     """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
-var {{ this.get_name() }} = (function (map, d, clustered) {
-  "use strict";
-  var T = d.labels, icons = {}, near = {}, markers = [], user = d.user, top = L.featureGroup();
-  function el(tag, cls, text) {  /* data reaches the page through textContent only */
-    var e = document.createElement(tag);
-    e.className = cls; if (text !== undefined) { e.textContent = String(text); } return e;
-  }
-  var GlyphIcon = L.DivIcon.extend({createIcon: function (old) {
-    var div = L.DivIcon.prototype.createIcon.call(this, old);
-    div.textContent = this.options.glyph; return div;
-  }});
-  function icon(k, big, demo) {
-    var key = [k, big, demo].join(), s = big ? 34 : 26;
-    return icons[key] || (icons[key] = new GlyphIcon({html: "", glyph: d.glyphs[k],
-      iconSize: [s, s], popupAnchor: [0, -s / 2], tooltipAnchor: [s / 2, 0],
-      className: "lz-icon lz-kind-" + d.kinds[k] + (big ? " lz-nearest" : "") +
-                 (demo ? " lz-synthetic" : "")}));
-  }
-  d.nearest.forEach(function (n, rank) { near[n[0]] = [rank + 1, n[2]]; });
-  function popup(i) {
-    var s = d.stations[i], n = near[i], box = el("div", "lz-popup");
-    box.appendChild(el("div", "lz-popup-name", s[3]));
-    box.appendChild(el("div", "lz-popup-kind", T[d.kinds[s[2]]]));
-    if (s[4]) { box.appendChild(el("div", "lz-popup-address", s[4])); }
-    if (n) {
-      box.appendChild(el("div", "lz-popup-distance", T.distance + ": " + n[1]));
-      box.appendChild(el("div", "lz-badge lz-badge-nearest", T.nearest + " " + n[0]));
-    }
-    if (s[5]) { box.appendChild(el("div", "lz-badge lz-badge-demo", T.demo)); }
-    return box;
-  }
-  d.stations.forEach(function (s, i) {
-    var n = near[i], m = L.marker([s[0], s[1]], {icon: icon(s[2], !!n, s[5]),
-      riseOnHover: true, zIndexOffset: n ? 900 - n[0] : 0});
-    m.bindPopup(function () { return popup(i); });
-    if (n) {
-      m.bindTooltip(function () { return el("span", "lz-distance", n[1]); },
-        {permanent: true, direction: "right", className: "lz-distance-tooltip"});
-      L.polyline([user, [s[0], s[1]]], {className: "lz-nearest-line", weight: 3,
-        dashArray: "6 6", interactive: false}).addTo(top);
-      m.addTo(top);
-    } else {
-      m.bindTooltip(function () { return el("span", "lz-tooltip", s[3]); }, {direction: "top"});
-      markers.push(m);
-    }
-  });
-  var group = clustered ? L.markerClusterGroup({showCoverageOnHover: false,
-    chunkedLoading: true, maxClusterRadius: 45}) : L.featureGroup(markers);
-  if (clustered) { group.addLayers(markers); }
-  group.addTo(map);
-  top.addTo(map);
-  L.marker(user, {icon: L.divIcon({className: "lz-user", html: "", iconSize: [18, 18]}),
-    keyboard: false, zIndexOffset: 1000}).bindTooltip(function () {
-    return el("span", "lz-user-label", T.you_are_here);
-  }, {permanent: true, direction: "top", offset: [0, -10]}).addTo(map);
-  if (d.nearest.length) {
-    map.fitBounds(top.getBounds().extend(user), {padding: [40, 40], maxZoom: 16});
-  }
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () {
-    var box = el("div", "lz-legend"), seen = {};
-    function row(swatch, text) {
-      var r = box.appendChild(el("div", "lz-legend-row"));
-      r.appendChild(swatch); r.appendChild(el("span", "lz-legend-label", text));
-    }
-    box.appendChild(el("div", "lz-legend-title", T.legend_title));
-    d.stations.forEach(function (s) { seen[s[2]] = true; });
-    d.kinds.forEach(function (kind, k) {
-      if (seen[k]) { row(el("span", "lz-icon lz-swatch lz-kind-" + kind, d.glyphs[k]), T[kind]); }
-    });
-    row(el("span", "lz-user lz-swatch"), T.you_are_here);
-    L.DomEvent.disableClickPropagation(box); return box;
-  };
-  legend.addTo(map);
-  return group;
-})({{ this._parent.get_name() }}, {{ this.payload_json }}, {{ this.cluster|tojson }});
+var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
+  {{ this.payload_json }}, {{ this.cluster|tojson }});
 {% endmacro %}
 """)
 
@@ -258,6 +197,22 @@ def _tile_spec(tiles: str, tianditu_key: str | None) -> TileSpec:
     return spec
 
 
+def _micro(values: NDArray[np.float64]) -> NDArray[np.int64]:
+    """Degrees as integers of 1e-6 degree."""
+    out: NDArray[np.int64] = np.round(values * 10**_DECIMALS).astype(np.int64)
+    return out
+
+
+def _tile_json(spec: TileSpec, key: str | None) -> dict[str, Any]:
+    """A base map for the page's switcher (``tk`` only for layers that need a key)."""
+    out: dict[str, Any] = {"name": spec.name, "url": spec.url, "overlays": list(spec.overlays),
+                           "attribution": spec.attribution, "subdomains": spec.subdomains,
+                           "max_zoom": spec.max_zoom, "datum": spec.datum.value}
+    if spec.needs_key:
+        out["tk"] = key
+    return out
+
+
 def _check_center(center: tuple[float, float]) -> tuple[float, float]:
     try:
         lon, lat = (float(v) for v in center)
@@ -280,6 +235,7 @@ def finder_map(
     static_url: Callable[[str], str],
     zoom: int = 13,
     cluster: bool = True,
+    details_url: str | None = None,
 ) -> folium.Map:
     """Build the finder map.
 
@@ -305,6 +261,10 @@ def finder_map(
         Initial zoom, 0 to the tile layer's ``max_zoom``.
     cluster : bool
         Cluster the markers that are not among the nearest.
+    details_url : str, optional
+        URL of a station's details (JSON ``name``, ``address``, ``hours``, ``links``) with
+        ``__ID__`` where the id goes. Given, names stay out of the page and popups fetch
+        them (a light page for thousands of stations); ``None`` embeds names and addresses.
 
     Returns
     -------
@@ -335,35 +295,41 @@ def finder_map(
 
     xs = np.array([lon] + [s.lon for s in drawn], dtype=np.float64)
     ys = np.array([lat] + [s.lat for s in drawn], dtype=np.float64)
-    if spec.datum is Datum.GCJ02:
-        xs, ys = wgs84_to_gcj02(xs, ys)
-    xs, ys = np.round(xs, _DECIMALS), np.round(ys, _DECIMALS)
+    gxs, gys = wgs84_to_gcj02(xs, ys)
+    wx, wy = _micro(xs), _micro(ys)
+    gx, gy = _micro(gxs), _micro(gys)
 
     kinds = list(Kind)
     kind_index = {k: i for i, k in enumerate(kinds)}
+    user = {"wgs84": [wy[0] / 1e6, wx[0] / 1e6], "gcj02": [gy[0] / 1e6, gx[0] / 1e6]}
     payload: dict[str, Any] = {
-        "datum": spec.datum.value,
-        "fields": ["lat", "lon", "kind", "name", "address", "synthetic", "id"],
+        "datum": spec.datum.value, "base": spec.name,
+        "tiles": [_tile_json(t, tianditu_key) for t in TILES.values()
+                  if not t.needs_key or _KEY_RE.fullmatch(tianditu_key or "")],
         "kinds": [k.value for k in kinds],
         "glyphs": [KIND_GLYPHS[k] for k in kinds],
         "labels": {key: str(labels.get(key, default)) for key, default in
                    DEFAULT_LABELS.items()},
-        "user": [float(ys[0]), float(xs[0])],
-        "stations": [[float(ys[i + 1]), float(xs[i + 1]), kind_index[s.kind], s.name,
-                      s.address, 1 if s.synthetic else 0, s.id] for i, s in enumerate(drawn)],
+        "user": user,
+        "lat": np.diff(wy[1:], prepend=0).tolist(),
+        "lon": np.diff(wx[1:], prepend=0).tolist(),
+        "glat": (gy[1:] - wy[1:]).tolist(), "glon": (gx[1:] - wx[1:]).tolist(),
+        "kind": [kind_index[s.kind] for s in drawn],
+        "ids": [s.id for s in drawn],
+        "demo": [i for i, s in enumerate(drawn) if s.synthetic],
+        "details": details_url,
         "nearest": [[i, round(m, 1), format_distance(m)] for i, m in near],
         "has_synthetic": any(s.synthetic for s in drawn),
     }
+    if details_url is None:
+        payload["names"] = [s.name for s in drawn]
+        payload["addresses"] = [s.address for s in drawn]
 
-    m = _FinderMap(location=[payload["user"][0], payload["user"][1]], tiles=None,
+    centre = user[spec.datum.value]
+    m = _FinderMap(location=centre, tiles=None,
                    zoom_start=zoom, max_zoom=spec.max_zoom, control_scale=True)
     m.default_js, m.default_css = js, css
     m.asset_urls = frozenset(url for _, url in js + css)
-    key: dict[str, Any] = {"tk": tianditu_key} if spec.needs_key else {}
-    for n, url in enumerate((spec.url, *spec.overlays)):
-        folium.TileLayer(url, attr=spec.attribution, name=f"{spec.name}{n}",
-                         subdomains=spec.subdomains, max_zoom=spec.max_zoom,
-                         overlay=n > 0, control=False, **key).add_to(m)
     StationLayer(payload, cluster=cluster).add_to(m)
     return m
 

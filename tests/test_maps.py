@@ -64,7 +64,7 @@ def render(stations: list[Station], **kw: Any) -> str:
     return html
 
 
-PAYLOAD_RE = re.compile(r"\}\)\(map_[0-9a-f]+, (\{.*\}), (?:true|false)\);")
+PAYLOAD_RE = re.compile(r"LZ\.stations\(map_[0-9a-f]+,\s*(\{.*\}), (?:true|false)\);")
 
 
 def payload_text(html: str) -> str:
@@ -77,6 +77,19 @@ def payload_text(html: str) -> str:
 def payload(html: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(payload_text(html))
     return data
+
+
+def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The payload's columns decoded as the page's script does (integer sums only)."""
+    out, lat, lon = [], 0, 0
+    for i in range(len(data["kind"])):
+        lat, lon = lat + data["lat"][i], lon + data["lon"][i]
+        out.append({"lat": lat / 1e6, "lon": lon / 1e6, "glat": (lat + data["glat"][i]) / 1e6,
+                    "glon": (lon + data["glon"][i]) / 1e6, "kind": data["kind"][i],
+                    "id": data["ids"][i], "synthetic": i in data["demo"],
+                    "name": data.get("names", [None] * (i + 1))[i],
+                    "address": data.get("addresses", [None] * (i + 1))[i]})
+    return out
 
 
 class Assets(HTMLParser):
@@ -104,14 +117,14 @@ def test_every_asset_comes_from_static_url(tiles: str) -> None:
     urls = loaded_urls(html)
     tags = {tag for tag, _ in urls}
     assert tags == {"script", "link"}
-    assert len(urls) == 6  # leaflet js+css, markercluster js + 2 css, map.css
+    assert len(urls) == 7  # leaflet js+css, markercluster js + 2 css, finder-map.js, map.css
     for _, url in urls:
         assert url.startswith(PREFIX), url
     outside_data = html.replace(payload_text(html), "")  # names like "<img src=x" are data
     # Attributes of the page itself; an escaped href=\"...\" inside a JS string (the OSM
     # attribution's link) is not one.
     attrs = re.findall(r"""\s(?:src|href)\s*=\s*(?!\\)(["']?)([^"'\s>]*)""", outside_data)
-    assert len(attrs) == 6
+    assert len(attrs) == 7
     for _, url in attrs:
         assert url.startswith(PREFIX), url
     lowered = html.lower()
@@ -123,7 +136,8 @@ def test_every_asset_comes_from_static_url(tiles: str) -> None:
 def test_tile_templates_are_in_the_script() -> None:
     html = render([station(0)], tiles="tianditu")
     assert "vec_w/wmts" in html and "cva_w/wmts" in html
-    assert f'"tk": "{KEY}"' in html
+    assert f'"tk":"{KEY}"' in html
+    assert "tianditu.gov.cn" not in render([station(0)], tiles="osm")  # no key: not offered
     assert "tile.openstreetmap.org" in render([station(0)], tiles="osm")
     assert "autonavi.com" in render([station(0)], tiles="amap")
 
@@ -136,13 +150,14 @@ def test_map_parts_split_the_page() -> None:
         PREFIX + p for p in (
             "vendor/leaflet-1.9.4/leaflet.js",
             "vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+            "js/finder-map.js",
             "vendor/leaflet-1.9.4/leaflet.css",
             "vendor/leaflet.markercluster-1.5.3/MarkerCluster.css",
             "vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
             "css/map.css")]
     assert 'class="folium-map"' in parts["html"]
     assert "<script" not in parts["script"].lower()
-    assert "L.markerClusterGroup" in parts["script"]
+    assert "LZ.stations(" in parts["script"]
     assert payload_text(str(parts["script"]))
 
 
@@ -163,8 +178,8 @@ def test_hostile_text_only_inside_escaped_json(name: str) -> None:
     html = render(hostile_stations())
     text = payload_text(html)
     data = payload(html)
-    rows = [r for r in data["stations"] if r[3] == name]
-    assert len(rows) == 1 and rows[0][4] == name  # survives the round trip exactly
+    found = [r for r in rows(data) if r["name"] == name]
+    assert len(found) == 1 and found[0]["address"] == name  # survives the round trip
     assert html.count(name) == text.count(name)  # raw only inside the JSON literal
     if any(c in name for c in "<>&\u2028\u2029"):
         assert name not in html
@@ -181,37 +196,47 @@ def test_data_cannot_close_the_script() -> None:
     assert "`" not in html.replace(text, "")  # no template literals in our JS
 
 
-@pytest.mark.parametrize("tiles", ["osm", "tianditu"])
-def test_wgs84_tiles_get_the_input_coordinates(tiles: str) -> None:
+@pytest.mark.parametrize(("tiles", "datum"), [("osm", "wgs84"), ("tianditu", "wgs84"),
+                                               ("amap", "gcj02")])
+def test_both_datums_are_embedded_and_the_tiles_pick_one(tiles: str, datum: str) -> None:
     stations = [station(i) for i in range(5)]
-    data = payload(render(stations, tiles=tiles))
-    assert data["datum"] == "wgs84"
-    assert [(r[1], r[0]) for r in data["stations"]] == [(s.lon, s.lat) for s in stations]
-    assert data["user"] == [CENTER[1], CENTER[0]]
-
-
-def test_amap_tiles_get_gcj02_coordinates() -> None:
-    stations = [station(i) for i in range(5)]
-    html = render(stations, tiles="amap")
+    html = render(stations, tiles=tiles)
     data = payload(html)
-    assert data["datum"] == "gcj02"
-    for row, s in zip(data["stations"], stations, strict=True):
+    assert data["datum"] == datum and data["base"] == tiles
+    for row, s in zip(rows(data), stations, strict=True):
         assert s.lon is not None and s.lat is not None
+        assert (row["lon"], row["lat"]) == (s.lon, s.lat)  # WGS-84 exactly (6 decimals)
         lon, lat = wgs84_to_gcj02(s.lon, s.lat)
-        assert row[1] == pytest.approx(lon, abs=6e-7)
-        assert row[0] == pytest.approx(lat, abs=6e-7)
-        assert 0.0018 < row[1] - s.lon < 0.0030  # about +0.0024 degree at Lanzhou
+        assert row["glon"] == pytest.approx(lon, abs=6e-7)
+        assert row["glat"] == pytest.approx(lat, abs=6e-7)
+        assert 0.0018 < row["glon"] - s.lon < 0.0030  # about +0.0024 degree at Lanzhou
     ulon, ulat = wgs84_to_gcj02(*CENTER)
-    assert data["user"] == pytest.approx([ulat, ulon], abs=6e-7)
-    assert f"center: [{data['user'][0]}, {data['user'][1]}]" in html
+    assert data["user"]["wgs84"] == [CENTER[1], CENTER[0]]
+    assert data["user"]["gcj02"] == pytest.approx([ulat, ulon], abs=6e-7)
+    centre = data["user"][datum]
+    assert f"center: [{centre[0]}, {centre[1]}]" in html
+    offered = {t["name"]: t["datum"] for t in data["tiles"]}
+    expected = {"osm": "wgs84", "amap": "gcj02", "tianditu": "wgs84"}
+    if tiles != "tianditu":  # rendered without a Tianditu key: not offered
+        del expected["tianditu"]
+    assert offered == expected
+
+
+def test_details_url_keeps_names_out_of_the_page() -> None:
+    stations = [station(i, f"名字{i}", address=f"地址{i}") for i in range(3)]
+    html = render(stations, details_url="/station/__ID__.json")
+    data = payload(html)
+    assert "names" not in data and "addresses" not in data
+    assert data["details"] == "/station/__ID__.json" and data["ids"] == ["s0", "s1", "s2"]
+    assert "名字" not in html and "地址" not in html
 
 
 @pytest.mark.parametrize("n", [0, 1, 8, 60])
 def test_one_entry_per_located_station(n: int) -> None:
     stations = [station(i) for i in range(n)] + [station(999, lon=None, lat=None)]
     data = payload(render(stations))
-    assert len(data["stations"]) == n
-    assert [r[6] for r in data["stations"]] == [f"s{i}" for i in range(n)]
+    assert len(data["kind"]) == len(data["lat"]) == len(data["glon"]) == n
+    assert [r["id"] for r in rows(data)] == [f"s{i}" for i in range(n)]
 
 
 def test_nearest_are_marked_and_added_when_missing() -> None:
@@ -219,16 +244,16 @@ def test_nearest_are_marked_and_added_when_missing() -> None:
     extra = station(7)
     html = render(stations, nearest=[(stations[2], 320.0), (extra, 1234.0)])
     data = payload(html)
-    assert len(data["stations"]) == 5
+    assert len(data["ids"]) == 5
     assert data["nearest"] == [[2, 320.0, "320 m"], [4, 1234.0, "1.2 km"]]
-    assert data["stations"][4][6] == "s7"
+    assert data["ids"][4] == "s7"
 
 
 def test_synthetic_flag_and_labels() -> None:
     labels = {"you_are_here": "您在这里", Kind.SMART_STATION.value: "24小时智能化工会驿站",
               "not_a_key": "ignored"}
     data = payload(render(hostile_stations(), labels=labels))
-    assert [r[5] for r in data["stations"]] == [0] * len(HOSTILE) + [1]
+    assert data["demo"] == [len(HOSTILE)]
     assert data["has_synthetic"] is True
     assert data["labels"]["you_are_here"] == "您在这里"
     assert data["labels"]["smart_station"] == "24小时智能化工会驿站"
