@@ -9,7 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from locator import config, i18n, service
-from locator.web import admin, errors, finder, public
+from locator.web import admin, errors, finder, planner, public
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     service.init_app(app)
     public.init_app(app)
     app.register_blueprint(finder.bp)
+    app.register_blueprint(planner.bp)
     admin.init_app(app)
     return app
 

@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT_ENABLED": None,
     "API_RATE_LIMIT_STORAGE": "memory://",
     "API_CACHE_SECONDS": 60,
+    "PLANNER_RESOLUTION": 9,
 }
 
 DOCS: dict[str, str] = {
@@ -78,6 +79,8 @@ DOCS: dict[str, str] = {
     "API_RATE_LIMIT_STORAGE": "Where request counts live: memory:// (one process) or "
                               "redis://host:6379/0 shared by several workers.",
     "API_CACHE_SECONDS": "Cache-Control max-age of API read responses (seconds).",
+    "PLANNER_RESOLUTION": "H3 resolution of the /planner coverage grid (9: cells of ~0.1 km²; "
+                          "8: ~0.7 km², seven times fewer cells).",
 }
 
 
