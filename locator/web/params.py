@@ -15,7 +15,7 @@ from locator.model import Amenity, Kind
 from locator.nearest import Filters
 from locator.registry.records import RowError, parse_kind
 
-__all__ = ["Args", "filters", "static_filters"]
+__all__ = ["Args", "filters", "parse_amenity", "parse_kind_value", "static_filters"]
 
 T = TypeVar("T")
 
@@ -89,6 +89,23 @@ class Args:
                     raise QueryError(name, f"{name}: {item.strip()!r}: {reason}") from None
         return out
 
+    def multi(self, name: str, parse: Callable[[str], T]) -> list[T]:
+        """Like :meth:`listed`, but the parameter may also be repeated (``?kind=a&kind=b``,
+        as an HTML form's checkboxes send it); duplicates are dropped, order kept."""
+        out: list[T] = []
+        for text in self._args.getlist(name):
+            for item in (part.strip() for part in text.split(",")):
+                if not item:
+                    continue
+                try:
+                    value = parse(item)
+                except ValueError as exc:
+                    reason = exc.reason if isinstance(exc, RowError) else str(exc)
+                    raise QueryError(name, f"{name}: {item!r}: {reason}") from None
+                if value not in out:
+                    out.append(value)
+        return out
+
     def flag(self, name: str) -> bool:
         """A boolean: 1/true/yes or 0/false/no."""
         text = self.raw(name)
@@ -154,6 +171,16 @@ def _amenity(text: str) -> Amenity:
 
 def _kind(text: str) -> Kind:
     return parse_kind(text)
+
+
+def parse_amenity(text: str) -> Amenity:
+    """An :class:`Amenity` from its value; ValueError naming the known ones."""
+    return _amenity(text)
+
+
+def parse_kind_value(text: str) -> Kind:
+    """A :class:`Kind` from its value or Chinese name; ValueError with a suggestion."""
+    return _kind(text)
 
 
 def filters(args: Args, *, now: datetime) -> Filters:

@@ -94,7 +94,7 @@
       var i, n = d.kind.length, at = pos[datum];
       for (i = 0; i < n; i++) {
         var m = L.marker(at[i], {icon: icon(d.kind[i], !!near[i], demo[i]),
-          riseOnHover: true, zIndexOffset: near[i] ? 900 - near[i][0] : 0});
+          riseOnHover: true, keyboard: !!near[i], zIndexOffset: near[i] ? 900 - near[i][0] : 0});
         m.bindPopup(popup.bind(null, i));
         markers[i] = m;
         if (near[i]) {

@@ -1,0 +1,159 @@
+/* The finder page: geolocation, tap-to-set point, place search (a keyboard listbox),
+ * filters that submit on change, and the tile choice kept in the URL.
+ * Everything degrades: without this script the forms are plain GET forms.
+ * Text from the server reaches the page through textContent only. */
+(function () {
+  "use strict";
+  var status = document.getElementById("locate-status");
+
+  function say(text) { status.textContent = text; }
+
+  /* Go to the page for a point; points picked on GCJ-02/BD-09 tiles carry their datum,
+     and the server converts them (locator.datum) and redirects to the WGS-84 URL. */
+  function go(lat, lon, datum) {
+    var url = new URL(window.location.href);
+    url.searchParams.set("lat", lat.toFixed(6));
+    url.searchParams.set("lon", lon.toFixed(6));
+    url.searchParams.delete("q");
+    if (datum && datum !== "wgs84") { url.searchParams.set("datum", datum); }
+    else { url.searchParams.delete("datum"); }
+    window.location.assign(url.toString());
+  }
+
+  /* --- where am I: geolocation with a clear fallback --- */
+  var locate = document.getElementById("locate"), search = document.getElementById("place-q");
+  if (locate) {
+    locate.hidden = false;
+    locate.addEventListener("click", function () {
+      if (!navigator.geolocation) {
+        say(locate.getAttribute("data-unavailable")); search.focus(); return;
+      }
+      say(locate.getAttribute("data-busy"));
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        go(pos.coords.latitude, pos.coords.longitude, "wgs84");  /* GPS is WGS-84 */
+      }, function (err) {
+        say(locate.getAttribute(err && err.code === 1 ? "data-denied" : "data-unavailable"));
+        search.focus();
+      }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
+    });
+  }
+
+  document.addEventListener("lz:pick", function (e) { go(e.detail.lat, e.detail.lon, e.detail.datum); });
+
+  /* --- the tile choice lives in the URL and in the forms --- */
+  document.addEventListener("lz:tiles", function (e) {
+    var url = new URL(window.location.href);
+    url.searchParams.set("tiles", e.detail.name);
+    window.history.replaceState(null, "", url.toString());
+    document.querySelectorAll("form").forEach(function (form) {
+      var input = form.querySelector("input[name=tiles]");
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden"; input.name = "tiles"; form.appendChild(input);
+      }
+      input.value = e.detail.name;
+    });
+  });
+
+  /* --- filters: submit on change (the Apply button stays for keyboard users) --- */
+  var filters = document.getElementById("filters");
+  if (filters) {
+    filters.addEventListener("change", function (e) {
+      if (e.target.name === "at" && !filters.querySelector("input[name=open][value=at]").checked) {
+        filters.querySelector("input[name=open][value=at]").checked = true;
+      }
+      if (filters.requestSubmit) { filters.requestSubmit(); } else { filters.submit(); }
+    });
+    /* an empty "open" or unchecked time sends nothing: keep the URL short */
+    filters.addEventListener("formdata", function (e) {
+      var fd = e.formData;
+      if (!fd.get("open")) { fd.delete("open"); }
+      if (fd.get("open") !== "at") { fd.delete("at"); }
+    });
+  }
+
+  /* --- place search: an ARIA combobox over GET /places --- */
+  var form = search && search.form, list = document.getElementById("place-list");
+  var found = [], active = -1, timer = null, asked = "";
+  function option(i) { return document.getElementById("place-opt-" + i); }
+  function close() {
+    list.hidden = true; search.setAttribute("aria-expanded", "false");
+    search.removeAttribute("aria-activedescendant"); active = -1;
+  }
+  function mark(i) {
+    if (active >= 0 && option(active)) { option(active).setAttribute("aria-selected", "false"); }
+    active = i;
+    if (i >= 0 && option(i)) {
+      option(i).setAttribute("aria-selected", "true");
+      search.setAttribute("aria-activedescendant", "place-opt-" + i);
+      option(i).scrollIntoView({block: "nearest"});
+    }
+  }
+  function choose(i) {
+    var p = found[i];
+    if (!p) { return; }
+    close(); search.value = p.name; go(p.lat, p.lon, "wgs84");
+  }
+  function show(places) {
+    found = places; list.textContent = ""; active = -1;
+    if (!places.length) {
+      var none = document.createElement("li");
+      none.className = "place-none"; none.textContent = list.getAttribute("data-none");
+      list.appendChild(none);
+    }
+    places.forEach(function (p, i) {
+      var li = document.createElement("li"), name = document.createElement("span");
+      li.id = "place-opt-" + i; li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      name.className = "place-name"; name.textContent = p.name; li.appendChild(name);
+      var more = p.parents.slice();
+      if (p.approximate) { more.push(list.getAttribute("data-approx")); }
+      if (more.length) {
+        var ctx = document.createElement("span");
+        ctx.className = "place-context"; ctx.textContent = more.join(" · "); li.appendChild(ctx);
+      }
+      li.addEventListener("mousedown", function (ev) { ev.preventDefault(); choose(i); });
+      list.appendChild(li);
+    });
+    list.hidden = false; search.setAttribute("aria-expanded", "true");
+  }
+  function lookup() {
+    var q = search.value.trim();
+    if (!q) { close(); return; }
+    if (q === asked) { return; }
+    asked = q;
+    fetch(form.getAttribute("data-places") + "?q=" + encodeURIComponent(q),
+          {headers: {Accept: "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : {places: []}; })
+      .then(function (body) { if (q === asked) { show(body.places || []); } },
+            function () { close(); });
+  }
+  if (search && list) {
+    search.addEventListener("input", function () {
+      clearTimeout(timer); asked = ""; timer = setTimeout(lookup, 120);
+    });
+    search.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        if (list.hidden) { asked = ""; lookup(); return; }
+        var n = found.length;
+        if (n) { mark(e.key === "ArrowDown" ? (active + 1) % n : (active - 1 + n) % n); }
+      } else if (e.key === "Enter" && !list.hidden && active >= 0) {
+        e.preventDefault(); choose(active);
+      } else if (e.key === "Escape") { close(); }
+    });
+    search.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  /* --- "show on map" per result --- */
+  var mapEl = document.querySelector(".folium-map");
+  document.querySelectorAll(".show-on-map").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var ctl = mapEl && mapEl.lzStations;
+      if (!ctl) { return; }
+      mapEl.scrollIntoView({block: "center"});
+      ctl.ready.then(function () { ctl.open(button.getAttribute("data-id")); });
+    });
+  });
+}());
