@@ -92,3 +92,8 @@ def _blank(value: Any) -> bool:
         return not value  # an empty object is sent as an empty value
     items = value if isinstance(value, list) else str(value).split(",")
     return any(str(item).strip() == "" for item in items) or not items
+
+
+def test_spec_is_valid_openapi_3_1() -> None:
+    """Checked against the OpenAPI 3.1 meta-schema (schemathesis ships it)."""
+    schema.validate()  # raises jsonschema_rs.ValidationError naming the bad part
