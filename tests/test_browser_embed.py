@@ -81,16 +81,18 @@ def test_widget_embeds_from_an_allowed_origin_only(
     assert "/embed" in refused.local  # served, then refused by the browser for its headers
 
 
+@pytest.mark.parametrize("how", ["button", "locate=1"])
 def test_use_my_location_inside_the_frame(
         sites: tuple[str, str, str, dict[str, str], dict[str, str]],
-        open_page: Callable[..., PageWatch]) -> None:
+        open_page: Callable[..., PageWatch], how: str) -> None:
     base, allowed, _, allowed_page, _ = sites
-    allowed_page["body"] = iframe(base + WIDGET)
+    allowed_page["body"] = iframe(base + WIDGET + ("&locate=1" if how == "locate=1" else ""))
     watch = open_page(allowed + "/", permissions=["geolocation"],
                       geolocation={"latitude": 36.0632, "longitude": 103.8401})
     widget = watch.page.frame_locator("#w")
-    widget.locator(".embed-hit").first.wait_for()
-    widget.locator(".embed-locate").click()
+    if how == "button":
+        widget.locator(".embed-hit").first.wait_for()
+        widget.locator(".embed-locate").click()
     widget.locator("body").locator("text=You are here").first.wait_for()
     assert "here=1" in child(watch).url
     assert widget.locator(".embed-hit .embed-name").first.inner_text() == "丙站"
