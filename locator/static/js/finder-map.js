@@ -195,7 +195,8 @@
 
     /* markers after the first paint: the list and the map frame show at once */
     var ready = new Promise(function (resolve) {
-      setTimeout(function () { build(); resolve(); }, 0);
+      /* after the next frame is painted, so 10,000 markers never delay the first paint */
+      requestAnimationFrame(function () { setTimeout(function () { build(); resolve(); }, 0); });
     });
     var api = {
       ready: ready,
