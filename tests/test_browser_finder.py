@@ -79,8 +79,15 @@ def test_hostile_names_stay_text_and_every_marker_renders(
     seen = []
     for i in range(icons.count()):
         icons.nth(i).dispatch_event("click")
-        page.wait_for_selector(".leaflet-popup-content .lz-popup-name")
-        seen.append(page.locator(".leaflet-popup-content .lz-popup-name").last.inner_text())
+        # the previous popup fades out for a moment: wait for the one new name
+        name = page.wait_for_function(
+            """seen => {
+                 const names = [...document.querySelectorAll(
+                   '.leaflet-popup-content .lz-popup-name')].map(e => e.textContent);
+                 const fresh = names.filter(n => n && !seen.includes(n));
+                 return fresh.length === 1 ? fresh[0] : null;
+               }""", arg=seen, timeout=5000).json_value()
+        seen.append(name)
     assert sorted(seen) == sorted(HOSTILE)
     assert page.locator(".leaflet-popup-content img").count() == 0
     assert watch.dialogs == [] and watch.errors == []

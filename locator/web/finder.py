@@ -71,6 +71,10 @@ def _setup(state: BlueprintSetupState) -> None:
     """Compression for the finder's responses and static files, nothing else."""
     app: Flask = state.app  # type: ignore[assignment]  # a Flask app registers blueprints
     app.config["COMPRESS_REGISTER"] = False
+    # Flask-Compress's streaming path swaps the body for a generator and drops the file's
+    # close(), leaking the handle (a ResourceWarning); streamed bodies (e.g. 206 ranges)
+    # go out as they are, and static files are made whole below before compressing
+    app.config["COMPRESS_STREAMS"] = False
     _compress.init_app(app)
     app.after_request(_maybe_compress)
 
