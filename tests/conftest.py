@@ -17,6 +17,13 @@ from locator import create_app
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "lanzhou"
 
+# Station names that must show as text everywhere: the four the finder issue names, then
+# more that break naive HTML/JS/JSON embedding.
+HOSTILE_NAMES: list[str] = ["<img src=x onerror=alert(1)>", "${alert(1)}", "`+alert(1)+`",
+                            "C:\\站\\"]
+HOSTILE_MORE: list[str] = [*HOSTILE_NAMES, "</script><script>alert(1)</script>", "<!-- x",
+                           "line\u2028sep\u2029para"]
+
 # A few stations around Dongfanghong Square (东方红广场), WGS-84.
 TINY: list[dict[str, Any]] = [
     {"id": "a", "name": "甲站", "kind": "smart_station", "lon": 103.8400, "lat": 36.0530,

@@ -15,11 +15,11 @@ from locator.datum import gcj02_to_wgs84, wgs84_to_gcj02
 from locator.links import directions
 from locator.nearest import geodesic_m
 from locator.places import search
-from tests.conftest import TINY, PageWatch
+from tests.conftest import HOSTILE_NAMES, TINY, PageWatch
 
 pytestmark = pytest.mark.browser
 
-HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "`+alert(1)+`", "C:\\站\\"]
+HOSTILE = HOSTILE_NAMES
 PHONE = {"width": 360, "height": 640}
 
 

@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 
 from locator import create_app
+from tests.conftest import HOSTILE_MORE
 
-HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "`+alert(1)+`", "C:\\站\\",
-           "</script><script>alert(1)</script>"]
+HOSTILE = HOSTILE_MORE
 
 
 def asset_urls(html: str) -> list[str]:

@@ -22,19 +22,12 @@ from locator.maps import (
     safe_json,
 )
 from locator.model import Kind, Station
+from tests.conftest import HOSTILE_MORE
 
 PREFIX = "/static/"
 KEY = "0123456789abcdef0123456789abcdef"
 CENTER = (103.834123, 36.061234)  # Lanzhou, Chengguan; WGS-84 (lon, lat)
-HOSTILE = [
-    "<img src=x onerror=alert(1)>",
-    "${alert(1)}",
-    "`+alert(1)+`",
-    "</script><script>alert(1)</script>",
-    "C:\\站\\",
-    "<!-- x",
-    "line\u2028sep\u2029para",
-]
+HOSTILE = HOSTILE_MORE
 
 
 def static_url(path: str) -> str:

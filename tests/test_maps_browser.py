@@ -18,16 +18,10 @@ import pytest
 
 from locator.maps import finder_map
 from locator.model import Kind, Station
-from tests.conftest import PageWatch
+from tests.conftest import HOSTILE_MORE, PageWatch
 
 STATIC = Path(__file__).resolve().parent.parent / "locator" / "static"
-HOSTILE = [
-    "<img src=x onerror=alert(1)>",
-    "${alert(1)}",
-    "`+alert(1)+`",
-    "</script><script>alert(1)</script>",
-    "C:\\站\\",
-]
+HOSTILE = HOSTILE_MORE[:5]
 LABELS = {"you_are_here": "您在这里", "legend_title": "图例"}
 
 pytestmark = pytest.mark.browser
