@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "API_RATE_LIMIT_STORAGE": "memory://",
     "API_CACHE_SECONDS": 60,
     "PLANNER_RESOLUTION": 9,
+    "AREAS_DIR": None,
 }
 
 DOCS: dict[str, str] = {
@@ -81,6 +82,8 @@ DOCS: dict[str, str] = {
     "API_CACHE_SECONDS": "Cache-Control max-age of API read responses (seconds).",
     "PLANNER_RESOLUTION": "H3 resolution of the /planner coverage grid (9: cells of ~0.1 km²; "
                           "8: ~0.7 km², seven times fewer cells).",
+    "AREAS_DIR": "Folder of imported subdistrict/community polygons (locator areas import); "
+                 "unset means instance/areas.",
 }
 
 

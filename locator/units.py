@@ -35,6 +35,7 @@ class AdminUnit:
 
     ``code`` is the official code (districts: 6 digits, subdistricts: 9) or, for
     communities, which have no public codes, ``"<subdistrict code or name>/<name>"``.
+    ``district_code`` is the district the unit lies in (its own code for a district).
     """
 
     code: str
@@ -42,6 +43,7 @@ class AdminUnit:
     level: str
     geometry: BaseGeometry
     parent_code: str = ""
+    district_code: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,8 @@ def _load(path: str) -> Boundaries:
             districts.append(unit)
     if city is None:
         raise RegistryError(f"boundaries {path!r} have no feature with level 'city'")
-    districts = [AdminUnit(u.code, u.name, u.level, u.geometry, city.code) for u in districts]
+    districts = [AdminUnit(u.code, u.name, u.level, u.geometry, city.code, u.code)
+                 for u in districts]
     return Boundaries(city, tuple(districts))
 
 

@@ -53,5 +53,6 @@ def run() -> None:
         sys.exit(2)
 
 
+from locator.cli import areas as _areas  # noqa: E402,F401 - adds areas import/list/remove
 from locator.cli import coverage as _coverage  # noqa: E402,F401 - adds coverage/suggest
 from locator.cli import registry as _registry  # noqa: E402,F401 - adds import/export/registry
