@@ -168,6 +168,9 @@ var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
         self.cluster = cluster
 
 
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+
+
 class _FinderMap(folium.Map):
     """A folium map whose only assets are the app's own files."""
 
@@ -360,6 +363,8 @@ def map_parts(m: folium.Map) -> dict[str, Markup]:
     for child in root.header._children.values():
         if isinstance(child, JavascriptLink | CssLink) and child.url not in m.asset_urls:
             raise ConfigError(f"the map links a foreign asset {child.url!r}")
-    return {"header": Markup(root.header.render()),  # noqa: S704 - rendered by folium
+    # folium's <meta viewport> forbids pinch-zoom (WCAG 1.4.4); the page has its own
+    header = _FOLIUM_VIEWPORT.sub("", root.header.render())
+    return {"header": Markup(header),  # noqa: S704 - rendered by folium
             "html": Markup(root.html.render()),  # noqa: S704
             "script": Markup(root.script.render())}  # noqa: S704
