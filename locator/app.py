@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from locator import config, i18n, service
+from locator import config, health, i18n, service
 from locator.web import admin, errors, finder, planner, public
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     config.load(app, test_config)
     errors.init_app(app)
     i18n.init_app(app)
+    health.init_app(app)
     service.init_app(app)
     public.init_app(app)
     app.register_blueprint(finder.bp)

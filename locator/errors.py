@@ -75,3 +75,10 @@ class RateLimited(LocatorError, RuntimeError):
     def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
         super().__init__(message, retry_after=retry_after, **details)
         self.retry_after = retry_after
+
+
+class StoreUnavailable(LocatorError, RuntimeError):
+    """Writes are refused: the store was found corrupt and the app serves a backup read-only."""
+
+    status = 503
+    code = "store_unavailable"

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from locator import health
 from locator.errors import ConfigError
 from locator.nearest import NearestIndex
 from locator.registry import Registry, load_registry
@@ -64,7 +65,7 @@ def init_app(app: Flask) -> None:
     if not app.config["REGISTRY"]:
         registry = _from_configured_store(app, travel)
         poll = float(app.config["REGISTRY_POLL_SECONDS"] or 0)
-        if poll > 0:
+        if poll > 0 and not health.is_degraded(app):  # degraded: the backup, read-only
             app.extensions[_WATCH] = _Watch(store_location(app.config, app.instance_path), poll,
                                             _served_version(registry))
             app.before_request(_refresh)
@@ -83,7 +84,7 @@ def _travel(app: Flask) -> TravelModel:
 
 
 def _from_configured_store(app: Flask, travel: TravelModel) -> Registry | None:
-    location = store_location(app.config, app.instance_path)
+    location = health.serving_location(app) or store_location(app.config, app.instance_path)
     if not app.config.get("STORE") and not Path(location).is_file():
         return None  # no store yet: nothing has been imported here
     store = open_store(location)

@@ -1,0 +1,138 @@
+"""The GeoPackage store's safety net: a verified backup after each write, checks, set-aside.
+
+* :func:`write_backup` copies a live store into ``<store>.bak`` with SQLite's online backup
+  API (a consistent snapshot even while others read), checks the copy with
+  ``PRAGMA quick_check`` and only then renames it over the previous backup, so
+  ``registry.gpkg.bak`` is always a complete, verified store.
+* :func:`check_file` says what is wrong with a store file (``None`` when it is sound).
+* :func:`move_aside` renames a corrupt store (and its ``-wal``/``-shm`` files) to
+  ``<store>.corrupt-<UTC time>`` for inspection; nothing here ever deletes a store.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+__all__ = ["backup_path", "check_file", "move_aside", "write_backup"]
+
+_APPLICATION_ID = 0x47504B47  # "GPKG"
+_SIDE_FILES = ("-wal", "-shm")
+
+
+def backup_path(store: Path) -> Path:
+    """Where the verified backup of ``store`` lives: ``<store>.bak`` beside it."""
+    return store.with_name(store.name + ".bak")
+
+
+def check_file(path: Path) -> str | None:
+    """What is wrong with the store file at ``path``, or ``None`` when it is sound.
+
+    Checks that SQLite can read it, ``PRAGMA quick_check`` passes, it is a GeoPackage
+    (``application_id``) and it holds the store's tables. Never writes to the file.
+
+    Parameters
+    ----------
+    path : Path
+        A GeoPackage store file.
+
+    Returns
+    -------
+    str or None
+        A one-line description of the first problem found.
+    """
+    if not path.is_file():
+        return f"{str(path)!r} is not a file"
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error as exc:
+        return f"cannot open {str(path)!r}: {exc}"
+    try:
+        found = [row[0] for row in con.execute("PRAGMA quick_check")]
+        if found != ["ok"]:
+            return f"quick_check failed: {'; '.join(str(f) for f in found[:3])}"
+        if con.execute("PRAGMA application_id").fetchone()[0] != _APPLICATION_ID:
+            return "application_id is not GPKG"
+        tables = {row[0] for row in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = {"registry_state", "registry_versions", "station_history"} - tables
+        if missing:
+            return f"missing tables: {', '.join(sorted(missing))}"
+    except sqlite3.Error as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        con.close()
+    return None
+
+
+def write_backup(con: sqlite3.Connection, store: Path) -> Path:
+    """Copy the store open on ``con`` to ``<store>.bak``, verified, replacing the old backup.
+
+    Parameters
+    ----------
+    con : sqlite3.Connection
+        An open connection to the store (not inside a transaction).
+    store : Path
+        The store's path (the backup is written beside it).
+
+    Returns
+    -------
+    Path
+        The backup's path.
+
+    Raises
+    ------
+    OSError
+        When the copy cannot be written or does not verify; the previous backup is kept.
+    """
+    target = backup_path(store)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    copy = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        con.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        copy.close()
+    problem = check_file(tmp)
+    if problem is not None:
+        tmp.unlink(missing_ok=True)
+        raise OSError(f"backup of {str(store)!r} did not verify: {problem}")
+    with open(tmp, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+    return target
+
+
+def move_aside(path: Path, *, now: datetime | None = None) -> Path:
+    """Rename ``path`` (and its ``-wal``/``-shm`` files) to ``<path>.corrupt-<UTC time>``.
+
+    Returns
+    -------
+    Path
+        The new name of the main file; the file is kept, never deleted.
+    """
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    aside = path.with_name(f"{path.name}.corrupt-{stamp}")
+    serial = 1
+    while aside.exists():
+        serial += 1
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}-{serial}")
+    for suffix in _SIDE_FILES:
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, aside.with_name(aside.name + suffix))
+    os.replace(path, aside)
+    _fsync_dir(path.parent)
+    return aside
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
