@@ -34,7 +34,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from shapely.geometry import mapping
 
-from locator import service
+from locator import health, service
 from locator.errors import ConfigError, LocatorError, RegistryError
 from locator.maps import safe_json
 from locator.model import KIND_LABELS
@@ -192,6 +192,7 @@ def commit() -> ResponseReturnValue:
         abort(400, description=_("Nothing to commit: upload the file again."))
     data = path.read_bytes()
     try:
+        health.ensure_writable()  # 503 while a corrupt store's backup is served read-only
         prepared = _prepare(data, pending["name"], pending["datum"], pending["mapping"])
         if prepared.sha256 != pending["sha256"]:
             raise RegistryError("the uploaded file changed since the preview")
