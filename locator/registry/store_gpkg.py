@@ -13,6 +13,7 @@ killed at any instant leaves either the old or the new version, complete.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import struct
@@ -23,6 +24,7 @@ from typing import Any
 
 from locator.errors import RegistryError
 from locator.model import Station
+from locator.registry import backup
 from locator.registry.store import (
     COLUMNS,
     ImportMeta,
@@ -34,6 +36,8 @@ from locator.registry.store import (
 )
 
 __all__ = ["GpkgStore", "point_blob", "write_geopackage"]
+
+log = logging.getLogger(__name__)
 
 _APPLICATION_ID = 0x47504B47  # "GPKG"
 _USER_VERSION = 10400
@@ -201,8 +205,8 @@ class GpkgStore:
             if number is None:
                 return []
             rows = self._con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
-                                     "ORDER BY ordinal", (number,)).fetchall()
-        return [decode_station(row) for row in rows]
+                                     "ORDER BY ordinal", (number,))
+            return [decode_station(row) for row in rows]  # streamed: no list of raw rows
 
     def report(self, version: int | None = None) -> dict[str, Any] | None:
         """The validation report stored with ``version`` (default: the active one)."""
@@ -236,6 +240,7 @@ class GpkgStore:
             con.execute("ROLLBACK")
             raise
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self.backup()
         return self._versions("WHERE id = ?", (number,))[0]
 
     def _activate(self, number: int, user: str, action: str,
@@ -266,7 +271,19 @@ class GpkgStore:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        self.backup()
         return self._versions("WHERE id = ?", (int(row[0]),))[0]
+
+    def backup(self) -> None:
+        """Refresh the verified copy ``<store>.bak`` (see :mod:`locator.registry.backup`).
+
+        Called after every committed write; call it after any new kind of write too. A
+        failed backup is logged, never raised: the write itself is already durable.
+        """
+        try:
+            backup.write_backup(self._con, self.path)
+        except (OSError, sqlite3.Error):
+            log.exception("registry store %s: the backup was not refreshed", self.path)
 
     def check(self) -> list[str]:
         """SQLite integrity, GeoPackage header, and counts that must agree."""
