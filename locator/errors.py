@@ -82,3 +82,24 @@ class StoreUnavailable(LocatorError, RuntimeError):
 
     status = 503
     code = "store_unavailable"
+
+
+class AccountError(LocatorError, ValueError):
+    """A bad user name, password or role, or an unknown user (``locator user …``)."""
+
+    status = 400
+    code = "bad_account"
+
+
+class EditConflict(LocatorError, RuntimeError):
+    """A stale edit: the station changed since the form was loaded (409; 412 with If-Match)."""
+
+    status = 409
+    code = "edit_conflict"
+
+
+class StoreWriteFailed(LocatorError, OSError):
+    """The store could not be written (disk full, read-only file…); nothing was changed."""
+
+    status = 507
+    code = "store_write_failed"

@@ -167,3 +167,17 @@ def test_postgis_nearest_uses_the_gist_index(pg_cluster: Cluster) -> None:
         assert store.check() == []
     finally:
         store.close()
+
+
+def test_write_with_expected_active_is_a_compare_and_swap(store: Store) -> None:
+    """Station edits pass the version they were based on; a stale one writes nothing."""
+    from locator.errors import EditConflict
+
+    first = store.write([FULL], meta(), expected_active=0)  # 0: the store must be empty
+    with pytest.raises(EditConflict, match=f"active version is {first.id}, expected 0"):
+        store.write([BARE], meta(), expected_active=0)
+    second = store.write([FULL, BARE], meta(), expected_active=first.id)
+    with pytest.raises(EditConflict, match=f"expected {first.id}"):
+        store.write([BARE], meta(), expected_active=first.id)
+    assert [v.id for v in store.history()] == [second.id, first.id]
+    assert store.stations() == [FULL, BARE]

@@ -78,8 +78,14 @@ class Store(Protocol):
 
     location: str
 
-    def write(self, stations: Sequence[Station], meta: ImportMeta) -> Version:
-        """Store ``stations`` as a new version and make it active, atomically."""
+    def write(self, stations: Sequence[Station], meta: ImportMeta, *,
+              expected_active: int | None = None) -> Version:
+        """Store ``stations`` as a new version and make it active, atomically.
+
+        With ``expected_active`` (``0`` = the store must be empty) the write is a
+        compare-and-swap: it raises :class:`~locator.errors.EditConflict` and writes
+        nothing when another version became active meanwhile.
+        """
 
     def active(self) -> Version | None:
         """The active version, or ``None`` for an empty store."""

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from locator.errors import RegistryError
+from locator.errors import EditConflict, RegistryError
 from locator.model import Station
 from locator.registry import backup
 from locator.registry.store import (
@@ -220,11 +220,19 @@ class GpkgStore:
 
     # --- writing ---
 
-    def write(self, stations: Sequence[Station], meta: ImportMeta) -> Version:
-        """Store ``stations`` as a new version and make it active, in one transaction."""
+    def write(self, stations: Sequence[Station], meta: ImportMeta, *,
+              expected_active: int | None = None) -> Version:
+        """Store ``stations`` as a new version and make it active, in one transaction.
+
+        ``expected_active`` (``0``: empty store) makes it a compare-and-swap that raises
+        :class:`~locator.errors.EditConflict` when another version is active.
+        """
         con = self._con
         con.execute("BEGIN IMMEDIATE")
         try:
+            if expected_active is not None and (self._active_id() or 0) != expected_active:
+                raise EditConflict(f"the store's active version is {self._active_id()!r}, "
+                                   f"expected {expected_active!r}")
             cursor = con.execute(
                 "INSERT INTO registry_versions (created_at, user, source, sha256, rows, accepted, "
                 "rejected, datum, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

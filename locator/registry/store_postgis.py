@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from locator.errors import RegistryError
+from locator.errors import EditConflict, RegistryError
 from locator.model import Station
 from locator.registry.store import (
     COLUMNS,
@@ -198,10 +198,19 @@ class PostgisStore:
             stations = [decode_station(tuple(row)) for row in rows]
         self._fill_layer(conn, stations)
 
-    def write(self, stations: Sequence[Station], meta: ImportMeta) -> Version:
-        """Store ``stations`` as a new version and make it active, in one transaction."""
+    def write(self, stations: Sequence[Station], meta: ImportMeta, *,
+              expected_active: int | None = None) -> Version:
+        """Store ``stations`` as a new version and make it active, in one transaction.
+
+        ``expected_active`` (``0``: empty store) makes it a compare-and-swap that raises
+        :class:`~locator.errors.EditConflict` when another version is active.
+        """
         with self._engine.begin() as conn:
             conn.execute(text("LOCK TABLE registry_state IN EXCLUSIVE MODE"))
+            active = self._active_id(conn)
+            if expected_active is not None and (active or 0) != expected_active:
+                raise EditConflict(f"the store's active version is {active!r}, expected "
+                                   f"{expected_active!r}")
             number = int(conn.execute(versions.insert().values(
                 created_at=_now(), user=meta.user, source=meta.source, sha256=meta.sha256,
                 rows=meta.rows, accepted=len(stations), rejected=meta.rejected, datum=meta.datum,
