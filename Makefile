@@ -12,7 +12,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint typecheck pytest bench browser postgis geodata vendor messages clean
+.PHONY: run serve test lint typecheck pytest bench browser postgis geodata vendor messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -26,6 +26,11 @@ $(STAMP): setup.cfg pyproject.toml
 
 run: $(STAMP) $(MO)
 	$(BIN)/flask --app locator run --host $(HOST) --port $(PORT)
+
+# Production serving: gunicorn, one sync worker per core, each loading the registry once
+# and swapping in new store versions in the background (locator/gunicorn_conf.py).
+serve: $(STAMP) $(MO)
+	$(BIN)/gunicorn -c python:locator.gunicorn_conf --bind $(HOST):$(PORT) 'locator:create_app()'
 
 browser:
 	bash scripts/ensure-chromium.sh

@@ -35,8 +35,9 @@ from locator.registry.records import Problem
 from locator.registry.store import Store, is_database_url, open_store
 from locator.travel import TravelModel
 
-__all__ = ["DEFAULT_REGISTRY", "current_registry", "init_app", "registry_from_store",
-           "registry_paths", "registry_version", "reload_from_store", "swap"]
+__all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app",
+           "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
+           "start_watcher", "swap"]
 
 log = logging.getLogger(__name__)
 
@@ -142,18 +143,31 @@ class _Watch:
         self.version = version
         self.due = time.monotonic() + every
         self.lock = threading.Lock()
+        self.background = False  # True once start_watcher runs the checks in a thread
 
 
 def _refresh() -> None:
     """Before a request: swap in the store's active version if another process changed it."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     watch: _Watch = app.extensions[_WATCH]
-    if time.monotonic() < watch.due or not watch.lock.acquire(blocking=False):
+    if watch.background or time.monotonic() < watch.due:
         return
+    check_store(app)
+
+
+def check_store(app: Flask) -> bool:
+    """Swap in the store's active version now if it is not the one served.
+
+    Returns True when a new version was swapped in. Never raises: a store hiccup is
+    logged and the served registry stays. Does nothing when another thread is checking.
+    """
+    watch: _Watch | None = app.extensions.get(_WATCH)
+    if watch is None or not watch.lock.acquire(blocking=False):
+        return False
     try:
         watch.due = time.monotonic() + watch.every
         if not is_database_url(watch.location) and not Path(watch.location).is_file():
-            return
+            return False
         store = open_store(watch.location)
         try:
             active = store.active()
@@ -161,12 +175,37 @@ def _refresh() -> None:
                 reload_from_store(app, store)
                 watch.version = active.id
                 log.info("registry: now serving store version %d", active.id)
+                return True
         finally:
             store.close()
     except Exception:  # a store hiccup must not break requests; the old registry stays
         log.exception("registry: could not check the store for a new version")
     finally:
         watch.lock.release()
+    return False
+
+
+def start_watcher(app: Flask) -> threading.Thread | None:
+    """Check the store every ``REGISTRY_POLL_SECONDS`` in a daemon thread of this process.
+
+    For servers with long-lived worker processes (gunicorn calls it in each worker):
+    a new version is then loaded beside the served one and swapped in, so no request
+    ever waits for a reload. Requests stop checking the store themselves. ``None`` when
+    polling is off or the registry comes from files.
+    """
+    watch: _Watch | None = app.extensions.get(_WATCH)
+    if watch is None or watch.background:
+        return None
+    watch.background = True
+
+    def run() -> None:
+        while True:
+            time.sleep(max(0.0, watch.due - time.monotonic()) or watch.every)
+            check_store(app)
+
+    thread = threading.Thread(target=run, name="locator-store-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def current_registry() -> Registry:
