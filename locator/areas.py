@@ -45,9 +45,9 @@ from locator.registry.rawtable import RawRow, RawTable
 from locator.registry.readers import MAX_BYTES, read_source
 from locator.registry.records import Problem, RowError
 from locator.registry.validate import check_geometry
-from locator.units import AdminName, AdminUnit, Boundaries, admin_names, load_boundaries
+from locator.units import AdminName, AdminUnit, Boundaries, admin_names, load_boundaries, unit_code
 
-__all__ = ["AREA_LEVELS", "AreaImport", "community_code", "match_unit", "normalise_name",
+__all__ = ["AREA_LEVELS", "AreaImport", "match_unit", "normalise_name",
            "prepare_areas"]
 
 AREA_LEVELS = ("subdistrict", "community")
@@ -89,15 +89,6 @@ def normalise_name(name: str, level: str) -> str:
     return text
 
 
-def community_code(name: AdminName) -> str:
-    """The code a community goes by: ``<subdistrict code or name>/<name>`` (none are public)."""
-    return f"{name.parent_code or name.parent_name}/{name.name}"
-
-
-def _unit_code(name: AdminName) -> str:
-    return community_code(name) if name.level == "community" else name.code
-
-
 def _normal_code(value: Any, level: str) -> str:
     text = unicodedata.normalize("NFKC", str(value)).strip()
     if level == "subdistrict":
@@ -136,7 +127,7 @@ def match_unit(level: str, *, code: Any = None, name: Any = None, district: str 
     units = [u for u in (known if known is not None else admin_names()) if u.level == level]
     if not _blank(code):
         wanted = _normal_code(code, level)
-        hits = [u for u in units if _unit_code(u) == wanted]
+        hits = [u for u in units if unit_code(u) == wanted]
         if len(hits) == 1:
             return hits[0], "code"
         if _blank(name):
@@ -327,7 +318,7 @@ def prepare_areas(source: str | os.PathLike[str] | bytes, *, level: str,
         except RowError as err:
             out.reject(raw.row, err)
             continue
-        key = _unit_code(unit)
+        key = unit_code(unit)
         if key in seen:
             out.reject(raw.row, RowError(ncol or ccol or "name", label or code,
                                          f"{unit.name} ({key}) is already row {seen[key]}"))

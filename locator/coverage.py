@@ -34,11 +34,11 @@ from shapely.geometry.base import BaseGeometry
 from locator.model import Station
 from locator.nearest import Filters, NearestIndex
 from locator.travel import TravelModel
-from locator.units import AdminUnit, Boundaries, load_boundaries
+from locator.units import AdminUnit, Boundaries, at_level, code_counts, load_boundaries
 
 __all__ = ["DISTANCE_CLASSES", "Coverage", "Grid", "NearestFn", "UnitRow", "assign_units",
-           "compute", "distance_class", "grid_for", "station_cells", "straight_line",
-           "summary", "threshold_metres", "unit_table"]
+           "compute", "counted_stations", "distance_class", "grid_for", "station_cells",
+           "straight_line", "summary", "threshold_metres", "unit_table"]
 
 DEFAULT_RESOLUTION = 9
 DISTANCE_CLASSES = (500.0, 1000.0, 2000.0, 5000.0)  # upper bounds (m) of classes 0..3; 4 beyond
@@ -293,11 +293,20 @@ def unit_table(cov: Coverage, units: Sequence[AdminUnit], stations: Sequence[Sta
     return rows
 
 
+def counted_stations(index: NearestIndex, filters: Filters | None = None) -> list[Station]:
+    """The indexed stations that count under ``filters`` (all of them without)."""
+    if filters is None or filters.empty:
+        return list(index.stations)
+    return [s for s, ok in zip(index.stations, index.mask(filters), strict=True) if ok]
+
+
 def summary(index: NearestIndex, boundaries: Boundaries | None = None, *,
             radius_m: float = 1000.0, resolution: int = DEFAULT_RESOLUTION,
             filters: Filters | None = None, district: str | None = None,
-            nearest: NearestFn | None = None) -> dict[str, Any]:
-    """A JSON-ready coverage summary of the city (or one district) and its districts.
+            nearest: NearestFn | None = None, level: str = "district",
+            areas: Sequence[AdminUnit] | None = None,
+            registry_stations: Sequence[Station] | None = None) -> dict[str, Any]:
+    """A JSON-ready coverage summary of the city (or one district) and its units.
 
     Parameters
     ----------
@@ -315,28 +324,49 @@ def summary(index: NearestIndex, boundaries: Boundaries | None = None, *,
         A district code: summarise that district only.
     nearest : NearestFn, optional
         Replaces the straight-line distance (e.g. a road-network function).
+    level : {"district", "subdistrict", "community"}
+        The units of the per-unit rows.
+    areas : sequence of AdminUnit, optional
+        The imported polygons of ``level`` (:mod:`locator.areastore`); without them a
+        subdistrict/community summary has no unit rows, only ``code_counts``.
+    registry_stations : sequence of Station, optional
+        Every station, located or not, for ``code_counts`` (default: the indexed ones).
 
     Returns
     -------
     dict
-        ``area`` (code, name), ``resolution``, ``radius_m``, ``basis`` (``"area"``: shares
-        are of area, not people), ``cells``, ``area_km2``, ``covered_km2``,
-        ``covered_share``, ``worst_gap_m``, ``stations``, ``stations_per_km2``,
-        ``synthetic_stations`` and ``units`` (one dict per district, same keys as the total).
+        ``area`` (code, name), ``level``, ``resolution``, ``radius_m``, ``basis``
+        (``"area"``: shares are of area, not people), ``cells``, ``area_km2``,
+        ``covered_km2``, ``covered_share``, ``worst_gap_m``, ``stations``,
+        ``stations_per_km2``, ``synthetic_stations`` (of the counted stations in the
+        area), ``units`` (one dict per unit, same keys as the total), ``polygons``
+        (whether ``level`` has polygons) and, without them, ``code_counts`` (stations
+        per unit by the codes they carry, see :func:`locator.units.code_counts`).
     """
     bounds = boundaries or load_boundaries()
     if district is not None:
         bounds = bounds.district(district)
+    polygons = level == "district" or areas is not None
+    bounds = at_level(bounds, level, areas)
     grid = grid_for(bounds, resolution)
     cov = compute(grid, nearest or straight_line(index, filters), radius_m=radius_m)
-    rows = unit_table(cov, bounds.units, index.stations, total=bounds.area)
+    counted = counted_stations(index, filters)
+    rows = unit_table(cov, bounds.units, counted, total=bounds.area)
     total = rows[-1].as_dict()
-    return {
+    located = [s for s in counted if s.located]
+    inside = station_cells(grid, located) >= 0
+    out: dict[str, Any] = {
         "area": {"code": bounds.area.code, "name": bounds.area.name,
                  "level": bounds.area.level},
-        "resolution": resolution, "radius_m": float(radius_m), "basis": "area",
+        "level": level, "resolution": resolution, "radius_m": float(radius_m), "basis": "area",
         **{k: v for k, v in total.items() if k not in ("code", "name", "level", "people",
                                                        "people_covered")},
-        "synthetic_stations": sum(1 for s in index.stations if s.synthetic),
-        "units": [r.as_dict() for r in rows[:-1]],
+        "synthetic_stations": sum(1 for s, ok in zip(located, inside, strict=True)
+                                  if ok and s.synthetic),
+        "units": [r.as_dict() for r in rows[:-1]], "polygons": polygons,
     }
+    if not polygons:
+        everyone = registry_stations if registry_stations is not None else index.stations
+        area = None if bounds.area.level == "city" else bounds.area.code
+        out["code_counts"] = [c.as_dict() for c in code_counts(everyone, level, district=area)]
+    return out

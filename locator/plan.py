@@ -20,9 +20,10 @@ from shapely.geometry import mapping
 from locator import coverage, gaps, siting
 from locator.coverage import Coverage, Mode, UnitRow
 from locator.gaps import Gap
+from locator.model import Station
 from locator.nearest import Filters, NearestIndex
 from locator.siting import Suggestion
-from locator.units import Boundaries
+from locator.units import AdminUnit, Boundaries, CodeCount, at_level, code_counts
 
 __all__ = ["UNIT_FIELDS", "Plan", "make_plan", "plan_geojson", "read_units_csv", "units_csv"]
 
@@ -42,6 +43,9 @@ class Plan:
     basis: str
     synthetic_stations: int
     stations: int
+    level: str = "district"
+    polygons: bool = True
+    code_counts: tuple[CodeCount, ...] = ()
 
 
 def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 9,
@@ -49,7 +53,9 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
               mode: Mode = "walk", filters: Filters | None = None, sites: int = 0,
               candidates: Sequence[siting.Candidate] | None = None,
               people: NDArray[np.float64] | None = None, max_gaps: int = 200,
-              step: Callable[[str], None] | None = None) -> Plan:
+              step: Callable[[str], None] | None = None, level: str = "district",
+              areas: Sequence[AdminUnit] | None = None,
+              registry_stations: Sequence[Station] | None = None) -> Plan:
     """Everything the planner page and the CLI report.
 
     Parameters
@@ -75,17 +81,27 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
     step : callable, optional
         Called with a short name after each stage (``grid``, ``distances``, ``units``,
         ``gaps``, ``sites``), e.g. to advance a progress bar.
+    level : {"district", "subdistrict", "community"}
+        Units of the per-unit table.
+    areas : sequence of AdminUnit, optional
+        Imported polygons of ``level``; without them (``None``) a subdistrict/community
+        plan has no unit rows and counts stations per unit by their codes instead.
+    registry_stations : sequence of Station, optional
+        Every station, located or not, for those code counts (default: the indexed ones).
     """
     def done(name: str) -> None:
         if step is not None:
             step(name)
 
+    polygons = level == "district" or areas is not None
+    boundaries = at_level(boundaries, level, areas)
     grid = coverage.grid_for(boundaries, resolution)
     done("grid")
     cov = coverage.compute(grid, coverage.straight_line(index, filters), radius_m=radius_m,
                            minutes=minutes, mode=mode, travel=index.travel)
     done("distances")
-    rows = coverage.unit_table(cov, boundaries.units, index.stations, people=people,
+    counted = coverage.counted_stations(index, filters)
+    rows = coverage.unit_table(cov, boundaries.units, counted, people=people,
                                total=boundaries.area)
     done("units")
     found = gaps.find_gaps(cov, people=people, limit=max_gaps)
@@ -94,9 +110,15 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
     if sites > 0:
         suggestion = siting.suggest(cov, sites, candidates=candidates, people=people)
         done("sites")
+    counts: tuple[CodeCount, ...] = ()
+    if not polygons:
+        area = None if boundaries.area.level == "city" else boundaries.area.code
+        counts = tuple(code_counts(registry_stations if registry_stations is not None
+                                   else index.stations, level, district=area))
     return Plan(boundaries, cov, tuple(rows), tuple(found), suggestion,
                 "area" if people is None else "people",
-                sum(1 for s in index.stations if s.synthetic), len(index.stations))
+                sum(1 for s in counted if s.synthetic), len(counted),
+                level, polygons, counts)
 
 
 def _cell(value: Any) -> str:

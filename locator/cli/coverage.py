@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from locator import create_app
+from locator.areastore import areas_dir, load_areas
 from locator.cli import main
 from locator.coverage import Mode, grid_for
 from locator.errors import LocatorError
@@ -24,7 +25,7 @@ from locator.model import Kind
 from locator.nearest import Filters
 from locator.plan import Plan, make_plan, plan_geojson, units_csv
 from locator.planio import demand_per_cell, read_candidates, read_points
-from locator.units import load_boundaries
+from locator.units import LEVELS, load_boundaries
 
 __all__ = ["coverage_command", "suggest_command", "write_atomic"]
 
@@ -49,6 +50,10 @@ def write_atomic(path: Path, text: str) -> None:
 def _options(f: Any) -> Any:
     for opt in reversed([
         click.option("--district", metavar="CODE", help="A district code (default: the city)."),
+        click.option("--level", type=click.Choice(LEVELS),
+                     help="Units of the table (default: districts for the city, subdistricts "
+                          "in a district); without imported polygons (locator areas import) "
+                          "stations are counted per unit by their codes."),
         click.option("--resolution", type=click.IntRange(5, 11), default=9, show_default=True,
                      help="H3 resolution (9: cells of about 0.1 km²)."),
         click.option("--radius", "radius_m", type=click.FloatRange(1, 100_000, min_open=False),
@@ -70,14 +75,18 @@ def _options(f: Any) -> Any:
     return f
 
 
-def _run(district: str | None, resolution: int, radius_m: float | None, minutes: float | None,
-         mode: Mode, kinds: tuple[str, ...], demand: str | None, datum: str, out: str,
-         sites: int, candidates: str | None) -> Plan:
+def _run(district: str | None, level: str | None, resolution: int, radius_m: float | None,
+         minutes: float | None, mode: Mode, kinds: tuple[str, ...], demand: str | None,
+         datum: str, out: str, sites: int, candidates: str | None) -> Plan:
     if radius_m is not None and minutes is not None:
         raise click.UsageError(f"give --radius or --minutes, not both (got {radius_m!r} and "
                                f"{minutes!r})")
     try:
-        registry = create_app().extensions["locator"]
+        app = create_app()
+        registry = app.extensions["locator"]
+        level = level or ("subdistrict" if district else "district")
+        stored = None if level == "district" else load_areas(
+            areas_dir(app.config, app.instance_path), level)
         bounds = load_boundaries()
         if district:
             bounds = bounds.district(district)
@@ -100,7 +109,9 @@ def _run(district: str | None, resolution: int, radius_m: float | None, minutes:
                 registry.index, bounds, resolution=resolution, radius_m=radius_m,
                 minutes=minutes, mode=mode,
                 filters=Filters(kinds=frozenset(Kind(k) for k in kinds)) if kinds else None,
-                sites=sites, candidates=pool, people=people, step=lambda _: bar.update(1))
+                sites=sites, candidates=pool, people=people, step=lambda _: bar.update(1),
+                level=level, areas=None if stored is None else stored.units,
+                registry_stations=registry.stations)
     except LocatorError as exc:
         raise click.ClickException(exc.message) from None
     except ValueError as exc:
@@ -125,19 +136,35 @@ def _report(plan: Plan) -> None:
     for row in plan.rows[:-1]:
         click.echo(f"  {row.code or '-':>9} {row.name or row.level:<8} {row.covered_share:7.1%}"
                    f"  worst gap {row.worst_gap_m or 0:>9,.0f} m  stations {row.stations}")
+    if not plan.polygons:
+        _code_report(plan)
     if plan.gaps:
         g = plan.gaps[0]
         click.echo(f"largest gap: {g.area_m2 / 1e6:,.2f} km² around ({g.lon}, {g.lat})")
 
 
+def _code_report(plan: Plan) -> None:
+    click.echo(f"no {plan.level} polygons were imported (locator areas import), so area "
+               f"coverage is not available per {plan.level}; stations counted by the "
+               f"{plan.level} code they carry:")
+    for c in plan.code_counts:
+        if c.stations:
+            label = c.name if c.known else ("(code not in the list)" if c.code else
+                                            "(no code)")
+            click.echo(f"  {c.code or '-':>20} {label:<12} stations {c.stations}"
+                       f" (demonstration {c.synthetic})")
+    empty = sum(1 for c in plan.code_counts if not c.stations)
+    click.echo(f"  {empty} {plan.level} units have no station by code")
+
+
 @main.command("coverage")
 @_options
-def coverage_command(district: str | None, resolution: int, radius_m: float | None,
-                     minutes: float | None, mode: Mode, kinds: tuple[str, ...],
-                     demand: str | None, datum: str, out: str) -> None:
+def coverage_command(district: str | None, level: str | None, resolution: int,
+                     radius_m: float | None, minutes: float | None, mode: Mode,
+                     kinds: tuple[str, ...], demand: str | None, datum: str, out: str) -> None:
     """Coverage of the city (or a district): per-unit table and gap polygons."""
-    _report(_run(district, resolution, radius_m, minutes, mode, kinds, demand, datum, out,
-                 0, None))
+    _report(_run(district, level, resolution, radius_m, minutes, mode, kinds, demand, datum,
+                 out, 0, None))
 
 
 @main.command("suggest")
@@ -146,13 +173,13 @@ def coverage_command(district: str | None, resolution: int, radius_m: float | No
               help="How many new sites.")
 @click.option("--candidates", type=click.Path(dir_okay=False),
               help="Candidate sites (points: id, name, lon, lat); default: grid cell centres.")
-def suggest_command(district: str | None, resolution: int, radius_m: float | None,
-                    minutes: float | None, mode: Mode, kinds: tuple[str, ...],
-                    demand: str | None, datum: str, out: str, sites: int,
+def suggest_command(district: str | None, level: str | None, resolution: int,
+                    radius_m: float | None, minutes: float | None, mode: Mode,
+                    kinds: tuple[str, ...], demand: str | None, datum: str, out: str, sites: int,
                     candidates: str | None) -> None:
     """Suggest N new sites (existing stations fixed), with coverage after each one."""
-    plan = _run(district, resolution, radius_m, minutes, mode, kinds, demand, datum, out,
-                sites, candidates)
+    plan = _run(district, level, resolution, radius_m, minutes, mode, kinds, demand, datum,
+                out, sites, candidates)
     _report(plan)
     if plan.suggestion is not None:
         click.echo(f"before: {plan.suggestion.before:.2%}")

@@ -1,7 +1,11 @@
 """The planner page ``/planner``: coverage map, per-district table, gaps, suggested sites.
 
-Query: ``area`` (city or district code), ``radius`` (m) or ``minutes`` + ``mode``,
-``n`` (new sites, 0–20), ``sort``/``order`` (table, server-side: works without JS).
+Query: ``area`` (city or district code), ``level`` (``district``, ``subdistrict`` or
+``community``: the table's units; default districts for the city, subdistricts inside a
+district), ``radius`` (m) or ``minutes`` + ``mode``, ``n`` (new sites, 0–20), ``kind``
+(repeated or comma-separated, like the finder: only these kinds count), ``sort``/``order``
+(table, server-side: works without JS). A level without imported polygons
+(``locator areas import``) shows stations counted per unit by their codes instead.
 Downloads with the same query: ``/planner/units.csv``, ``/planner/plan.geojson``;
 ``/planner/report`` is a printable page. Plans are cached per registry and query.
 """
@@ -15,13 +19,15 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
+from locator.areastore import areas_dir, load_areas
 from locator.errors import QueryError
-from locator.model import N_
+from locator.model import KIND_LABELS, N_, Kind
+from locator.nearest import Filters
 from locator.plan import Plan, make_plan, plan_geojson, units_csv
 from locator.planmap import planner_map, planner_parts
 from locator.service import current_registry
-from locator.units import load_boundaries
-from locator.web.params import Args
+from locator.units import LEVELS, AdminUnit, load_boundaries
+from locator.web.params import Args, parse_kind_value
 
 __all__ = ["bp"]
 
@@ -32,6 +38,8 @@ CLASS_LABELS = (N_("within 500 m"), N_("500 m – 1 km"), N_("1–2 km"), N_("2�
 COLUMNS = {"name": N_("Unit"), "area_km2": N_("Area (km²)"),
            "covered_share": N_("Covered share"), "worst_gap_m": N_("Worst gap (m)"),
            "stations": N_("Stations"), "stations_per_km2": N_("Stations per km²")}
+LEVEL_LABELS = {"district": N_("Districts"), "subdistrict": N_("Subdistricts (街道)"),
+                "community": N_("Communities (社区)")}
 _CACHE: dict[tuple[Any, ...], Plan] = {}
 _LOCK = threading.Lock()
 _CACHE_SIZE = 8
@@ -47,22 +55,39 @@ def _query() -> dict[str, Any]:
     mode = args.raw("mode") or "walk"
     if mode not in ("walk", "ebike"):
         raise QueryError("mode", f"mode must be walk or ebike, got {mode!r}")
+    level = args.raw("level") or ("district" if area == bounds.area.code else "subdistrict")
+    if level not in LEVELS:
+        raise QueryError("level", f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+    kinds = tuple(sorted(set(args.multi("kind", parse_kind_value))))
     return {"area": area, "radius": radius, "minutes": minutes, "mode": mode,
-            "n": args.integer("n", low=0, high=20, default=3),
-            "resolution": int(current_app.config["PLANNER_RESOLUTION"])}
+            "n": args.integer("n", low=0, high=20, default=3), "level": level,
+            "kinds": kinds, "resolution": int(current_app.config["PLANNER_RESOLUTION"])}
+
+
+def _areas(level: str) -> tuple[tuple[AdminUnit, ...] | None, Any]:
+    """The imported polygons of ``level`` (``None`` when none) and their file's stamp."""
+    if level == "district":
+        return None, None
+    stored = load_areas(areas_dir(current_app.config, current_app.instance_path), level)
+    if stored is None:
+        return None, None
+    return stored.units, (stored.meta.get("sha256"), stored.meta.get("imported_at"))
 
 
 def _plan(q: dict[str, Any]) -> Plan:
     registry = current_registry()
+    areas, stamp = _areas(q["level"])
     key = (id(registry), q["area"], q["radius"], q["minutes"], q["mode"], q["n"],
-           q["resolution"])
+           q["resolution"], q["level"], q["kinds"], stamp)
     with _LOCK:
         cached = _CACHE.get(key)
     if cached is not None:
         return cached
     bounds = load_boundaries().district(q["area"])
+    wanted = Filters(kinds=frozenset(q["kinds"])) if q["kinds"] else None
     plan = make_plan(registry.index, bounds, resolution=q["resolution"], radius_m=q["radius"],
-                     minutes=q["minutes"], mode=q["mode"], sites=q["n"])
+                     minutes=q["minutes"], mode=q["mode"], sites=q["n"], filters=wanted,
+                     level=q["level"], areas=areas, registry_stations=registry.stations)
     with _LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
@@ -71,7 +96,9 @@ def _plan(q: dict[str, Any]) -> Plan:
 
 
 def _link_args(q: dict[str, Any]) -> dict[str, Any]:
-    out = {"area": q["area"], "n": q["n"]}
+    out = {"area": q["area"], "n": q["n"], "level": q["level"]}
+    if q["kinds"]:
+        out["kind"] = ",".join(q["kinds"])
     if q["minutes"] is not None:
         out.update(minutes=q["minutes"], mode=q["mode"])
     else:
@@ -102,6 +129,8 @@ def _page(template: str) -> str:
         template, parts=planner_parts(fmap), plan=plan, rows=rows, total=plan.rows[-1].as_dict(),
         q=q, link=_link_args(q), sort=sort, desc=desc,
         columns={k: gettext(v) for k, v in COLUMNS.items()}, areas=areas,
+        levels={k: gettext(v) for k, v in LEVEL_LABELS.items()},
+        kind_labels={k.value: gettext(KIND_LABELS[k]) for k in Kind},
         show_demo_banner=plan.synthetic_stations > 0)
 
 
