@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import os
 import stat
+import struct
 import zipfile
 from pathlib import PurePosixPath
 from typing import Any
@@ -156,10 +157,12 @@ def read_shapefile_zip(data: bytes, name: str, layer: str | None = None) -> RawT
                 rows = _rows(reader)
             return RawTable(name, "shapefile", columns, tuple(rows), encoding,
                             {"crs": crs, "layer": PurePosixPath(parts[".shp"].filename).stem})
-        except UnicodeDecodeError as exc:
+        except (UnicodeDecodeError, shapefile.dbfFileException) as exc:
+            if not isinstance(exc, UnicodeDecodeError) and "decode" not in str(exc):
+                raise RegistryError(f"not a readable Shapefile: {exc}") from None
             last = exc
         except (shapefile.ShapefileException, ValueError, OSError, IndexError, KeyError,
-                TypeError) as exc:
+                TypeError, struct.error) as exc:
             raise RegistryError(f"not a readable Shapefile: {type(exc).__name__}: "
                                 f"{exc}") from None
     raise RegistryError(f"attribute text is neither UTF-8 nor GB18030 ({last}); add a .cpg")
@@ -175,7 +178,8 @@ def _rows(reader: Any) -> list[RawRow]:
         try:
             shp = reader.shape(number)
             geom = None if shp.shapeType == shapefile.NULL else shp.__geo_interface__
-        except (shapefile.ShapefileException, ValueError, IndexError, TypeError) as exc:
+        except (shapefile.ShapefileException, ValueError, IndexError, TypeError,
+                struct.error) as exc:
             rows.append(RawRow(number + 1, fields, None, ("geometry", "<shape>",
                                                           f"unreadable shape: {exc}")))
             continue

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import os
 import re
 import unicodedata
@@ -165,10 +166,22 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     return MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else Polygon())
 
 
+def _finite(coords: Any) -> bool:
+    """False when a number anywhere in nested coordinate lists is NaN or infinite."""
+    if isinstance(coords, float):
+        return math.isfinite(coords)
+    if isinstance(coords, list):
+        return all(_finite(c) for c in coords)
+    return True
+
+
 def _geometry(raw: RawRow) -> tuple[BaseGeometry, str | None]:
     """A valid (Multi)Polygon and the repair note, if it had to be repaired."""
     if raw.geometry is None:
         raise RowError("geometry", None, "missing geometry")
+    if not _finite(raw.geometry.get("coordinates") if isinstance(raw.geometry, dict) else 0):
+        raise RowError("geometry", raw.geometry.get("type"),
+                       "non-finite coordinate (NaN or Infinity)")
     try:
         return check_geometry(raw.geometry, allowed=("Polygon", "MultiPolygon")), None
     except RowError as err:
