@@ -325,9 +325,13 @@ def prepare_areas(source: str | os.PathLike[str] | bytes, *, level: str,
             _, parent = _field(raw.fields, parent_field, _PARENT_FIELDS)
             ccol, code = _field(raw.fields, code_field, _CODE_FIELDS)
             ncol, label = _field(raw.fields, name_field, _NAME_FIELDS)
-            unit, how = match_unit(level, code=code, name=label, district=district,
-                                   parent=None if _blank(parent) else str(parent).strip(),
-                                   known=known)
+            try:
+                unit, how = match_unit(level, code=code, name=label, district=district,
+                                       parent=None if _blank(parent) else str(parent).strip(),
+                                       known=known)
+            except RowError as err:  # name the file's own column, not the role
+                column = {"code": ccol, "name": ncol}.get(err.column) or err.column
+                raise RowError(column, err.value, err.reason) from None
         except RowError as err:
             out.reject(raw.row, err)
             continue
