@@ -48,8 +48,8 @@ from locator.datum import Datum, wgs84_to_gcj02
 from locator.errors import ConfigError, QueryError
 from locator.model import KIND_LABELS, N_, Kind, Station
 
-__all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "TileSpec", "finder_map",
-           "format_distance", "map_parts", "safe_json"]
+__all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "LocalAssetMap", "TileSpec", "finder_map",
+           "format_distance", "local_map_parts", "map_parts", "safe_json"]
 
 LEAFLET = "vendor/leaflet-1.9.4"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
@@ -171,10 +171,23 @@ var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
 _FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
 
-class _FinderMap(folium.Map):
-    """A folium map whose only assets are the app's own files."""
+class LocalAssetMap(folium.Map):
+    """A folium base map whose only assets are the app's own files (the finder's, the planner's).
+
+    Give it its assets with :meth:`use_assets`; :func:`local_map_parts` renders it and
+    refuses any other asset link.
+    """
 
     asset_urls: frozenset[str] = frozenset()
+
+    def use_assets(self, js: Sequence[tuple[str, str]], css: Sequence[tuple[str, str]]) -> None:
+        """Make ``js`` and ``css`` (name, URL) the map's only script and style links."""
+        self.default_js, self.default_css = list(js), list(css)
+        self.asset_urls = frozenset(url for _, url in [*js, *css])
+
+
+class _FinderMap(LocalAssetMap):
+    """The finder's map."""
 
 
 def _resolve(items: Sequence[tuple[str, str]], static_url: Callable[[str], str],
@@ -331,8 +344,7 @@ def finder_map(
     centre = user[spec.datum.value]
     m = _FinderMap(location=centre, tiles=None,
                    zoom_start=zoom, max_zoom=spec.max_zoom, control_scale=True)
-    m.default_js, m.default_css = js, css
-    m.asset_urls = frozenset(url for _, url in js + css)
+    m.use_assets(js, css)
     StationLayer(payload, cluster=cluster).add_to(m)
     return m
 
@@ -356,6 +368,19 @@ def map_parts(m: folium.Map) -> dict[str, Markup]:
     """
     if not isinstance(m, _FinderMap):
         raise TypeError(f"map_parts needs a map from finder_map, got {type(m).__name__}")
+    return local_map_parts(m)
+
+
+def local_map_parts(m: LocalAssetMap) -> dict[str, Markup]:
+    """``header``/``html``/``script`` of any :class:`LocalAssetMap` (see :func:`map_parts`).
+
+    Raises
+    ------
+    TypeError
+        When ``m`` is not inside its folium Figure.
+    ConfigError
+        When anything added an asset link other than the map's own files.
+    """
     root = m.get_root()
     if not isinstance(root, Figure):
         raise TypeError("map_parts needs the map inside its folium Figure")

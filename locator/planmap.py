@@ -17,7 +17,7 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
-from branca.element import CssLink, Figure, JavascriptLink, MacroElement
+from branca.element import MacroElement
 from folium.template import Template
 from h3.api import numpy_int as h3n
 from markupsafe import Markup
@@ -27,7 +27,6 @@ from shapely.geometry.base import BaseGeometry
 from locator import maps
 from locator.coverage import distance_class
 from locator.datum import Datum, wgs84_to_gcj02
-from locator.errors import ConfigError
 from locator.model import Station
 from locator.plan import Plan
 
@@ -39,8 +38,8 @@ _JS = (("leaflet", f"{maps.LEAFLET}/leaflet.js"),)
 _CSS = (("leaflet_css", f"{maps.LEAFLET}/leaflet.css"), ("locator_map_css", "css/map.css"))
 
 
-class _PlannerMap(folium.Map):
-    asset_urls: frozenset[str] = frozenset()
+class _PlannerMap(maps.LocalAssetMap):
+    """The planner's map."""
 
 
 class PlanLayer(MacroElement):
@@ -174,8 +173,7 @@ def planner_map(plan: Plan, stations: Sequence[Station], *, tiles: str,
                                   for s in plan.suggestion.steps], spec.datum)
     m = _PlannerMap(location=[(y0 + y1) / 2, (x0 + x1) / 2], tiles=None, zoom_start=10,
                     max_zoom=spec.max_zoom, control_scale=True)
-    m.default_js, m.default_css = js, css
-    m.asset_urls = frozenset(url for _, url in js + css)
+    m.use_assets(js, css)
     key: dict[str, Any] = {"tk": tianditu_key} if spec.needs_key else {}
     folium.TileLayer(spec.url, attr=spec.attribution, name=spec.name,
                      subdomains=spec.subdomains, max_zoom=spec.max_zoom, control=False,
@@ -188,13 +186,4 @@ def planner_parts(m: folium.Map) -> dict[str, Markup]:
     """``header``/``html``/``script`` of a :func:`planner_map`, refusing foreign assets."""
     if not isinstance(m, _PlannerMap):
         raise TypeError(f"planner_parts needs a map from planner_map, got {type(m).__name__}")
-    root = m.get_root()
-    if not isinstance(root, Figure):
-        raise TypeError("planner_parts needs the map inside its folium Figure")
-    root.render()
-    for child in root.header._children.values():
-        if isinstance(child, JavascriptLink | CssLink) and child.url not in m.asset_urls:
-            raise ConfigError(f"the planner map links a foreign asset {child.url!r}")
-    return {"header": Markup(root.header.render()),  # noqa: S704 - rendered by folium
-            "html": Markup(root.html.render()),  # noqa: S704
-            "script": Markup(root.script.render())}  # noqa: S704
+    return maps.local_map_parts(m)
