@@ -55,7 +55,8 @@ def hit_feature(hit: Hit, *, at: datetime | None = None) -> dict[str, Any]:
     if at is not None:
         props["open_state"] = hours.state(hit.station.opening_hours, at).value
         change = hours.next_change(hit.station.opening_hours, at)
-        props["next_change"] = change.isoformat() if change else None
+        props["next_change"] = (change.replace(tzinfo=hours.LANZHOU_TZ).isoformat()
+                                if change else None)
     return feature
 
 

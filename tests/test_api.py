@@ -132,3 +132,11 @@ def test_shipped_data_answers_the_readme_query(shipped_app: Flask) -> None:
         ref = WGS.Inverse(36.06, 103.83, lat, lon)["s12"]
         assert abs(f["properties"]["distance_m"] - ref) < 1.0
         assert math.isfinite(f["properties"]["walk_min"])
+
+
+def test_next_change_carries_lanzhou_offset(client: FlaskClient) -> None:
+    """Monday 10:00 Lanzhou time = 02:00 UTC: a (24/7) never changes, b closes at 17:00."""
+    body = get_json(client, "/api/v1/nearest?lat=36.053&lon=103.841&k=3"
+                            "&open_at=2026-11-30T02:00:00Z")
+    change = {f["id"]: f["properties"]["next_change"] for f in body["features"]}
+    assert change == {"a": None, "b": "2026-11-30T17:00:00+08:00"}  # c is closed then

@@ -80,9 +80,10 @@ _HIT_EXTRA: Schema = {
         "ebike_min": {"type": "number", "minimum": 0},
         "open_state": _enum([s.value for s in OpenState]),
         "next_change": {"type": ["string", "null"],
-                        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$",
+                        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+                                   r"[+-]\d{2}:\d{2}$",
                         "description": "When the open state next changes: Lanzhou local "
-                                       "time (UTC+8), ISO 8601 without an offset."},
+                                       "time, ISO 8601 with its +08:00 offset."},
     },
 }
 
@@ -198,6 +199,18 @@ SCHEMAS["CoverageSummary"] = {
         "basis": {"type": "string", "description": "'area': shares are of area, not people."},
         **_UNIT_FIGURES,
         "synthetic_stations": {"type": "integer", "minimum": 0},
+        "level": {"type": "string", "enum": ["district", "subdistrict", "community"]},
+        "polygons": {"type": "boolean",
+                     "description": "Whether the level has polygons (imported for "
+                                    "subdistricts and communities)."},
+        "code_counts": {"type": "array", "description": "Without polygons: stations per "
+                        "unit by the codes they carry ('' = stations without a code).",
+                        "items": {"type": "object", "properties": {
+                            "code": {"type": "string"}, "name": {"type": "string"},
+                            "level": {"type": "string"},
+                            "stations": {"type": "integer", "minimum": 0},
+                            "synthetic": {"type": "integer", "minimum": 0},
+                            "known": {"type": "boolean"}}}},
         "units": {"type": "array", "items": {
             "type": "object", "required": ["code", "name", "covered_share"],
             "properties": {"code": {"type": "string"}, "name": {"type": "string"},
