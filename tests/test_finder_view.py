@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask.testing import FlaskClient
 
+from locator import create_app
 from locator.datum import wgs84_to_gcj02
 from locator.nearest import geodesic_m
 
@@ -142,3 +143,11 @@ def test_page_and_static_files_are_compressed(client: FlaskClient) -> None:
         script.close()
     plain = client.get(f"/?{POINT}")
     assert "Content-Encoding" not in plain.headers
+
+
+def test_station_ids_with_slashes_are_reachable(write_registry: Any) -> None:
+    path = write_registry([{"id": "城关/001", "name": "斜杠站", "kind": "box_station",
+                            "lon": 103.84, "lat": 36.05}])
+    app = create_app({"TESTING": True, "REGISTRY": str(path)})
+    response = app.test_client().get("/station/城关/001")
+    assert response.status_code == 200 and response.get_json()["name"] == "斜杠站"

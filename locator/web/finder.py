@@ -287,7 +287,7 @@ def place_search() -> tuple[Response, int] | Response:
 _BY_ID: dict[int, tuple[object, dict[str, Station]]] = {}
 
 
-@bp.get("/station/<station_id>")
+@bp.get("/station/<path:station_id>")
 def station(station_id: str) -> tuple[Response, int] | Response:
     """One station's popup details as JSON (names stay out of a 10,000-station page)."""
     index = current_registry().index
