@@ -116,3 +116,25 @@ def test_planner_page_at_subdistrict_level(tmp_path: Path) -> None:
     csv_text = client.get("/planner/units.csv?area=620102&n=0&level=subdistrict").get_data(
         as_text=True)
     assert [r["name"] for r in read_units_csv(csv_text)][:2] == ["五泉街道", "东岗街道"]
+
+
+def test_api_coverage_by_level(tmp_path: Path) -> None:
+    from locator.areas import prepare_areas
+    from locator.areastore import save_areas
+
+    folder = tmp_path / "areas"
+    app = create_app({"TESTING": True, "AREAS_DIR": str(folder)})
+    client = app.test_client()
+    url = "/api/v1/coverage?district=620102&resolution=7&level=subdistrict"
+    before = client.get(url).get_json()
+    assert before["polygons"] is False and before["units"] == []
+    assert {"code": "", "name": "", "level": "subdistrict", "known": False}.items() <= \
+        before["code_counts"][-1].items()
+    save_areas(folder, prepare_areas(areas_file(tmp_path / "jd.geojson",
+                                                ["五泉街道", "东岗街道"]), level="subdistrict"))
+    after = client.get(url).get_json()
+    assert after["polygons"] is True and "code_counts" not in after
+    assert [u["name"] for u in after["units"]] == ["五泉街道", "东岗街道", ""]
+    assert sum(u["stations"] for u in after["units"]) == after["stations"]
+    bad = client.get("/api/v1/coverage?level=street")
+    assert bad.status_code == 400 and bad.get_json()["error"]["param"] == "level"

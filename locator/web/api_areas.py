@@ -11,11 +11,13 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 
 from locator import coverage, places
+from locator.areastore import areas_dir, load_areas
 from locator.errors import NotFound, QueryError
 from locator.service import current_registry
+from locator.units import LEVELS
 from locator.web.api import FILTER_PARAMS, bp
 from locator.web.api_schemas import ref
 from locator.web.openapi import operation, query_param
@@ -78,13 +80,19 @@ def place_search() -> Response:
                query_param("resolution", {"type": "integer", "minimum": RESOLUTIONS[0],
                                           "maximum": RESOLUTIONS[1], "default": 8},
                            "H3 grid resolution (8: cells of ~0.7 km², 9: ~0.1 km²)."),
+               query_param("level", {"type": "string", "enum": list(LEVELS),
+                                     "default": "district"},
+                           "Units of the per-unit rows. Subdistricts and communities need "
+                           "imported polygons (locator areas import); without them "
+                           "'units' is empty and 'code_counts' counts stations per unit "
+                           "by the codes they carry."),
                *FILTER_PARAMS,
            ))
 def coverage_summary() -> Response:
-    """Covered share of the area, worst gap and station density, city-wide and per district.
+    """Covered share of the area, worst gap and station density, in total and per unit.
 
-    Shares are of *area*, not of people (``basis``); synthetic stations are counted in
-    ``synthetic_stations``.
+    Shares are of *area*, not of people (``basis``); synthetic stations of the area are
+    counted in ``synthetic_stations``.
     """
     args = Args(request.args)
     radius = args.number("radius_m", low=50, high=50_000, default=1000.0)
@@ -92,8 +100,15 @@ def coverage_summary() -> Response:
     resolution = args.integer("resolution", low=RESOLUTIONS[0], high=RESOLUTIONS[1],
                               default=8)
     wanted = static_filters(args)
+    level = args.raw("level") or "district"
+    if level not in LEVELS:
+        raise QueryError("level", f"level must be one of {', '.join(LEVELS)}, got {level!r}")
+    stored = None if level == "district" else load_areas(
+        areas_dir(current_app.config, current_app.instance_path), level)
+    stamp = None if stored is None else (stored.meta.get("sha256"),
+                                         stored.meta.get("imported_at"))
     registry = current_registry()
-    key = (id(registry), radius, district, resolution, wanted)
+    key = (id(registry), radius, district, resolution, wanted, level, stamp)
     with _lock:
         hit = _cache.get(key)
     if hit is not None and hit[0] is registry:
@@ -101,7 +116,9 @@ def coverage_summary() -> Response:
     try:
         body = coverage.summary(registry.index, radius_m=float(radius or 1000.0),
                                 resolution=resolution, district=district,
-                                filters=None if wanted.empty else wanted)
+                                filters=None if wanted.empty else wanted, level=level,
+                                areas=None if stored is None else stored.units,
+                                registry_stations=registry.stations)
     except NotFound as exc:
         raise NotFound(exc.message, param="district") from None
     with _lock:
