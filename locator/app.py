@@ -9,7 +9,7 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
 from locator import config, health, i18n, service
-from locator.web import admin, errors, finder, planner, public
+from locator.web import admin, audit_views, auth, edit, edit_api, errors, finder, planner, public
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(finder.bp)
     app.register_blueprint(planner.bp)
     admin.init_app(app)
+    auth.init_app(app)
+    edit.init_app(app)
+    edit_api.init_app(app)
+    audit_views.init_app(app)
     return app
 
 

@@ -34,7 +34,10 @@ DEFAULTS: dict[str, Any] = {
     "STORE": None,
     "REGISTRY_BOUNDARY": None,
     "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
-    "ADMIN_TOKEN": None,
+    "USERS_DB": None,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_SAMESITE": "Lax",
     "REGISTRY_POLL_SECONDS": 10.0,
     "EMBED_ALLOWED_ORIGINS": (),
     "API_CORS_ORIGINS": (),
@@ -67,8 +70,14 @@ DOCS: dict[str, str] = {
     "REGISTRY_BOUNDARY": "Service-area polygons (GeoJSON/GeoPackage, WGS-84) imports are checked "
                          "against; unset means the shipped Lanzhou boundary, 'off' no check.",
     "IMPORT_MAX_BYTES": "Largest registry file accepted by import and the upload page (bytes).",
-    "ADMIN_TOKEN": "Token that enables the registry upload page (/admin/registry); unset "
-                   "means the page is off.",
+    "USERS_DB": "SQLite file of the accounts (locator user add|remove|passwd|list); unset "
+                "means instance/users.sqlite, whatever the store backend.",
+    "LOGIN_RATE_LIMIT": "Sign-in attempts (POST /login) allowed per client (Flask-Limiter "
+                        "syntax); over it: 429.",
+    "SESSION_COOKIE_SECURE": "true behind HTTPS: the session cookie is then sent over HTTPS "
+                             "only (it is always HttpOnly).",
+    "SESSION_COOKIE_SAMESITE": "SameSite attribute of the session cookie (Lax: not sent on "
+                               "cross-site POSTs).",
     "REGISTRY_POLL_SECONDS": "How often (at most) a request checks the store for a new "
                              "active version made by another process; 0 turns it off.",
     "EMBED_ALLOWED_ORIGINS": "Origins (scheme://host[:port]) whose pages may frame /embed, besides "

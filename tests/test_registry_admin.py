@@ -1,4 +1,4 @@
-"""The upload page: off without a token, token sign-in, preview writes nothing, commit serves."""
+"""The upload page: editors and admins only, preview writes nothing, commit serves and audits."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from flask.testing import FlaskClient
 
 from locator import create_app
 from locator.registry.store import open_store
+from tests.accounts_util import PASSWORD, make_users, sign_in
 
-TOKEN = "s3cret-token-for-tests"  # noqa: S105 - a test token
 CSV = ("id,name,kind,lon,lat\n"
        "u1,<script>alert(1)</script>驿站,box_station,103.84,36.05\n"
        "u2,乙站,gig_market,103.85,36.06\n").encode()
@@ -24,57 +24,51 @@ BAD_ROW = b"u3,swapped,box_station,36.06,103.85\n"
 
 @pytest.fixture
 def admin_app(tmp_path: Path, tiny_path: Path) -> Flask:
-    return create_app({"TESTING": True, "ADMIN_TOKEN": TOKEN, "STORE": str(tmp_path / "s.gpkg"),
+    return create_app({"TESTING": True, "STORE": str(tmp_path / "s.gpkg"),
+                       "USERS_DB": str(make_users(tmp_path / "users.sqlite")),
                        "IMPORT_MAX_BYTES": 10_000})
 
 
-def signed_in(app: Flask) -> tuple[FlaskClient, str]:
+def signed_in(app: Flask, name: str = "editor") -> tuple[FlaskClient, str]:
     client = app.test_client()
-    assert client.post("/admin/registry/login", data={"token": TOKEN}).status_code == 302
-    page = client.get("/admin/registry/").get_data(as_text=True)
-    match = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert match is not None
-    return client, match.group(1)
+    return client, sign_in(client, name)
 
 
 def upload(client: FlaskClient, csrf: str, data: bytes, **form: Any) -> Any:
     return client.post("/admin/registry/preview", content_type="multipart/form-data",
-                       data={"csrf": csrf, "datum": "wgs84", "mapping": "",
+                       data={"csrf_token": csrf, "datum": "wgs84", "mapping": "",
                              "file": (io.BytesIO(data), "r.csv"), **form})
 
 
-def test_page_is_off_without_a_token(app: Flask) -> None:
-    assert app.test_client().get("/admin/registry/").status_code == 404
-    assert app.test_client().post("/admin/registry/login", data={"token": ""}).status_code == 404
+def test_anonymous_is_sent_to_sign_in_and_viewers_are_refused(admin_app: Flask) -> None:
+    anonymous = admin_app.test_client()
+    response = anonymous.get("/admin/registry/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/admin/registry/")
+    assert upload(anonymous, "x", CSV).status_code in (302, 400)  # no session: never a 200
+    viewer, csrf = signed_in(admin_app, "viewer")
+    assert viewer.get("/admin/registry/").status_code == 403
+    assert upload(viewer, csrf, CSV).status_code == 403
+    assert open_store(Path(admin_app.config["STORE"])).active() is None
 
 
-def test_short_tokens_are_refused(tiny_path: Path) -> None:
+def test_the_retired_admin_token_is_refused_loudly(tiny_path: Path) -> None:
     from locator.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="at least 16 characters, got 6"):
-        create_app({"TESTING": True, "REGISTRY": str(tiny_path), "ADMIN_TOKEN": "123456"})
+    with pytest.raises(ConfigError, match="ADMIN_TOKEN is no longer used"):
+        create_app({"TESTING": True, "REGISTRY": str(tiny_path),
+                    "ADMIN_TOKEN": "s3cret-token-for-tests"})
 
 
-def test_a_forged_session_without_the_token_is_refused(admin_app: Flask) -> None:
-    client = admin_app.test_client()
-    with client.session_transaction() as forged:  # as if SECRET_KEY were known
-        forged["registry_admin"] = True
-        forged["csrf"] = "c"
-    assert upload(client, "c", CSV).status_code == 403
-    assert "Access token" in client.get("/admin/registry/?lang=en").get_data(as_text=True)
-
-
-def test_wrong_token_and_missing_csrf_are_refused(admin_app: Flask) -> None:
-    client = admin_app.test_client()
-    assert client.post("/admin/registry/login", data={"token": "nope"}).status_code == 403
-    assert upload(client, "x", CSV).status_code == 403  # not signed in
+def test_missing_csrf_is_refused(admin_app: Flask) -> None:
     client, _csrf = signed_in(admin_app)
     assert upload(client, "forged", CSV).status_code == 400
 
 
+@pytest.mark.parametrize("role", ["editor", "admin"])
 def test_preview_reports_and_writes_nothing_then_commit_serves(
-        admin_app: Flask, tmp_path: Path) -> None:
-    client, csrf = signed_in(admin_app)
+        admin_app: Flask, tmp_path: Path, role: str) -> None:
+    client, csrf = signed_in(admin_app, role)
     before = [s.id for s in admin_app.extensions["locator"].stations]
     response = upload(client, csrf, CSV + BAD_ROW)
     page = response.get_data(as_text=True)
@@ -85,20 +79,24 @@ def test_preview_reports_and_writes_nothing_then_commit_serves(
     assert open_store(tmp_path / "s.gpkg").active() is None
     preview_id = re.search(r'name="preview" value="([0-9a-f]+)"', page)
     assert preview_id is not None
-    refused = client.post("/admin/registry/commit", data={"csrf": csrf,
+    refused = client.post("/admin/registry/commit", data={"csrf_token": csrf,
                                                           "preview": preview_id.group(1)})
     assert refused.status_code == 422  # rejected rows need an explicit partial import
     assert [s.id for s in admin_app.extensions["locator"].stations] == before
-    done = client.post("/admin/registry/commit", data={"csrf": csrf, "allow_partial": "1",
+    done = client.post("/admin/registry/commit", data={"csrf_token": csrf, "allow_partial": "1",
                                                        "preview": preview_id.group(1)})
     assert done.status_code == 302
     assert [s.id for s in admin_app.extensions["locator"].stations] == ["u1", "u2"]
     store = open_store(tmp_path / "s.gpkg")
     version = store.active()
     assert version is not None and (version.accepted, version.rejected) == (2, 1)
-    assert version.user == "upload page"
+    assert version.user == role  # the import is audited under the account's name
+    from locator import audit
+
+    assert [(e.action, e.user, e.version) for e in audit.entries(store)] == [
+        ("import", role, version.id)]
     store.close()
-    again = client.post("/admin/registry/commit", data={"csrf": csrf,
+    again = client.post("/admin/registry/commit", data={"csrf_token": csrf,
                                                         "preview": preview_id.group(1)})
     assert again.status_code == 400  # a preview commits once
 
@@ -122,16 +120,17 @@ def test_preview_map_in_chromium(admin_app: Flask, live_server: Callable[[Flask]
     base = live_server(admin_app)
     watch = open_page(f"{base}/admin/registry/?lang=en", viewport={"width": 1280, "height": 800})
     page = watch.page
-    page.fill("input[name=token]", TOKEN)
-    page.click("button[type=submit]")
+    page.fill("input[name=name]", "editor")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login button[type=submit]")
     page.set_input_files("input[name=file]", files=[{"name": "r.csv", "mimeType": "text/csv",
                                                       "buffer": CSV}])
-    page.click("button[type=submit]")
+    page.click("form[enctype] button[type=submit]")
     page.wait_for_selector(".leaflet-interactive")
     assert page.locator("path.leaflet-interactive").count() >= 3  # area outline + 2 added
     assert watch.dialogs == [] and watch.errors == []
     watch.screenshot("registry-preview-1280x800")
-    page.click("button[type=submit]")
+    page.click("form[action$=commit] button[type=submit]")
     assert "Version 1 is now served: 2 stations." in page.content()
 
 

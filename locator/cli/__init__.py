@@ -56,3 +56,4 @@ def run() -> None:
 from locator.cli import areas as _areas  # noqa: E402,F401 - adds areas import/list/remove
 from locator.cli import coverage as _coverage  # noqa: E402,F401 - adds coverage/suggest
 from locator.cli import registry as _registry  # noqa: E402,F401 - adds import/export/registry
+from locator.cli import users as _users  # noqa: E402,F401 - adds user add/remove/passwd/role/list

@@ -1,19 +1,24 @@
 """The registry upload page for planners: upload → preview (report, changes, map) → commit.
 
-Off unless ``ADMIN_TOKEN`` is configured (every route answers 404). A planner
-signs in with the token (kept in the signed session cookie); each form carries a
-per-session CSRF token. The upload is validated by the same
-:mod:`locator.registry.importer` code as ``locator import``; its bytes wait in
-``instance/uploads`` until the planner commits (the SHA-256 is checked again), and
-the served registry is swapped atomically after the commit.
+Editors and admins may import (the same accounts as station editing, see
+:mod:`locator.web.auth`): anonymous visitors are sent to the sign-in page, viewers get
+``403``. Every form carries the Flask-WTF CSRF token. The upload is validated by the
+same :mod:`locator.registry.importer` code as ``locator import``; its bytes wait in
+``instance/uploads`` until the planner commits (the SHA-256 is checked again), the new
+version records the account that imported it (so imports appear in the audit log under
+that name), and the served registry is swapped atomically after the commit.
+
+The shared ``ADMIN_TOKEN`` sign-in is gone: a token names nobody (the audit log needs a
+who) and cannot be revoked for one person. The first account is made on the server with
+``locator user add NAME --role admin`` — shell access is the bootstrap.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hmac
 import json
 import secrets
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -33,14 +38,17 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from shapely.geometry import mapping
+from sqlalchemy.exc import SQLAlchemyError
 
 from locator import health, service
-from locator.errors import ConfigError, LocatorError, RegistryError
+from locator.accounts import Role
+from locator.errors import ConfigError, LocatorError, RegistryError, StoreWriteFailed
 from locator.maps import safe_json
 from locator.model import KIND_LABELS
 from locator.registry import importer
 from locator.registry.store import Store, open_store
 from locator.registry.validate import parse_mapping
+from locator.web import auth
 
 __all__ = ["bp", "init_app"]
 
@@ -48,46 +56,32 @@ bp = Blueprint("admin", __name__, url_prefix="/admin/registry")
 _PREVIEW_ID = "registry_preview"
 
 
-MIN_TOKEN_LENGTH = 16
-
-
 def init_app(app: Flask) -> None:
-    """Register the blueprint (its routes 404 unless ``ADMIN_TOKEN`` is set).
+    """Register the blueprint.
 
     Raises
     ------
     ConfigError
-        When ``ADMIN_TOKEN`` is set but shorter than 16 characters.
+        When the retired ``ADMIN_TOKEN`` is still configured (say so rather than ignore it).
     """
-    token = app.config.get("ADMIN_TOKEN")
-    if token and len(str(token)) < MIN_TOKEN_LENGTH:
-        raise ConfigError(f"ADMIN_TOKEN must be at least {MIN_TOKEN_LENGTH} characters, got "
-                          f"{len(str(token))}")
+    if app.config.get("ADMIN_TOKEN"):
+        raise ConfigError("ADMIN_TOKEN is no longer used: the upload page now takes accounts "
+                          "with the editor or admin role; create one with `locator user add "
+                          "NAME --role admin` and remove ADMIN_TOKEN from the configuration")
     app.register_blueprint(bp)
+    app.before_request(_upload_limit)  # app-level: runs before anything parses the body
 
 
-def _pass() -> str:
-    """What the session holds once signed in: derived from the token itself, so a session
-    cookie forged with a known SECRET_KEY still cannot pass, and a new token logs all out."""
-    token = str(current_app.config["ADMIN_TOKEN"]).encode()
-    return hmac.new(token, b"locator registry upload", "sha256").hexdigest()
-
-
-def _signed_in() -> bool:
-    return hmac.compare_digest(str(session.get("registry_admin", "")), _pass())
+def _upload_limit() -> None:
+    """Uploads may be as large as ``IMPORT_MAX_BYTES`` (other requests keep the app's limit)."""
+    if request.blueprint == "admin":
+        request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
 
 
 @bp.before_request
+@auth.role_required(Role.EDITOR)
 def _gate() -> ResponseReturnValue | None:
-    if not current_app.config.get("ADMIN_TOKEN"):
-        abort(404)
-    request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
-    if request.method == "POST" and request.endpoint != "admin.login":
-        if not _signed_in():
-            abort(403)
-        sent = request.form.get("csrf", "")
-        if not hmac.compare_digest(sent, session.get("csrf", "")):
-            abort(400, description=_("The form expired; reload the page and try again."))
+    auth.check_csrf()
     return None
 
 
@@ -109,9 +103,7 @@ def _uploads() -> Path:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """Sign-in form, or the upload form with the store's recent versions."""
-    if not _signed_in():
-        return render_template("admin/login.html")
+    """The upload form with the store's recent versions."""
     store = _store()
     try:
         versions = store.history()[:10]
@@ -119,17 +111,6 @@ def index() -> ResponseReturnValue:
         store.close()
     return render_template("admin/upload.html", versions=versions, datums=("wgs84", "gcj02",
                                                                            "bd09"))
-
-
-@bp.post("/login")
-def login() -> ResponseReturnValue:
-    """Check the token; remember the planner in the signed session."""
-    token = str(current_app.config["ADMIN_TOKEN"])
-    if not hmac.compare_digest(request.form.get("token", "").encode(), token.encode()):
-        return render_template("admin/login.html", failed=True), 403
-    session["registry_admin"] = _pass()
-    session["csrf"] = secrets.token_urlsafe(24)
-    return redirect(url_for("admin.index"))
 
 
 def _prepare(data: bytes, name: str, datum: str, mapping_text: str) -> importer.Prepared:
@@ -198,8 +179,12 @@ def commit() -> ResponseReturnValue:
             raise RegistryError("the uploaded file changed since the preview")
         store = _store()
         try:
-            version = importer.commit(store, prepared, user="upload page",
-                                      allow_partial=request.form.get("allow_partial") == "1")
+            try:
+                version = importer.commit(store, prepared, user=auth.current_account().name,
+                                          allow_partial=request.form.get("allow_partial") == "1")
+            except (sqlite3.Error, OSError, SQLAlchemyError) as exc:
+                raise StoreWriteFailed(_("The registry store could not be written (%(error)s); "
+                                         "nothing was changed.", error=str(exc))) from None
             service.reload_from_store(current_app._get_current_object(),  # type: ignore[attr-defined]
                                       store)
         finally:

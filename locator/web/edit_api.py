@@ -1,0 +1,167 @@
+"""The editing API for scripts and the map: JSON, ETags and ``If-Match`` (RFC 9110).
+
+``GET /edit/api/stations/<id>`` answers the station with its ``ETag``;
+``PUT`` (replace: the form's fields as a JSON object) and ``DELETE`` (retire) need
+``If-Match`` with that ETag: missing → ``428``, stale → ``412`` with the current
+station and ETag in the body, so the client loses nothing. ``POST
+/edit/api/stations`` adds one. Anonymous callers get ``401``, viewers ``403``;
+writes need the CSRF token in ``X-CSRFToken`` (the session cookie is the credential).
+Errors are ``{"error": {"code", "message", ...}}`` like the public API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import HTTPException
+
+from locator import editing
+from locator.accounts import Role
+from locator.editing import Action
+from locator.errors import EditConflict, LocatorError, NotFound, QueryError
+from locator.model import Station
+from locator.web import auth
+from locator.web.edit import find_station, open_edit_store, save_and_serve, service_area
+from locator.web.stationform import parse_station
+
+__all__ = ["bp", "init_app"]
+
+bp = Blueprint("edit_api", __name__, url_prefix="/edit/api")
+
+
+def init_app(app: Flask) -> None:
+    """Register the editing API."""
+    app.register_blueprint(bp)
+
+
+@bp.before_request
+def _csrf() -> None:
+    auth.check_csrf()
+
+
+@bp.errorhandler(LocatorError)
+def _locator_error(exc: LocatorError) -> ResponseReturnValue:
+    return jsonify(exc.to_dict()), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
+    code = (exc.name or "error").lower().replace(" ", "_")
+    return jsonify({"error": {"code": code, "message": exc.description or ""}}), exc.code or 500
+
+
+def _answer(station: Station, status: int = 200) -> Response:
+    response = jsonify({"station": editing.station_dict(station)})
+    response.status_code = status
+    response.set_etag(editing.station_etag(station))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _body() -> MultiDict[str, str]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise QueryError("body", _("The body must be a JSON object of station fields."))
+    form: MultiDict[str, str] = MultiDict()
+    for key, value in data.items():
+        if key == "amenities" and isinstance(value, list):
+            for item in value:
+                form.add("amenities", str(item))
+        elif value is not None:
+            form.add(str(key), str(value))
+    return form
+
+
+def _if_match() -> str:
+    tags = request.if_match
+    if not tags or tags.star_tag or not tags.as_set():
+        raise _Precondition(428, "precondition_required",
+                            _("Send If-Match with the station's ETag (GET it first)."))
+    return next(iter(tags.as_set()))
+
+
+class _Precondition(LocatorError):
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.status = status
+        self.code = code
+
+
+def _stale(station_id: str, exc: LocatorError) -> ResponseReturnValue:
+    """412 with the station as it is now (or gone) so the client can merge and retry."""
+    store = open_edit_store()
+    try:
+        now = find_station(store, station_id)
+    except NotFound:
+        now = None
+    finally:
+        store.close()
+    body = {"error": {"code": "precondition_failed", "message": exc.message},
+            "current": editing.station_dict(now)}
+    response = jsonify(body)
+    response.status_code = 412
+    if now is not None:
+        response.set_etag(editing.station_etag(now))
+    return response
+
+
+@bp.get("/stations/<path:station_id>")
+@auth.role_required(Role.VIEWER)
+def get_station(station_id: str) -> ResponseReturnValue:
+    """The station with its ETag."""
+    store = open_edit_store()
+    try:
+        return _answer(find_station(store, station_id))
+    finally:
+        store.close()
+
+
+@bp.put("/stations/<path:station_id>")
+@auth.role_required(Role.EDITOR)
+def put_station(station_id: str) -> ResponseReturnValue:
+    """Replace a station's fields (If-Match required)."""
+    etag = _if_match()
+    store = open_edit_store()
+    try:
+        current = find_station(store, station_id)
+    finally:
+        store.close()
+    parsed = parse_station(_body(), station_id=station_id, base=current, boundary=service_area())
+    if parsed.station is None:
+        return jsonify({"error": {"code": "bad_station", "message": "; ".join(
+            parsed.errors.values()), "fields": parsed.errors}}), 400
+    moved = (parsed.station.lon, parsed.station.lat) != (current.lon, current.lat)
+    try:
+        saved = save_and_serve(Action.MOVE if moved else Action.EDIT, station_id,
+                               parsed.station, etag)
+    except (EditConflict, NotFound) as exc:
+        return _stale(station_id, exc)
+    return _answer(saved.station or parsed.station)
+
+
+@bp.post("/stations")
+@auth.role_required(Role.EDITOR)
+def post_station() -> ResponseReturnValue:
+    """Add a station (``id`` in the body); 409 when the id exists."""
+    parsed = parse_station(_body(), station_id=None, base=None, boundary=service_area())
+    if parsed.station is None:
+        return jsonify({"error": {"code": "bad_station", "message": "; ".join(
+            parsed.errors.values()), "fields": parsed.errors}}), 400
+    saved = save_and_serve(Action.ADD, parsed.station.id, parsed.station, None)
+    return _answer(saved.station or parsed.station, 201)
+
+
+@bp.delete("/stations/<path:station_id>")
+@auth.role_required(Role.EDITOR)
+def delete_station(station_id: str) -> ResponseReturnValue:
+    """Retire a station (If-Match required)."""
+    etag = _if_match()
+    try:
+        save_and_serve(Action.RETIRE, station_id, None, etag)
+    except (EditConflict, NotFound) as exc:
+        return _stale(station_id, exc)
+    return Response(status=204)
