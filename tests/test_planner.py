@@ -111,3 +111,26 @@ def test_cli_refuses_radius_and_minutes_together(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["coverage", "--radius", "500", "--minutes", "5",
                                        "-o", str(tmp_path)])
     assert result.exit_code == 2 and "not both" in result.output
+
+
+def test_kind_filter_counts_only_those_kinds(pclient: FlaskClient) -> None:
+    every = read_units_csv(pclient.get("/planner/units.csv?n=0").get_data(as_text=True))
+    smart = read_units_csv(pclient.get("/planner/units.csv?n=0&kind=smart_station")
+                           .get_data(as_text=True))
+    both = read_units_csv(pclient.get("/planner/units.csv?n=0&kind=smart_station,box_station")
+                          .get_data(as_text=True))
+    assert 0 < smart[-1]["stations"] < both[-1]["stations"] < every[-1]["stations"]
+    assert smart[-1]["covered_share"] <= both[-1]["covered_share"]
+    html = pclient.get("/planner/?n=0&kind=box_station&kind=smart_station").get_data(
+        as_text=True)
+    assert html.count(" checked>") == 2 and "kind=box_station,smart_station" in html
+    bad = pclient.get("/planner/?kind=spaceship")
+    assert bad.status_code == 400 and "spaceship" in bad.get_data(as_text=True)
+
+
+def test_district_page_counts_stations_per_subdistrict_code(pclient: FlaskClient) -> None:
+    html = pclient.get("/planner/?area=620102&n=0&lang=en").get_data(as_text=True)
+    section = html[html.index('class="plan-codes"'):]
+    assert 'data-level="subdistrict"' in section
+    assert "No polygons of this level were imported" in section
+    assert '<tr data-code="620102003">' in section  # 雁南街道: two documented stations
