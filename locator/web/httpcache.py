@@ -20,8 +20,13 @@ def _conditional(response: Response) -> Response:
     if (request.method not in ("GET", "HEAD") or not request.path.startswith("/api/")
             or response.status_code != 200 or response.direct_passthrough):
         return response
-    response.cache_control.public = True
-    response.cache_control.max_age = int(current_app.config["API_CACHE_SECONDS"])
+    max_age = int(current_app.config["API_CACHE_SECONDS"])
+    if "Cache-Control" in response.headers:  # the view said something: add to it
+        response.cache_control.public = True
+        response.cache_control.max_age = max_age
+    else:  # the hot path: one header write instead of werkzeug's parse-and-rebuild
+        response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.add_etag()
-    response.make_conditional(request)  # turns it into a 304 in place when the ETag matches
+    if "If-None-Match" in request.headers or "If-Modified-Since" in request.headers:
+        response.make_conditional(request)  # turns it into a 304 in place when it matches
     return response
