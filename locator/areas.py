@@ -53,12 +53,17 @@ __all__ = ["AREA_LEVELS", "AreaImport", "match_unit", "normalise_name",
 
 AREA_LEVELS = ("subdistrict", "community")
 MIN_INSIDE = 0.5  # share of a polygon's area that must lie in the city
-_CODE_FIELDS = ("code", "代码", "编码", "编号", "区划代码", "行政区划代码", "adcode", "xzqdm",
-                "subdistrict_code", "community_code", "街道代码", "社区代码")
-_NAME_FIELDS = ("name", "名称", "name_zh", "xzqmc", "街道", "街道名称", "乡镇", "乡镇名称",
-                "社区", "社区名称", "村", "村名", "subdistrict", "community")
+_COMMON_CODE = ("code", "代码", "编码", "编号", "区划代码", "行政区划代码", "adcode", "xzqdm")
+_COMMON_NAME = ("name", "名称", "name_zh", "xzqmc")
+_FIELDS = {  # (code, name, parent) columns recognised per level, in order of preference
+    "subdistrict": (_COMMON_CODE + ("subdistrict_code", "街道代码", "乡镇代码"),
+                    _COMMON_NAME + ("街道", "街道名称", "乡镇", "乡镇名称", "subdistrict"), ()),
+    "community": (_COMMON_CODE + ("community_code", "社区代码", "村代码"),
+                  _COMMON_NAME + ("社区", "社区名称", "村", "村名", "community"),
+                  ("parent", "parent_code", "所属街道", "subdistrict_code", "街道代码",
+                   "街道", "街道名称", "乡镇", "乡镇名称", "subdistrict")),
+}
 _DISTRICT_FIELDS = ("district", "district_code", "区县", "区", "县区", "所属区县", "区县代码")
-_PARENT_FIELDS = ("parent", "parent_code", "所属街道", "街道乡镇", "subdistrict_code")
 _SUFFIXES = {
     "subdistrict": ("街道办事处", "街道办", "街道", "镇人民政府", "乡人民政府", "镇", "乡"),
     "community": ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "村民委员会",
@@ -322,9 +327,10 @@ def prepare_areas(source: str | os.PathLike[str] | bytes, *, level: str,
                                f"({inside:.0%} of its area is inside {city.area.name})")
             _, dval = _field(raw.fields, district_field, _DISTRICT_FIELDS)
             district = _district_code(dval, city) or _district_of(geom, city)
-            _, parent = _field(raw.fields, parent_field, _PARENT_FIELDS)
-            ccol, code = _field(raw.fields, code_field, _CODE_FIELDS)
-            ncol, label = _field(raw.fields, name_field, _NAME_FIELDS)
+            code_names, name_names, parent_names = _FIELDS[level]
+            _, parent = _field(raw.fields, parent_field, parent_names)
+            ccol, code = _field(raw.fields, code_field, code_names)
+            ncol, label = _field(raw.fields, name_field, name_names)
             try:
                 unit, how = match_unit(level, code=code, name=label, district=district,
                                        parent=None if _blank(parent) else str(parent).strip(),

@@ -443,3 +443,17 @@ def test_summary_without_polygons_gives_code_counts() -> None:
                                      "level": "subdistrict", "stations": 1, "synthetic": 0,
                                      "known": True}
     assert out["stations"] == 1 and load_boundaries().district("620102").units == ()
+
+
+def test_community_file_with_subdistrict_and_community_columns(tmp_path: Path) -> None:
+    twice = [u for u in admin_names() if u.level == "community" and u.name == "水挂庄社区"]
+    x, y = 103.72, 36.10  # 安宁区 (620105)
+    path = write_geojson(tmp_path / "sq.geojson", [
+        feature({"街道": twice[0].parent_name, "社区": "水挂庄"},
+                box(x, y, x + D, y + D)),
+        feature({"街道": "", "社区": "水挂庄社区"}, box(x + D, y, x + 2 * D, y + D))])
+    result = prepare_areas(path, level="community")
+    assert [(u.code, u.name) for u in result.units] == [
+        (f"{twice[0].parent_code}/水挂庄社区", "水挂庄社区")]
+    assert (result.problems[0].row, result.problems[0].column) == (2, "社区")
+    assert "ambiguous" in result.problems[0].reason
