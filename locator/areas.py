@@ -56,10 +56,10 @@ MIN_INSIDE = 0.5  # share of a polygon's area that must lie in the city
 _COMMON_CODE = ("code", "代码", "编码", "编号", "区划代码", "行政区划代码", "adcode", "xzqdm")
 _COMMON_NAME = ("name", "名称", "name_zh", "xzqmc")
 _FIELDS = {  # (code, name, parent) columns recognised per level, in order of preference
-    "subdistrict": (_COMMON_CODE + ("subdistrict_code", "街道代码", "乡镇代码"),
-                    _COMMON_NAME + ("街道", "街道名称", "乡镇", "乡镇名称", "subdistrict"), ()),
-    "community": (_COMMON_CODE + ("community_code", "社区代码", "村代码"),
-                  _COMMON_NAME + ("社区", "社区名称", "村", "村名", "community"),
+    "subdistrict": ((*_COMMON_CODE, "subdistrict_code", "街道代码", "乡镇代码"),
+                    (*_COMMON_NAME, "街道", "街道名称", "乡镇", "乡镇名称", "subdistrict"), ()),
+    "community": ((*_COMMON_CODE, "community_code", "社区代码", "村代码"),
+                  (*_COMMON_NAME, "社区", "社区名称", "村", "村名", "community"),
                   ("parent", "parent_code", "所属街道", "subdistrict_code", "街道代码",
                    "街道", "街道名称", "乡镇", "乡镇名称", "subdistrict")),
 }
