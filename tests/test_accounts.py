@@ -12,7 +12,7 @@ from locator.accounts import Role, UserStore
 from locator.cli import main
 from locator.errors import AccountError
 
-PW = "correct horse battery"  # noqa: S105 - a test password
+PW = "correct horse battery"
 
 
 @pytest.fixture
