@@ -138,3 +138,11 @@ def test_api_coverage_by_level(tmp_path: Path) -> None:
     assert sum(u["stations"] for u in after["units"]) == after["stations"]
     bad = client.get("/api/v1/coverage?level=street")
     assert bad.status_code == 400 and bad.get_json()["error"]["param"] == "level"
+
+
+def test_files_over_the_import_limit_are_refused(tmp_path: Path,
+                                                 areas_env: dict[str, str]) -> None:
+    src = areas_file(tmp_path / "jd.geojson", ["五泉街道"])
+    env = {**areas_env, "LOCATOR_IMPORT_MAX_BYTES": "100"}
+    result = run(["areas", "import", str(src), "--level", "subdistrict"], env)
+    assert result.exit_code == 2 and "limit is 100" in result.output

@@ -24,10 +24,16 @@ from locator.errors import LocatorError
 __all__ = ["areas_group"]
 
 
-def _folder() -> Path:
-    """``AREAS_DIR`` of the app's configuration, without loading the registry."""
+def _app() -> Flask:
+    """An app carrying only the configuration (the registry is not loaded)."""
     app = Flask("locator.app", instance_relative_config=True)
     config.load(app)
+    return app
+
+
+def _folder() -> Path:
+    """``AREAS_DIR`` of the app's configuration."""
+    app = _app()
     return areas_dir(app.config, app.instance_path)
 
 
@@ -67,7 +73,8 @@ def import_command(file: str, level: str, datum: str, name_field: str | None,
     try:
         result = prepare_areas(file, level=level, datum=datum, name_field=name_field,
                                code_field=code_field, district_field=district_field,
-                               parent_field=parent_field, layer=layer)
+                               parent_field=parent_field, layer=layer,
+                               max_bytes=int(_app().config["IMPORT_MAX_BYTES"]))
     except LocatorError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
