@@ -8,8 +8,20 @@ from typing import Any
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from locator import config, health, i18n, service
-from locator.web import admin, audit_views, auth, edit, edit_api, errors, finder, planner, public
+from locator import config, health, i18n, production, service
+from locator.web import (
+    admin,
+    audit_views,
+    auth,
+    csrf,
+    edit,
+    edit_api,
+    errors,
+    finder,
+    planner,
+    public,
+    security,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 template_folder=str(ROOT / "templates"))
     app.json = StrictJSONProvider(app)
     config.load(app, test_config)
+    production.apply(app)
     errors.init_app(app)
     i18n.init_app(app)
     health.init_app(app)
@@ -38,6 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     edit.init_app(app)
     edit_api.init_app(app)
     audit_views.init_app(app)
+    security.init_app(app)
+    csrf.init_app(app)
     return app
 
 

@@ -17,8 +17,8 @@ from locator.errors import ConfigError
 __all__ = ["DEFAULTS", "DOCS", "load"]
 
 DEFAULTS: dict[str, Any] = {
-    "SECRET_KEY": "dev",
-    "PRODUCTION": False,
+    "SECRET_KEY": None,
+    "PRODUCTION": None,
     "REGISTRY": None,
     "DEFAULT_CENTER": (103.8343, 36.0611),
     "DEFAULT_K": 5,
@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "STORE": None,
     "REGISTRY_BOUNDARY": None,
     "IMPORT_MAX_BYTES": 64 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
     "USERS_DB": None,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "SESSION_COOKIE_SECURE": False,
@@ -50,8 +51,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 DOCS: dict[str, str] = {
-    "SECRET_KEY": "Flask session key; must be set to a real secret when PRODUCTION is true.",
-    "PRODUCTION": "Refuse to start with the development SECRET_KEY.",
+    "SECRET_KEY": "Flask session key; unset means 'dev' in development and, in production, "
+                  "instance/secret_key (made on first start, mode 0600).",
+    "PRODUCTION": "true/false; unset means production unless TESTING or run by the flask "
+                  "command (flask run). Production refuses debug mode and weak keys.",
     "REGISTRY": "Path of a registry file (GeoJSON or CSV) to serve instead of the shipped "
                 "Lanzhou data; several paths may be separated by os.pathsep.",
     "DEFAULT_CENTER": "(lon, lat) WGS-84 used when the visitor gives no point: Lanzhou centre.",
@@ -70,6 +73,8 @@ DOCS: dict[str, str] = {
     "REGISTRY_BOUNDARY": "Service-area polygons (GeoJSON/GeoPackage, WGS-84) imports are checked "
                          "against; unset means the shipped Lanzhou boundary, 'off' no check.",
     "IMPORT_MAX_BYTES": "Largest registry file accepted by import and the upload page (bytes).",
+    "MAX_CONTENT_LENGTH": "Largest request body accepted (bytes; 413 above it); the upload "
+                          "page accepts IMPORT_MAX_BYTES.",
     "USERS_DB": "SQLite file of the accounts (locator user add|remove|passwd|list); unset "
                 "means instance/users.sqlite, whatever the store backend.",
     "LOGIN_RATE_LIMIT": "Sign-in attempts (POST /login) allowed per client (Flask-Limiter "
@@ -102,7 +107,8 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     Raises
     ------
     ConfigError
-        When ``PRODUCTION`` is on with the development secret key.
+        When ``DEFAULT_CENTER`` is not ``lon,lat`` (production's refusals are in
+        :mod:`locator.production`).
     """
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
@@ -118,8 +124,5 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> None:
                 f"DEFAULT_CENTER must be 'lon,lat', got {center!r}"
             ) from None
         app.config["DEFAULT_CENTER"] = (lon, lat)
-    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] in ("dev", "", None):
-        raise ConfigError("PRODUCTION is set but SECRET_KEY is the development key; "
-                          "set LOCATOR_SECRET_KEY or instance/config.py")
     if app.config["REGISTRY"] is None and os.environ.get("LOCATOR_REGISTRY") == "":
         app.config["REGISTRY"] = None

@@ -44,6 +44,7 @@ from folium.template import Template
 from markupsafe import Markup
 from numpy.typing import NDArray
 
+from locator import csp
 from locator.datum import Datum, wgs84_to_gcj02
 from locator.errors import ConfigError, QueryError
 from locator.model import KIND_LABELS, N_, Kind, Station
@@ -390,6 +391,6 @@ def local_map_parts(m: LocalAssetMap) -> dict[str, Markup]:
             raise ConfigError(f"the map links a foreign asset {child.url!r}")
     # folium's <meta viewport> forbids pinch-zoom (WCAG 1.4.4); the page has its own
     header = _FOLIUM_VIEWPORT.sub("", root.header.render())
-    return {"header": Markup(header),  # noqa: S704 - rendered by folium
+    return {"header": csp.with_nonce(header),  # rendered by folium; nonces for the CSP
             "html": Markup(root.html.render()),  # noqa: S704
             "script": Markup(root.script.render())}  # noqa: S704

@@ -138,6 +138,13 @@ def live_server() -> Iterator[Callable[[Flask], str]]:
         server.server_close()
 
 
+_CSP_WATCH = """window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.effectiveDirective + " blocked " + (e.blockedURI || "inline") +
+                              " at " + e.sourceFile + ":" + e.lineNumber);
+});"""
+
+
 class PageWatch:
     """What a page did: dialogs, script errors, local requests and blocked outside requests."""
 
@@ -150,6 +157,14 @@ class PageWatch:
         page.route("**/*", self._route)
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.add_init_script(_CSP_WATCH)  # every frame records its CSP violations
+
+    def csp_violations(self) -> list[str]:
+        """Every Content-Security-Policy violation reported so far, in every frame."""
+        found: list[str] = []
+        for frame in self.page.frames:
+            found += frame.evaluate("window.__cspViolations || []")
+        return found
 
     def _route(self, route: Any) -> None:
         url = urlsplit(route.request.url)

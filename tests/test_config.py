@@ -49,7 +49,7 @@ def test_center_from_environment_text(monkeypatch: pytest.MonkeyPatch, tiny_path
 
 def test_production_refuses_the_development_key(tiny_path: Path) -> None:
     with pytest.raises(ConfigError, match="SECRET_KEY"):
-        create_app({"PRODUCTION": True, "REGISTRY": str(tiny_path)})
+        create_app({"PRODUCTION": True, "SECRET_KEY": "dev", "REGISTRY": str(tiny_path)})
     app = create_app({"PRODUCTION": True, "SECRET_KEY": "s3cret-" * 4, "REGISTRY": str(tiny_path)})
     assert app.config["PRODUCTION"] is True
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 from flask import Flask, Response, jsonify, make_response, render_template, request
-from werkzeug.exceptions import HTTPException
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from locator.errors import LocatorError, RateLimited
 
-__all__ = ["init_app", "render_error"]
+__all__ = ["init_app", "render_error", "render_http_error"]
+
+log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
@@ -39,13 +45,36 @@ def init_app(app: Flask) -> None:
     def _locator_error(exc: LocatorError) -> Response:
         return render_error(exc)
 
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response:
-        status = exc.code or 500
-        code = (exc.name or "error").lower().replace(" ", "_")
-        body, _ = _render(status, {"error": {"code": code, "message": exc.description or ""}})
-        response = make_response(body, status)
-        for name, value in exc.get_headers():  # e.g. Allow on a 405 (RFC 9110)
-            if name.lower() != "content-type":
-                response.headers[name] = value
-        return response
+    app.register_error_handler(HTTPException, render_http_error)
+    app.register_error_handler(InternalServerError, _internal_error)
+
+
+def render_http_error(exc: HTTPException, code: str | None = None) -> Response:
+    """The response for an HTTP error: JSON under ``/api``, the error page elsewhere.
+
+    ``code`` replaces the error code made from the status name (``bad_request``, ...).
+    """
+    status = exc.code or 500
+    code = code or (exc.name or "error").lower().replace(" ", "_")
+    body, _status = _render(status, {"error": {"code": code, "message": exc.description or ""}})
+    response = make_response(body, status)
+    for name, value in exc.get_headers():  # e.g. Allow on a 405 (RFC 9110)
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _internal_error(exc: InternalServerError) -> Response:
+    """A bug: log it with an id (Flask has logged the traceback), show only the id.
+
+    No stack trace, exception text or path ever reaches the visitor, in HTML or JSON.
+    """
+    incident = secrets.token_hex(4)
+    original = getattr(exc, "original_exception", None)
+    log.error("internal error %s on %s %s: %r", incident, request.method, request.path,
+              original)
+    message = _("Something went wrong on our side (error %(id)s); please try again later.",
+                id=incident)
+    body, status = _render(500, {"error": {"code": "internal_error", "message": message,
+                                           "incident": incident}})
+    return make_response(body, status)

@@ -2,8 +2,9 @@
 
 ``/embed`` answers ``Content-Security-Policy: frame-ancestors 'self' <EMBED_ALLOWED_ORIGINS>``;
 every other response answers ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``
-(for browsers too old for CSP). The policy is added as its own header, so a page's other
-CSP headers, if any, still apply.
+(for browsers too old for CSP). With :mod:`locator.web.security` installed (as
+``create_app`` does) the directive is part of its one ``Content-Security-Policy`` header;
+without it, it is added as a header of its own.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from flask import Flask, Response, current_app, request
 
 from locator.web.origins import parse_origins
 
-__all__ = ["FRAMEABLE_ENDPOINTS", "frame_ancestors", "init_app"]
+__all__ = ["FRAMEABLE_ENDPOINTS", "frame_ancestors", "frame_ancestors_directive", "init_app"]
 
 #: Endpoints other sites may frame.
 FRAMEABLE_ENDPOINTS = frozenset({"embed.widget"})
@@ -32,11 +33,17 @@ def frame_ancestors() -> tuple[str, ...]:
     return origins
 
 
-def _framing_headers(response: Response) -> Response:
+def frame_ancestors_directive() -> str:
+    """The ``frame-ancestors`` directive for the current request's endpoint."""
     if request.endpoint in FRAMEABLE_ENDPOINTS:
-        sources = " ".join(("'self'", *frame_ancestors()))
-        response.headers.add("Content-Security-Policy", f"frame-ancestors {sources}")
-    else:
-        response.headers.add("Content-Security-Policy", "frame-ancestors 'none'")
+        origins = current_app.extensions.get(_KEY, ())
+        return "frame-ancestors " + " ".join(("'self'", *origins))
+    return "frame-ancestors 'none'"
+
+
+def _framing_headers(response: Response) -> Response:
+    if "locator.security" not in current_app.extensions:  # else it is in the one CSP header
+        response.headers.add("Content-Security-Policy", frame_ancestors_directive())
+    if request.endpoint not in FRAMEABLE_ENDPOINTS:
         response.headers["X-Frame-Options"] = "DENY"
     return response

@@ -9,6 +9,8 @@
   var copied = document.getElementById("builder-copied");
   var timer = null;
 
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+
   function embedUrl() {
     var url = new URL(root.getAttribute("data-embed-url"));
     ["lat", "lon", "zoom", "k", "lang", "tiles"].forEach(function (name) {
