@@ -3,12 +3,20 @@
 At start-up :func:`init_app` checks the GeoPackage store (``STORE``, default
 ``instance/registry.gpkg``) with :func:`locator.registry.backup.check_file`. When it is
 corrupt and its verified backup (``registry.gpkg.bak``, written after every store write)
-is sound, the corrupt file is renamed aside (``registry.gpkg.corrupt-<UTC time>``, kept
-for inspection, never deleted), the app serves the backup **read-only** and is
-*degraded*: ``/healthz`` answers ``{"status": "degraded", "reason": ...}`` and every
-write is refused with ``503``. With no sound backup the app refuses to start
-(:class:`~locator.errors.ConfigError`) and leaves the file where it is. PostGIS
-stores are not checked here (the database server keeps its own integrity).
+is sound:
+
+1. the corrupt file is renamed aside (``registry.gpkg.corrupt-<UTC time>``, with its
+   ``-wal``/``-shm``), kept for inspection, never deleted;
+2. a copy of the backup takes its place, so every reader — the served registry, the
+   upload and editing pages, the CLI — reads the last good version and nothing creates an
+   empty store there;
+3. a marker ``registry.gpkg.degraded`` (JSON: reason, corrupt file, time) is written.
+
+While the marker exists the app is *degraded*, also across restarts: ``/healthz`` answers
+``{"status": "degraded", "reason": ...}`` and every web write is refused with ``503``.
+With no sound backup the app refuses to start (:class:`~locator.errors.ConfigError`) and
+leaves the file where it is. PostGIS stores are not checked here (the database server
+keeps its own integrity).
 
 **For code that writes** (the upload page, station editing, user management — anything
 that changes the store): call :func:`ensure_writable` first, inside the request::
@@ -16,15 +24,18 @@ that changes the store): call :func:`ensure_writable` first, inside the request:
     from locator import health
     health.ensure_writable()      # raises StoreUnavailable (HTTP 503) when degraded
 
-Recovery: inspect the ``.corrupt-*`` file, copy ``registry.gpkg.bak`` (or a better copy)
-to ``registry.gpkg`` and restart.
+Recovery: inspect the ``.corrupt-*`` file; keep the restored store (or copy a better one
+to ``registry.gpkg``), delete ``registry.gpkg.degraded`` and restart.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +48,8 @@ from locator.registry import backup
 from locator.registry.importer import store_location
 from locator.registry.store import is_database_url
 
-__all__ = ["Health", "bp", "current", "ensure_writable", "init_app", "is_degraded",
-           "serving_location"]
+__all__ = ["Health", "bp", "check_store", "current", "ensure_writable", "init_app",
+           "is_degraded", "marker_path"]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -55,13 +66,12 @@ class Health:
     serving: str | None = None
     #: where the corrupt store was set aside
     corrupt_file: str | None = None
-    #: a private copy of the backup the registry was read from (the backup stays untouched)
-    read_copy: str | None = None
+    #: when the corruption was found (UTC, ISO 8601)
+    since: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``/healthz`` body (``read_copy`` is an internal detail and left out)."""
+        """The ``/healthz`` body."""
         body = {k: v for k, v in asdict(self).items() if v is not None}
-        body.pop("read_copy", None)
         body["writable"] = self.status == "ok"
         return body
 
@@ -69,8 +79,7 @@ class Health:
 def init_app(app: Flask) -> None:
     """Check the store, record the app's health and register ``/healthz``.
 
-    Call before :func:`locator.service.init_app`, which serves
-    :func:`serving_location` when degraded.
+    Call before :func:`locator.service.init_app`, so a restored store is what it loads.
 
     Raises
     ------
@@ -81,8 +90,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+def marker_path(store: Path) -> Path:
+    """The file whose presence keeps the app degraded: ``<store>.degraded``."""
+    return store.with_name(store.name + ".degraded")
+
+
 def check_store(location: str) -> Health:
-    """Check the store at ``location``; set a corrupt one aside and fall back to its backup.
+    """Check the store at ``location``; replace a corrupt one by its backup (kept aside).
 
     Parameters
     ----------
@@ -92,14 +106,20 @@ def check_store(location: str) -> Health:
     Returns
     -------
     Health
-        ``ok``, or ``degraded`` with the backup to serve read-only.
+        ``ok``, or ``degraded`` (found corrupt now, or earlier and not yet cleared).
+
+    Raises
+    ------
+    ConfigError
+        When the store is corrupt and no sound backup exists.
     """
-    if is_database_url(location) or not Path(location).is_file():
+    if is_database_url(location):
         return Health()
     path = Path(location)
-    problem = backup.check_file(path)
+    marker = marker_path(path)
+    problem = backup.check_file(path) if path.is_file() else None
     if problem is None:
-        return Health()
+        return _from_marker(marker) if marker.is_file() else Health()
     saved = backup.backup_path(path)
     saved_problem = backup.check_file(saved) if saved.is_file() else "there is no backup"
     if saved_problem is not None:
@@ -108,14 +128,29 @@ def check_store(location: str) -> Health:
             f"exists ({saved_problem}); the file was left in place for inspection: restore "
             f"a copy of it or move it aside, then start again")
     aside = backup.move_aside(path)
-    read_copy = path.with_name(f".{path.name}.bak-serving")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{read_copy}{suffix}").unlink(missing_ok=True)
-    shutil.copyfile(saved, read_copy)
-    log.error("registry store %s is corrupt (%s): set aside as %s; serving the backup %s "
-              "read-only, writes refused", path, problem, aside, saved)
-    return Health(status="degraded", reason=f"store corrupt: {problem}", serving=str(saved),
-                  corrupt_file=str(aside), read_copy=str(read_copy))
+    tmp = path.with_name(f".{path.name}.restore.{os.getpid()}")
+    shutil.copyfile(saved, tmp)
+    os.replace(tmp, path)
+    health = Health(status="degraded", reason=f"store corrupt: {problem}", serving=str(saved),
+                    corrupt_file=str(aside),
+                    since=datetime.now(UTC).isoformat(timespec="seconds"))
+    marker.write_text(json.dumps(health.to_dict(), ensure_ascii=False, indent=1),
+                      encoding="utf-8")
+    log.error("registry store %s is corrupt (%s): set aside as %s; its backup %s is served "
+              "read-only and writes are refused until %s is removed", path, problem, aside,
+              saved, marker)
+    return health
+
+
+def _from_marker(marker: Path) -> Health:
+    try:
+        found = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        found = {"reason": f"unreadable marker {str(marker)!r}: {exc}"}
+    fields = {k: str(found[k]) for k in ("reason", "serving", "corrupt_file", "since")
+              if isinstance(found, dict) and found.get(k) is not None}
+    fields.setdefault("reason", f"marker {str(marker)!r}")
+    return Health(status="degraded", **fields)
 
 
 def current(app: Flask | None = None) -> Health:
@@ -128,11 +163,6 @@ def current(app: Flask | None = None) -> Health:
 def is_degraded(app: Flask | None = None) -> bool:
     """Whether the app is serving a backup read-only."""
     return current(app).status != "ok"
-
-
-def serving_location(app: Flask) -> str | None:
-    """The store to read the registry from while degraded (``None`` when healthy)."""
-    return current(app).read_copy
 
 
 def ensure_writable() -> None:

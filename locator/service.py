@@ -85,7 +85,7 @@ def _travel(app: Flask) -> TravelModel:
 
 
 def _from_configured_store(app: Flask, travel: TravelModel) -> Registry | None:
-    location = health.serving_location(app) or store_location(app.config, app.instance_path)
+    location = store_location(app.config, app.instance_path)
     if not app.config.get("STORE") and not Path(location).is_file():
         return None  # no store yet: nothing has been imported here
     store = open_store(location)

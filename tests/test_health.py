@@ -1,0 +1,169 @@
+"""A corrupt store at start-up: set aside, its verified backup served read-only, 503 on writes.
+
+Also: every store write leaves a verified ``.bak``; ``/healthz`` says ``ok`` otherwise; with no
+sound backup the app refuses to start and touches nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from locator import create_app, health
+from locator.errors import ConfigError, StoreUnavailable
+from locator.registry import backup, importer
+from locator.registry.store_gpkg import GpkgStore
+from tests.accounts_util import make_users, sign_in
+
+ROWS = [{"id": "a", "name": "甲站", "kind": "smart_station", "lon": 103.84, "lat": 36.053},
+        {"id": "b", "name": "乙站", "kind": "box_station", "lon": 103.85, "lat": 36.053}]
+
+
+def commit(store: GpkgStore, path: Path) -> None:
+    importer.commit(store, importer.prepare(path, boundary=None), user="tester")
+
+
+@pytest.fixture
+def store_path(tmp_path: Path, write_registry: Callable[[list[dict[str, Any]]], Path]) -> Path:
+    """A store with two versions: ``甲站`` alone, then ``甲站`` and ``乙站``."""
+    path = tmp_path / "registry.gpkg"
+    store = GpkgStore(path)
+    try:
+        commit(store, write_registry(ROWS[:1]))
+        commit(store, write_registry(ROWS))
+    finally:
+        store.close()
+    return path
+
+
+def make_app(store_path: Path) -> Flask:
+    return create_app({"TESTING": True, "STORE": str(store_path), "REGISTRY_BOUNDARY": "off",
+                       "USERS_DB": str(make_users(store_path.parent / "users.sqlite"))})
+
+
+def corrupt(path: Path, how: str) -> bytes:
+    data = bytearray(path.read_bytes())
+    if how == "header":
+        data[:100] = b"\xab" * 100
+    else:  # b-tree pages in the middle of the file
+        data[4096:4096 * 4] = bytes(range(256)) * 48
+    path.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_every_write_leaves_a_verified_backup(store_path: Path) -> None:
+    saved = backup.backup_path(store_path)
+    assert saved.name == "registry.gpkg.bak" and backup.check_file(saved) is None
+    copy = GpkgStore(saved)
+    try:
+        assert [s.name for s in copy.stations()] == ["甲站", "乙站"]
+        assert copy.active() is not None and copy.active().id == 2  # type: ignore[union-attr]
+    finally:
+        copy.close()
+    store = GpkgStore(store_path)
+    try:
+        store.rollback(user="tester")
+    finally:
+        store.close()
+    copy = GpkgStore(saved)
+    try:
+        assert [s.name for s in copy.stations()] == ["甲站"]  # the rollback was backed up too
+    finally:
+        copy.close()
+
+
+def test_a_healthy_store_is_ok(store_path: Path) -> None:
+    client = make_app(store_path).test_client()
+    assert client.get("/healthz").get_json() == {"status": "ok", "writable": True}
+    assert not list(store_path.parent.glob("*.corrupt-*"))
+
+
+@pytest.mark.parametrize("how", ["header", "pages"])
+def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(store_path: Path,
+                                                                 how: str) -> None:
+    bad = corrupt(store_path, how)
+    assert backup.check_file(store_path) is not None
+    app = make_app(store_path)
+
+    # the corrupt bytes are kept, renamed aside, never deleted
+    aside = list(store_path.parent.glob("registry.gpkg.corrupt-*"))
+    main = [p for p in aside if not p.name.endswith(("-wal", "-shm"))]
+    assert len(main) == 1
+    kept = main[0]
+    assert hashlib.sha256(kept.read_bytes()).digest() == hashlib.sha256(bad).digest()
+
+    # /healthz says degraded, with the reason; the served data is the last good version
+    client = app.test_client()
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "degraded" and body["writable"] is False
+    assert body["reason"].startswith("store corrupt: ") and body["corrupt_file"] == str(kept)
+    stations = client.get("/api/v1/stations").get_json()["features"]
+    assert [f["properties"]["name"] for f in stations] == ["甲站", "乙站"]
+
+    # writes are refused with 503, and nothing is written
+    token = sign_in(client, "editor")
+    etag = client.get("/edit/api/stations/a").headers["ETag"]
+    refused = client.put("/edit/api/stations/a", json={"name": "x", "kind": "partner"},
+                         headers={"X-CSRFToken": token, "If-Match": etag})
+    assert refused.status_code == 503
+    assert refused.get_json()["error"]["code"] == "store_unavailable"
+    retire = client.delete("/edit/api/stations/b", headers={"X-CSRFToken": token,
+                                                             "If-Match": etag})
+    assert retire.status_code == 503
+    with app.test_request_context("/"), pytest.raises(StoreUnavailable, match="read-only"):
+        health.ensure_writable()
+    store = GpkgStore(store_path)
+    try:
+        assert store.active().id == 2  # type: ignore[union-attr]
+        assert len(store.history()) == 2
+    finally:
+        store.close()
+
+    # still degraded after a restart (the marker says so); nothing is set aside twice
+    again = make_app(store_path).test_client().get("/healthz").get_json()
+    assert again["status"] == "degraded" and again["corrupt_file"] == str(kept)
+    assert len(list(store_path.parent.glob("registry.gpkg.corrupt-*"))) == len(aside)
+
+    # the administrator clears the marker: healthy and writable again
+    marker = health.marker_path(store_path)
+    assert json.loads(marker.read_text())["corrupt_file"] == str(kept)
+    marker.unlink()
+    assert make_app(store_path).test_client().get("/healthz").get_json()["status"] == "ok"
+
+
+def test_without_a_sound_backup_the_app_refuses_to_start_and_touches_nothing(
+        store_path: Path) -> None:
+    bad = corrupt(store_path, "header")
+    backup.backup_path(store_path).unlink()
+    with pytest.raises(ConfigError, match=r"is corrupt .* no sound backup exists \(there is no "
+                                          r"backup\); the file was left in place"):
+        make_app(store_path)
+    assert store_path.read_bytes() == bad
+    assert not list(store_path.parent.glob("*.corrupt-*"))
+    backup.backup_path(store_path).write_bytes(b"not a database either")
+    with pytest.raises(ConfigError, match="no sound backup"):
+        make_app(store_path)
+    assert store_path.read_bytes() == bad
+
+
+def test_a_failed_backup_is_logged_and_the_write_stands(
+        store_path: Path, write_registry: Callable[[list[dict[str, Any]]], Path],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*_: object) -> Path:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(backup, "write_backup", broken)
+    store = GpkgStore(store_path)
+    try:
+        commit(store, write_registry(ROWS[1:]))
+        assert [s.name for s in store.stations()] == ["乙站"]
+    finally:
+        store.close()
+    assert "the backup was not refreshed" in caplog.text
+    assert backup.check_file(backup.backup_path(store_path)) is None  # the old one is kept
