@@ -46,9 +46,17 @@ class AuditEntry:
 
 
 def entries(store: Store) -> list[AuditEntry]:
-    """Every change in ``store``, newest first."""
+    """Every change in ``store``, newest first (in the order of the store's log)."""
+    versions = {v.id: v for v in store.history()}
     found: list[AuditEntry] = []
-    for version in store.history():
+    for item in store.log():
+        if item.action == ROLLBACK:
+            found.append(AuditEntry(item.at, item.user, ROLLBACK, "", item.version, None,
+                                    {"active_version": item.version}))
+            continue
+        version = versions.get(item.version)
+        if version is None:
+            continue
         if version.source.startswith(EDIT_SOURCE):
             report = store.report(version.id) or {}
             for record in report.get("audit", []):
@@ -61,11 +69,6 @@ def entries(store: Store) -> list[AuditEntry]:
                                            "rows": version.rows, "accepted": version.accepted,
                                            "rejected": version.rejected,
                                            "datum": version.datum}))
-    for item in store.log():
-        if item.action == ROLLBACK:
-            found.append(AuditEntry(item.at, item.user, ROLLBACK, "", item.version, None,
-                                    {"active_version": item.version}))
-    found.sort(key=lambda e: (e.at, e.version, e.action != ROLLBACK), reverse=True)
     return found
 
 

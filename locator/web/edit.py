@@ -10,6 +10,7 @@ full…) answers ``507`` with the input kept; a degraded store ``503``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -125,7 +126,7 @@ def _map_data(values: dict[str, Any]) -> str:
         x, y = convert(float(values["lon"]), float(values["lat"]),
                        src=Datum.parse(str(values.get("coord_datum") or "wgs84")),
                        dst=tiles["datum"])
-        point = [float(x), float(y)]
+        point = [float(x), float(y)] if math.isfinite(float(x) + float(y)) else None
     except (ValueError, LocatorError):
         point = None
     lon, lat = current_app.config["DEFAULT_CENTER"]

@@ -68,9 +68,12 @@ def _body() -> MultiDict[str, str]:
         raise QueryError("body", _("The body must be a JSON object of station fields."))
     form: MultiDict[str, str] = MultiDict()
     for key, value in data.items():
-        if key == "amenities" and isinstance(value, list):
-            for item in value:
-                form.add("amenities", str(item))
+        if key == "amenities":  # a list, or text as stored ("water;toilet")
+            items = value if isinstance(value, list) else str(value or "").replace(
+                ",", ";").split(";")
+            for item in items:
+                if str(item).strip():
+                    form.add("amenities", str(item).strip())
         elif value is not None:
             form.add(str(key), str(value))
     return form
