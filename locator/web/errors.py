@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """JSON under ``/api`` and for requests that sent JSON (e.g. a refused edit API call)."""
+    return request.path.startswith("/api/") or request.is_json
 
 
 def _render(status: int, body: dict[str, object]) -> tuple[Response | str, int]:
