@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -122,7 +122,7 @@ class Gunicorn:
         ready = Path(tempfile.mkdtemp(prefix="locator-ready-"))
         env["LOCATOR_BENCH_READY_DIR"] = str(ready)
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: S603  (our own argv)
             [str(BIN / "gunicorn"), "-c", "python:gunicorn_bench_conf", "--workers",
              str(self.workers), "--bind", f"127.0.0.1:{self.port}", *self.extra, self.app],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -38,7 +38,6 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _serving import RESULTS, Gunicorn, cpu_seconds, get, national_store, proc_status  # noqa: E402
+from _serving import RESULTS, Gunicorn, cpu_seconds, get, national_store, proc_status
 
 TARGETS = {"rps": 3000.0, "p99_ms": 5.0, "ours_over_bare": 0.70, "ours_over_naive": 5.0}
 
@@ -80,9 +79,10 @@ def _lua(paths: list[str], folder: Path, name: str) -> Path:
 def wrk(port: int, script: Path, seconds: float, connections: int) -> dict[str, Any]:
     """One bounded wrk run; its summary plus the client's CPU seconds."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "5s",
-         "-s", str(script), f"http://127.0.0.1:{port}"],
+    done = subprocess.run(  # noqa: S603  (our own argv)
+        [shutil.which("wrk") or "wrk", "-t1", f"-c{connections}",
+         f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", str(script),
+         f"http://127.0.0.1:{port}"],
         capture_output=True, text=True, timeout=seconds + 60, check=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(ln for ln in done.stdout.splitlines() if ln.startswith("RESULT "))
@@ -200,8 +200,8 @@ def report(best: dict[str, dict[str, Any]], runs: dict[str, list[dict[str, Any]]
            rounds: int) -> int:
     """Print the side-by-side table and the targets; write bench/results/load.json."""
     print()
-    print(f"| server | req/s | p50 ms | p99 ms | max ms | errors | bytes/answer "
-          f"| server CPU % | client CPU % |")
+    print("| server | req/s | p50 ms | p99 ms | max ms | errors | bytes/answer "
+          "| server CPU % | client CPU % |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in best.items():
         print(f"| {name} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
@@ -223,7 +223,7 @@ def report(best: dict[str, dict[str, Any]], runs: dict[str, list[dict[str, Any]]
         print(f"  {'PASS' if ok else 'FAIL'}  {label}  {value}")
     print(f"  ours and bare agree on the nearest station for {agree} points "
           f"(ours ranks by geodesic metres, bare by chord)")
-    print(f"  start-up (gunicorn launch → every worker ready): "
+    print("  start-up (gunicorn launch → every worker ready): "
           + ", ".join(f"{k} {v:.1f} s" for k, v in startup.items()))
     if not opts.no_json:
         RESULTS.mkdir(parents=True, exist_ok=True)
