@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from locator import gunicorn_conf
-from locator.gunicorn_conf import *  # noqa: F403  (the settings themselves)
+from locator.gunicorn_conf import (  # noqa: F401  (the production settings themselves)
+    accesslog,
+    bind,
+    keepalive,
+    preload_app,
+    timeout,
+    worker_class,
+    workers,
+)
 
 
 def post_worker_init(worker: Any) -> None:

@@ -66,7 +66,7 @@ def serve(label: str, env: dict[str, str]) -> dict[str, Any]:
                 raise RuntimeError(f"{label}: HTTP {status}")
         pids = server.worker_pids()
         master = server.proc.pid if server.proc else 0
-        row = {"label": label, "startup_s": startup,
+        row: dict[str, Any] = {"label": label, "startup_s": startup,
                "worker_rss_mb": [proc_status(p, "VmRSS") for p in pids],
                "worker_pss_mb": [pss_mb(p) for p in pids],
                "master_rss_mb": proc_status(master, "VmRSS")}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import ClassVar
 
 from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter, RateLimitExceeded
@@ -63,7 +62,7 @@ class _SweptMemoryStorage(MemoryStorage):
     a second instead. Same counts, same limits.
     """
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["locator-memory"]
+    STORAGE_SCHEME = ["locator-memory"]  # noqa: RUF012  (typed as a list by limits)
     _SWEEP_SECONDS = 1.0
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
