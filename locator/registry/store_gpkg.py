@@ -166,7 +166,8 @@ class GpkgStore:
                 con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:  # SQLite may have rolled back itself (disk full, I/O error)
+                con.execute("ROLLBACK")
             raise
 
     # --- reading ---
@@ -245,7 +246,8 @@ class GpkgStore:
             self._activate(number, meta.user, "import", stations)
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:  # SQLite may have rolled back itself (disk full, I/O error)
+                con.execute("ROLLBACK")
             raise
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self.backup()
@@ -277,7 +279,8 @@ class GpkgStore:
             self._activate(int(row[0]), user, "rollback")
             con.execute("COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:  # SQLite may have rolled back itself (disk full, I/O error)
+                con.execute("ROLLBACK")
             raise
         self.backup()
         return self._versions("WHERE id = ?", (int(row[0]),))[0]
