@@ -1,7 +1,7 @@
 # locator — everything a fresh machine needs, from Python 3.11 and apt alone.
 #   make run    set up, then serve the shipped Lanzhou data on http://127.0.0.1:5000
 #   make test   set up, then ruff, mypy and pytest (browser tests in Debian's Chromium)
-#   make bench  benchmarks that print side-by-side figures (see bench/README.md)
+#   make bench  benchmarks that print side-by-side figures (see bench/README.md; bench-quick: minutes)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,7 +12,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test lint typecheck pytest bench browser postgis geodata vendor messages clean
+.PHONY: run serve test lint typecheck pytest bench bench-quick browser postgis geodata vendor messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -49,9 +49,14 @@ pytest: $(STAMP) $(MO) browser postgis
 
 test: lint typecheck pytest
 
-bench: $(STAMP) $(MO)
-	$(BIN)/python bench/nearest.py
-	$(BIN)/python bench/import.py
+# Every benchmark (bench/README.md), then bench/results/summary.md; bench-quick: a few minutes.
+bench: $(STAMP) $(MO) browser postgis
+	bash scripts/ensure-wrk.sh
+	$(BIN)/python bench/run_all.py
+
+bench-quick: $(STAMP) $(MO) browser postgis
+	bash scripts/ensure-wrk.sh
+	$(BIN)/python bench/run_all.py --quick
 
 # Regenerate shipped data and vendored assets (need PyPI / npm; not part of run or test).
 geodata: $(STAMP)
