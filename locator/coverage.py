@@ -37,8 +37,8 @@ from locator.travel import TravelModel
 from locator.units import AdminUnit, Boundaries, at_level, code_counts, load_boundaries
 
 __all__ = ["DISTANCE_CLASSES", "Coverage", "Grid", "NearestFn", "UnitRow", "assign_units",
-           "compute", "counted_stations", "distance_class", "grid_for", "station_cells",
-           "straight_line", "summary", "threshold_metres", "unit_table"]
+           "compute", "counted_stations", "distance_class", "grid_for", "listed_stations",
+           "station_cells", "straight_line", "summary", "threshold_metres", "unit_table"]
 
 DEFAULT_RESOLUTION = 9
 DISTANCE_CLASSES = (500.0, 1000.0, 2000.0, 5000.0)  # upper bounds (m) of classes 0..3; 4 beyond
@@ -300,6 +300,21 @@ def counted_stations(index: NearestIndex, filters: Filters | None = None) -> lis
     return [s for s, ok in zip(index.stations, index.mask(filters), strict=True) if ok]
 
 
+def listed_stations(stations: Sequence[Station], filters: Filters | None = None
+                    ) -> list[Station]:
+    """Stations (located or not) matching the kinds, amenities and 24 h of ``filters``.
+
+    ``open_at`` is not applied: it needs hours and a time, and code counts are about
+    where stations are, not when they open.
+    """
+    if filters is None or filters.empty:
+        return list(stations)
+    return [s for s in stations
+            if (not filters.kinds or s.kind in filters.kinds)
+            and filters.amenities <= s.amenities
+            and (not filters.only_24h or s.always_open)]
+
+
 def summary(index: NearestIndex, boundaries: Boundaries | None = None, *,
             radius_m: float = 1000.0, resolution: int = DEFAULT_RESOLUTION,
             filters: Filters | None = None, district: str | None = None,
@@ -366,7 +381,8 @@ def summary(index: NearestIndex, boundaries: Boundaries | None = None, *,
         "units": [r.as_dict() for r in rows[:-1]], "polygons": polygons,
     }
     if not polygons:
-        everyone = registry_stations if registry_stations is not None else index.stations
+        everyone = listed_stations(registry_stations if registry_stations is not None
+                                   else index.stations, filters)
         area = None if bounds.area.level == "city" else bounds.area.code
         out["code_counts"] = [c.as_dict() for c in code_counts(everyone, level, district=area)]
     return out

@@ -113,8 +113,9 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
     counts: tuple[CodeCount, ...] = ()
     if not polygons:
         area = None if boundaries.area.level == "city" else boundaries.area.code
-        counts = tuple(code_counts(registry_stations if registry_stations is not None
-                                   else index.stations, level, district=area))
+        everyone = coverage.listed_stations(registry_stations if registry_stations is not None
+                                            else index.stations, filters)
+        counts = tuple(code_counts(everyone, level, district=area))
     return Plan(boundaries, cov, tuple(rows), tuple(found), suggestion,
                 "area" if people is None else "people",
                 sum(1 for s in counted if s.synthetic), len(counted),

@@ -457,3 +457,19 @@ def test_community_file_with_subdistrict_and_community_columns(tmp_path: Path) -
         (f"{twice[0].parent_code}/水挂庄社区", "水挂庄社区")]
     assert (result.problems[0].row, result.problems[0].column) == (2, "社区")
     assert "ambiguous" in result.problems[0].reason
+
+
+def test_code_counts_follow_the_kind_filter() -> None:
+    from locator.nearest import Filters
+
+    stations = [Station(f"s{i}", "站", kind, X0, Y0, district_code="620102",
+                        subdistrict_code="620102015")
+                for i, kind in enumerate([Kind.SMART_STATION, Kind.BOX_STATION,
+                                          Kind.BOX_STATION])]
+    unlocated = Station("u", "站", Kind.BOX_STATION, None, None, district_code="620102",
+                        subdistrict_code="620102015")
+    boxes = Filters(kinds=frozenset({Kind.BOX_STATION}))
+    out = coverage.summary(NearestIndex(stations), resolution=7, district="620102",
+                           level="subdistrict", filters=boxes,
+                           registry_stations=[*stations, unlocated])
+    assert out["stations"] == 2 and out["code_counts"][0]["stations"] == 3
