@@ -76,7 +76,7 @@ def test_hostile_names_stay_text_and_every_marker_renders(
            }""", arg=len(rows), timeout=5000)
     # popups fetch the names on demand and show them as text
     icons = page.locator(".leaflet-marker-pane .lz-nearest")
-    seen = []
+    seen: list[str] = []
     for i in range(icons.count()):
         icons.nth(i).dispatch_event("click")
         # the previous popup fades out for a moment: wait for the one new name
