@@ -6,6 +6,7 @@ The browser side — zero CSP violations on every page, injected script blocked 
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -148,6 +149,23 @@ def test_a_body_over_the_limit_is_413_naming_it(tiny_path: Path) -> None:
     api = client.post("/api/v1/nearest", data=b"x" * 2000,
                       headers={"Content-Type": "application/octet-stream"})
     assert api.status_code in (405, 413)  # no POST route there: 405 before the body is read
+
+
+def test_uploads_may_exceed_the_general_limit_up_to_import_max_bytes(tmp_path: Path,
+                                                                     tiny_path: Path) -> None:
+    from tests.accounts_util import edit_app, sign_in
+
+    app = edit_app(tmp_path, tiny_path, MAX_CONTENT_LENGTH=1000, IMPORT_MAX_BYTES=200_000)
+    client = app.test_client()
+    token = sign_in(client, "editor")
+    big = client.post("/admin/registry/preview", content_type="multipart/form-data",
+                      data={"csrf_token": token, "datum": "wgs84", "mapping": "",
+                            "file": (io.BytesIO(b"\x00\xff" * 50_000), "big.csv")})
+    assert big.status_code == 422  # read and refused for its content, not for its size
+    huge = client.post("/admin/registry/preview", content_type="multipart/form-data",
+                       data={"csrf_token": token, "datum": "wgs84", "mapping": "",
+                             "file": (io.BytesIO(b"x" * 300_000), "huge.csv")})
+    assert huge.status_code == 413 and "265536 accepted" in huge.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("path", "json_body"), [("/", False), ("/api/v1/stations", True)])
