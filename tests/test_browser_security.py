@@ -87,6 +87,10 @@ def test_builder_and_its_preview_frame_run_clean(base: str,
     frame.locator(".leaflet-marker-pane .lz-nearest").first.wait_for()
     watch.page.locator("input[name=k]").fill("3")
     watch.page.keyboard.press("Enter")  # the form's submit is cancelled by script, not onsubmit=
+    watch.page.wait_for_function(
+        "document.getElementById('builder-preview').src.indexOf('k=3') >= 0")
+    frame.locator(".embed-hit").nth(2).wait_for()  # the preview reloaded with three
+    watch.page.wait_for_load_state("load")
     assert "/embed/builder" in watch.page.url
     clean(watch)
 
