@@ -181,3 +181,23 @@ def test_write_with_expected_active_is_a_compare_and_swap(store: Store) -> None:
         store.write([BARE], meta(), expected_active=first.id)
     assert [v.id for v in store.history()] == [second.id, first.id]
     assert store.stations() == [FULL, BARE]
+
+
+def test_edits_and_their_audit_records_on_both_backends(store: Store) -> None:
+    """A station edit is one version with its audit record, on either backend."""
+    from locator import audit, editing
+
+    store.write([FULL, BARE], meta())
+    moved = Station(**{**{f: getattr(BARE, f) for f in BARE.__dataclass_fields__},
+                       "lon": 103.8, "lat": 36.06})
+    saved = editing.save(store, editing.Action.MOVE, "s2", moved, editing.station_etag(BARE),
+                         user="ed", base=list)
+    assert store.stations() == [FULL, moved] and saved.etag == editing.station_etag(moved)
+    from locator.errors import EditConflict
+
+    with pytest.raises(EditConflict, match="changed by someone else"):
+        editing.save(store, editing.Action.RETIRE, "s2", None, editing.station_etag(BARE),
+                     user="ed", base=list)
+    assert [(e.action, e.user, e.station_id) for e in audit.entries(store)] == [
+        ("move", "ed", "s2"), ("import", "tester", "")]
+    assert audit.entries(store)[0].before == editing.station_dict(BARE)
