@@ -200,7 +200,7 @@ def start_watcher(app: Flask) -> threading.Thread | None:
 
     def run() -> None:
         while True:
-            time.sleep(max(0.0, watch.due - time.monotonic()) or watch.every)
+            time.sleep(max(0.05, watch.due - time.monotonic()))
             check_store(app)
 
     thread = threading.Thread(target=run, name="locator-store-watch", daemon=True)

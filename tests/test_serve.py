@@ -148,3 +148,31 @@ def test_gunicorn_workers_swap_to_a_new_version_without_failing_a_request(
     assert all(versions <= {1, 2} for versions in seen.values())
     status, _, body = _get(port, "/api/v1/nearest?lat=36.06&lon=103.83&k=50")
     assert status == 200 and len(json.loads(body)["features"]) == 50
+
+
+def test_watcher_thread_swaps_in_a_version_written_by_another_process(tmp_path: Path) -> None:
+    from locator import create_app
+    from locator.service import current_registry, registry_version, start_watcher
+
+    store_path = tmp_path / "registry.gpkg"
+    stations, _ = load_files([DEFAULT_REGISTRY[1]])
+    meta = ImportMeta(user="test", source="demo", sha256="0" * 64, rows=len(stations),
+                      rejected=0, datum="wgs84")
+    store = open_store(store_path)
+    try:
+        store.write(stations, meta)
+        app = create_app({"TESTING": True, "STORE": str(store_path),
+                          "REGISTRY_POLL_SECONDS": 0.05})
+        assert start_watcher(app) is not None
+        assert start_watcher(app) is None  # one watcher per app
+        store.write(stations[:10], meta)
+    finally:
+        store.close()
+    until = time.monotonic() + DEADLINE_S
+    with app.app_context():
+        while registry_version(current_registry()) != 2 and time.monotonic() < until:
+            time.sleep(0.02)
+        assert registry_version(current_registry()) == 2
+        assert len(current_registry().stations) == 10
+    with app.test_client() as client:  # requests no longer check the store themselves
+        assert client.get("/api/v1/registry/report").status_code == 200
