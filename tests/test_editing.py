@@ -489,3 +489,28 @@ def test_rollback_appears_in_the_audit_log(app: Flask, editor: tuple[FlaskClient
     assert [(e.action, e.user, e.version) for e in audit.entries(store)][:2] == [
         ("rollback", "ops", 1), ("edit", "editor", 2)]
     store.close()
+
+
+def test_the_first_edit_on_a_fresh_install_copies_the_served_registry(tmp_path: Path) -> None:
+    from locator import create_app
+    from tests.accounts_util import make_users
+
+    app = create_app({"TESTING": True, "STORE": str(tmp_path / "fresh.gpkg"),
+                      "USERS_DB": str(make_users(tmp_path / "users.sqlite"))})
+    shipped = list(app.extensions["locator"].stations)
+    client = app.test_client()
+    token = sign_in(client, "editor")
+    first = shipped[0]
+    data = form_of(client.get(f"/edit/station/{first.id}").get_data(as_text=True))
+    response = client.post(f"/edit/station/{first.id}", data={**data, "note": "核实过",
+                                                              "csrf_token": token})
+    assert response.status_code == 302
+    store = store_of(app)
+    try:
+        [version] = store.history()  # one version: the served registry plus the edit
+        rows = store.stations()
+    finally:
+        store.close()
+    assert version.user == "editor" and len(rows) == len(shipped)
+    assert rows[1:] == shipped[1:] and rows[0].note == "核实过"
+    assert sum(s.synthetic for s in rows) == sum(s.synthetic for s in shipped)  # still flagged
