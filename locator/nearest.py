@@ -122,8 +122,6 @@ class NearestIndex:
         n = len(self.stations)
         self.lon = np.fromiter((s.lon for s in self.stations), dtype=np.float64, count=n)
         self.lat = np.fromiter((s.lat for s in self.stations), dtype=np.float64, count=n)
-        self._lon_list: list[float] = self.lon.tolist()
-        self._lat_list: list[float] = self.lat.tolist()
         self._xyz = unit_vectors(self.lon, self.lat).reshape(n, 3)
         self._tree = cKDTree(self._xyz)
         self._kind_bit = {k: 1 << i for i, k in enumerate(Kind)}
@@ -205,9 +203,8 @@ class NearestIndex:
         if not cand:
             return []
         m = len(cand)
-        _, _, dist = _GEOD.inv([lon] * m, [lat] * m, [self._lon_list[i] for i in cand],
-                               [self._lat_list[i] for i in cand])
-        ranked = sorted(zip(list(dist), cand, strict=True))
+        _, _, dist = _GEOD.inv(np.full(m, lon), np.full(m, lat), self.lon[cand], self.lat[cand])
+        ranked = sorted(zip(dist.tolist(), cand, strict=True))
         if max_distance is not None:
             ranked = [(d, i) for d, i in ranked if d <= max_distance]
         return [Hit(self.stations[i], d, d * self._walk, d * self._ebike) for d, i in ranked[:k]]

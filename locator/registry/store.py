@@ -146,6 +146,21 @@ def _amenity_set(text: str | None) -> frozenset[Amenity]:
     return found
 
 
+_FLOATS: dict[float, float] = {}  # precision_m takes a handful of values
+
+
+def _shared_float(value: float | None) -> float | None:
+    """One float object per distinct value (bounded), not one per row."""
+    if value is None:
+        return None
+    found = _FLOATS.get(value)
+    if found is None:
+        found = value
+        if len(_FLOATS) < 1 << 12:
+            _FLOATS[value] = value
+    return found
+
+
 def _shared(text: str | None) -> str | None:
     """Repeated text (source, note, hours, codes) held once (interned), not once per row."""
     return None if text is None else sys.intern(text)
@@ -166,7 +181,8 @@ def decode_station(row: Sequence[Any]) -> Station:
         address=_shared(address) or "", district_code=_shared(district),
         subdistrict_code=_shared(subdistrict), community_code=_shared(community),
         source=_shared(source) or "", datum=_DATUM_OF.get(datum) or Datum(datum),
-        precision_m=precision, verified=date.fromisoformat(verified) if verified else None,
+        precision_m=_shared_float(precision),
+        verified=date.fromisoformat(verified) if verified else None,
         synthetic=bool(synthetic), note=_shared(note) or "")
 
 
