@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
@@ -25,8 +25,8 @@ from locator.editing import EDIT_SOURCE
 from locator.registry.export import neutralise
 from locator.registry.store import Store
 
-__all__ = ["AuditEntry", "entries", "from_csv", "from_json", "last_verified_by", "matching",
-           "to_csv", "to_json"]
+__all__ = ["AuditEntry", "entries", "from_csv", "from_json", "iter_entries", "last_verified_by",
+           "matching", "to_csv", "to_json"]
 
 IMPORT = "import"
 ROLLBACK = "rollback"
@@ -47,12 +47,16 @@ class AuditEntry:
 
 def entries(store: Store) -> list[AuditEntry]:
     """Every change in ``store``, newest first (in the order of the store's log)."""
+    return list(iter_entries(store))
+
+
+def iter_entries(store: Store) -> Iterator[AuditEntry]:
+    """:func:`entries` lazily: an edit's report is read only when reached."""
     versions = {v.id: v for v in store.history()}
-    found: list[AuditEntry] = []
     for item in store.log():
         if item.action == ROLLBACK:
-            found.append(AuditEntry(item.at, item.user, ROLLBACK, "", item.version, None,
-                                    {"active_version": item.version}))
+            yield AuditEntry(item.at, item.user, ROLLBACK, "", item.version, None,
+                             {"active_version": item.version})
             continue
         version = versions.get(item.version)
         if version is None:
@@ -60,16 +64,14 @@ def entries(store: Store) -> list[AuditEntry]:
         if version.source.startswith(EDIT_SOURCE):
             report = store.report(version.id) or {}
             for record in report.get("audit", []):
-                found.append(AuditEntry(version.created_at, version.user, str(record["action"]),
-                                        str(record["station_id"]), version.id,
-                                        record.get("before"), record.get("after")))
+                yield AuditEntry(version.created_at, version.user, str(record["action"]),
+                                 str(record["station_id"]), version.id, record.get("before"),
+                                 record.get("after"))
         else:
-            found.append(AuditEntry(version.created_at, version.user, IMPORT, "", version.id,
-                                    None, {"source": version.source, "sha256": version.sha256,
-                                           "rows": version.rows, "accepted": version.accepted,
-                                           "rejected": version.rejected,
-                                           "datum": version.datum}))
-    return found
+            yield AuditEntry(version.created_at, version.user, IMPORT, "", version.id, None,
+                             {"source": version.source, "sha256": version.sha256,
+                              "rows": version.rows, "accepted": version.accepted,
+                              "rejected": version.rejected, "datum": version.datum})
 
 
 def matching(found: Iterable[AuditEntry], *, user: str | None = None,

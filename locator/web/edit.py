@@ -142,7 +142,7 @@ def _form(values: dict[str, Any], *, station: Station | None, errors: dict[str, 
     if station is not None:
         store = open_edit_store()
         try:
-            verified_by = audit.last_verified_by(audit.entries(store), station.id)
+            verified_by = audit.last_verified_by(audit.iter_entries(store), station.id)
         finally:
             store.close()
     orig = form_values(station, datum=Datum(_tiles()["datum"])) if station else None
