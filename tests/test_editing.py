@@ -296,6 +296,7 @@ def test_json_api_etag_if_match_412_428(app: Flask, editor: tuple[FlaskClient, s
     assert client.put("/edit/api/stations/a", json=body, headers=headers).status_code == 428
     done = client.put("/edit/api/stations/a", json=body, headers={**headers, "If-Match": etag})
     assert done.status_code == 200 and done.get_json()["station"]["name"] == "甲站 API"
+    assert done.get_json()["station"] == {**got.get_json()["station"], "name": "甲站 API"}
     assert done.headers["ETag"] != etag
     stale = client.put("/edit/api/stations/a", json={**body, "name": "lost?"},
                        headers={**headers, "If-Match": etag})

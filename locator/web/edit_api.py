@@ -11,6 +11,7 @@ Errors are ``{"error": {"code", "message", ...}}`` like the public API.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Flask, Response, jsonify, request
@@ -138,6 +139,8 @@ def put_station(station_id: str) -> ResponseReturnValue:
         return jsonify({"error": {"code": "bad_station", "message": "; ".join(
             parsed.errors.values()), "fields": parsed.errors}}), 400
     moved = (parsed.station.lon, parsed.station.lat) != (current.lon, current.lat)
+    if not moved:  # the same point: keep the datum it was first given in
+        parsed.station = replace(parsed.station, datum=current.datum)
     try:
         saved = save_and_serve(Action.MOVE if moved else Action.EDIT, station_id,
                                parsed.station, etag)
