@@ -515,3 +515,21 @@ def test_the_first_edit_on_a_fresh_install_copies_the_served_registry(tmp_path: 
     assert version.user == "editor" and len(rows) == len(shipped)
     assert rows[1:] == shipped[1:] and rows[0].note == "核实过"
     assert sum(s.synthetic for s in rows) == sum(s.synthetic for s in shipped)  # still flagged
+
+
+def test_hostile_names_show_as_text_on_every_editing_page(app: Flask,
+                                                          editor: tuple[FlaskClient, str]) -> None:
+    from tests.conftest import HOSTILE_MORE
+
+    client, token = editor
+    for i, name in enumerate(HOSTILE_MORE):
+        data = {**form_of(client.get("/edit/new").get_data(as_text=True)), "id": f"h{i}",
+                "name": name, "kind": "partner", "csrf_token": token}
+        assert client.post("/edit/new", data=data).status_code == 302
+    pages = [client.get(url).get_data(as_text=True) for url in (
+        "/edit/", "/edit/audit", *(f"/edit/station/h{i}" for i in range(len(HOSTILE_MORE))))]
+    for name in HOSTILE_MORE:
+        if any(c in name for c in "<>\"'&"):
+            assert all(name not in page for page in pages), name
+    assert [served(app)[f"h{i}"].name for i in range(len(HOSTILE_MORE))] == [
+        n.strip() for n in HOSTILE_MORE]
