@@ -533,3 +533,13 @@ def test_hostile_names_show_as_text_on_every_editing_page(app: Flask,
             assert all(name not in page for page in pages), name
     assert [served(app)[f"h{i}"].name for i in range(len(HOSTILE_MORE))] == [
         n.strip() for n in HOSTILE_MORE]
+
+
+def test_saving_an_unchanged_form_writes_nothing(app: Flask,
+                                                 editor: tuple[FlaskClient, str]) -> None:
+    client, token = editor
+    data = form_of(client.get("/edit/station/a").get_data(as_text=True))
+    response = client.post("/edit/station/a?lang=en", data={**data, "csrf_token": token},
+                           follow_redirects=True)
+    assert "Nothing changed." in response.get_data(as_text=True)
+    assert [e.action for e in entries(app)] == ["import"]

@@ -216,6 +216,9 @@ def station(station_id: str) -> ResponseReturnValue:
         # untouched coordinates keep their stored value exactly (no datum round-off)
         parsed.station = replace(parsed.station, lon=current.lon, lat=current.lat,
                                  datum=current.datum)
+    if parsed.station == current:  # nothing changed: no new version, no audit row
+        flash(_("Nothing changed."))
+        return redirect(url_for("edit.station", station_id=current.id))
     moved = (parsed.station.lon, parsed.station.lat) != (current.lon, current.lat)
     same_otherwise = parsed.station == Station(**{**_fields(current), "lon": parsed.station.lon,
                                                   "lat": parsed.station.lat,
