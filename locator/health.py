@@ -91,8 +91,8 @@ def init_app(app: Flask) -> None:
 
 
 def marker_path(store: Path) -> Path:
-    """The file whose presence keeps the app degraded: ``<store>.degraded``."""
-    return store.with_name(store.name + ".degraded")
+    """The file whose presence keeps the app degraded (and the store read-only)."""
+    return backup.degraded_marker(store)
 
 
 def check_store(location: str) -> Health:

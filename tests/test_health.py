@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 
 from locator import create_app, health
+from locator.cli import main
 from locator.errors import ConfigError, StoreUnavailable
 from locator.registry import backup, importer
 from locator.registry.store_gpkg import GpkgStore
@@ -85,17 +87,19 @@ def test_a_healthy_store_is_ok(store_path: Path) -> None:
 
 
 @pytest.mark.parametrize("how", ["header", "pages"])
-def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(store_path: Path,
-                                                                 how: str) -> None:
+def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(
+        store_path: Path, how: str, write_registry: Callable[[list[dict[str, Any]]], Path],
+) -> None:
+    registry = write_registry(ROWS[1:])
     bad = corrupt(store_path, how)
     assert backup.check_file(store_path) is not None
     app = make_app(store_path)
 
     # the corrupt bytes are kept, renamed aside, never deleted
     aside = list(store_path.parent.glob("registry.gpkg.corrupt-*"))
-    main = [p for p in aside if not p.name.endswith(("-wal", "-shm"))]
-    assert len(main) == 1
-    kept = main[0]
+    files = [p for p in aside if not p.name.endswith(("-wal", "-shm"))]
+    assert len(files) == 1
+    kept = files[0]
     assert hashlib.sha256(kept.read_bytes()).digest() == hashlib.sha256(bad).digest()
 
     # /healthz says degraded, with the reason; the served data is the last good version
@@ -116,14 +120,20 @@ def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(store_path: Pat
     retire = client.delete("/edit/api/stations/b", headers={"X-CSRFToken": token,
                                                              "If-Match": etag})
     assert retire.status_code == 503
-    with app.test_request_context("/"), pytest.raises(StoreUnavailable, match="read-only"):
+    with app.test_request_context("/"), pytest.raises(StoreUnavailable, match="store corrupt"):
         health.ensure_writable()
     store = GpkgStore(store_path)
-    try:
+    try:  # the store itself refuses writes too: from the CLI or any other process
+        with pytest.raises(StoreUnavailable, match=r"registry\.gpkg\.degraded"):
+            commit(store, registry)
+        with pytest.raises(StoreUnavailable, match="read-only"):
+            store.rollback(user="tester")
         assert store.active().id == 2  # type: ignore[union-attr]
         assert len(store.history()) == 2
     finally:
         store.close()
+    cli = CliRunner().invoke(main, ["import", str(registry), "--store", str(store_path)])
+    assert cli.exit_code != 0 and "read-only" in cli.output, cli.output
 
     # still degraded after a restart (the marker says so); nothing is set aside twice
     again = make_app(store_path).test_client().get("/healthz").get_json()

@@ -7,6 +7,9 @@
 * :func:`check_file` says what is wrong with a store file (``None`` when it is sound).
 * :func:`move_aside` renames a corrupt store (and its ``-wal``/``-shm`` files) to
   ``<store>.corrupt-<UTC time>`` for inspection; nothing here ever deletes a store.
+* While ``<store>.degraded`` exists (written by :mod:`locator.health` when it restored the
+  backup), :func:`refuse_writes_if_degraded` stops every write to the store — from the web,
+  the CLI or any other process — until an administrator removes it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-__all__ = ["backup_path", "check_file", "move_aside", "write_backup"]
+from locator.errors import StoreUnavailable
+
+__all__ = ["backup_path", "check_file", "degraded_marker", "move_aside",
+           "refuse_writes_if_degraded", "write_backup"]
 
 _APPLICATION_ID = 0x47504B47  # "GPKG"
 _SIDE_FILES = ("-wal", "-shm")
@@ -25,6 +31,26 @@ _SIDE_FILES = ("-wal", "-shm")
 def backup_path(store: Path) -> Path:
     """Where the verified backup of ``store`` lives: ``<store>.bak`` beside it."""
     return store.with_name(store.name + ".bak")
+
+
+def degraded_marker(store: Path) -> Path:
+    """The file whose presence keeps ``store`` read-only: ``<store>.degraded``."""
+    return store.with_name(store.name + ".degraded")
+
+
+def refuse_writes_if_degraded(store: Path) -> None:
+    """Refuse a write to ``store`` while its degraded marker exists.
+
+    Raises
+    ------
+    StoreUnavailable
+        HTTP 503; the message names the marker to remove once the store is inspected.
+    """
+    marker = degraded_marker(store)
+    if marker.exists():
+        raise StoreUnavailable(f"the registry store {str(store)!r} is read-only: it was found "
+                               f"corrupt and its backup restored; inspect it, then delete "
+                               f"{str(marker)!r} to allow writes again")
 
 
 def check_file(path: Path) -> str | None:

@@ -228,6 +228,7 @@ class GpkgStore:
         ``expected_active`` (``0``: empty store) makes it a compare-and-swap that raises
         :class:`~locator.errors.EditConflict` when another version is active.
         """
+        backup.refuse_writes_if_degraded(self.path)
         con = self._con
         con.execute("BEGIN IMMEDIATE")
         try:
@@ -267,6 +268,7 @@ class GpkgStore:
 
     def rollback(self, *, user: str) -> Version:
         """Make the version before the active one active again (one transaction)."""
+        backup.refuse_writes_if_degraded(self.path)
         con = self._con
         con.execute("BEGIN IMMEDIATE")
         try:
