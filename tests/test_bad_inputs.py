@@ -147,6 +147,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Flask, FlaskClient,
     app = edit_app(folder, registry, IMPORT_MAX_BYTES=10_000, PLANNER_RESOLUTION=7,
                    REGISTRY_BOUNDARY=None)
     client = app.test_client()
+    client.get("/?lang=en")  # messages in English (the language cookie), whatever is translated
     return app, client, sign_in(client, "editor")
 
 
