@@ -37,7 +37,7 @@ from locator.travel import TravelModel
 
 __all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
-           "start_watcher", "swap"]
+           "start_watcher", "stop_watcher", "swap"]
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class _Watch:
         self.due = time.monotonic() + every
         self.lock = threading.Lock()
         self.background = False  # True once start_watcher runs the checks in a thread
+        self.stop = threading.Event()  # set by stop_watcher
 
 
 def _refresh() -> None:
@@ -199,13 +200,23 @@ def start_watcher(app: Flask) -> threading.Thread | None:
     watch.background = True
 
     def run() -> None:
-        while True:
-            time.sleep(max(0.05, watch.due - time.monotonic()))
+        while not watch.stop.wait(max(0.05, watch.due - time.monotonic())):
             check_store(app)
 
     thread = threading.Thread(target=run, name="locator-store-watch", daemon=True)
     thread.start()
     return thread
+
+
+def stop_watcher(app: Flask) -> None:
+    """End the thread of :func:`start_watcher` (within one poll interval); requests check again.
+
+    A process that forks later (tests, tools) must not carry a thread that may hold a lock.
+    """
+    watch: _Watch | None = app.extensions.get(_WATCH)
+    if watch is not None and watch.background:
+        watch.stop.set()
+        watch.background = False
 
 
 def current_registry() -> Registry:

@@ -152,7 +152,7 @@ def test_gunicorn_workers_swap_to_a_new_version_without_failing_a_request(
 
 def test_watcher_thread_swaps_in_a_version_written_by_another_process(tmp_path: Path) -> None:
     from locator import create_app
-    from locator.service import current_registry, registry_version, start_watcher
+    from locator.service import current_registry, registry_version, start_watcher, stop_watcher
 
     store_path = tmp_path / "registry.gpkg"
     stations, _ = load_files([DEFAULT_REGISTRY[1]])
@@ -163,16 +163,22 @@ def test_watcher_thread_swaps_in_a_version_written_by_another_process(tmp_path: 
         store.write(stations, meta)
         app = create_app({"TESTING": True, "STORE": str(store_path),
                           "REGISTRY_POLL_SECONDS": 0.05})
-        assert start_watcher(app) is not None
+        thread = start_watcher(app)
+        assert thread is not None
         assert start_watcher(app) is None  # one watcher per app
         store.write(stations[:10], meta)
     finally:
         store.close()
-    until = time.monotonic() + DEADLINE_S
-    with app.app_context():
-        while registry_version(current_registry()) != 2 and time.monotonic() < until:
-            time.sleep(0.02)
-        assert registry_version(current_registry()) == 2
-        assert len(current_registry().stations) == 10
-    with app.test_client() as client:  # requests no longer check the store themselves
-        assert client.get("/api/v1/registry/report").status_code == 200
+    try:
+        until = time.monotonic() + DEADLINE_S
+        with app.app_context():
+            while registry_version(current_registry()) != 2 and time.monotonic() < until:
+                time.sleep(0.02)
+            assert registry_version(current_registry()) == 2
+            assert len(current_registry().stations) == 10
+        with app.test_client() as client:
+            assert client.get("/api/v1/registry/report").status_code == 200
+    finally:  # later tests fork: no thread of ours may be left holding a lock
+        stop_watcher(app)
+        thread.join(timeout=DEADLINE_S)
+    assert not thread.is_alive()
