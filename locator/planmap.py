@@ -71,7 +71,8 @@ class PlanLayer(MacroElement):
   });
   d.sites.forEach(function (s) {
     L.marker([s[0], s[1]], {icon: L.divIcon({className: "lz-site", html: "",
-      iconSize: [26, 26]}), zIndexOffset: 1000}).bindTooltip(function () {
+      iconSize: [26, 26]}), zIndexOffset: 1000,
+      title: d.labels.site + " " + s[2]}).bindTooltip(function () {
         return el("span", "lz-site-tip", d.labels.site + " " + s[2] + (s[3] ? " · " + s[3] : ""));
       }, {permanent: true, direction: "right"}).addTo(all);
   });

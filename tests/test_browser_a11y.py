@@ -2,7 +2,8 @@
 
 Contrast, names and labels, landmarks, language, zoom: every rule axe tags wcag2a, wcag2aa,
 wcag21a or wcag21aa, on the finder (Chinese and English, filters on and off, both tile
-datums), the embed widget and its builder, at a phone's 360×640 and a desktop's 1280×800.
+datums), the embed widget and its builder, the planner and its printable report, the
+sign-in page and the API docs, at a phone's 360×640 and a desktop's 1280×800.
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ MARKERS = ".leaflet-marker-pane .lz-icon, .leaflet-marker-pane .marker-cluster"
     ("/?q=yanchang", MARKERS),
     ("/embed?lat=36.06&lon=103.83", MARKERS),
     ("/embed/builder", "#builder-snippet"),
+    ("/planner/?n=3", ".lz-site"),
+    ("/planner/report?n=3", ".lz-site"),
+    ("/login", "form"),
+    ("/api/v1/docs", "main, body"),
 ])
 def test_pages_pass_axe_wcag21_aa(shipped_app: Flask, live_server: Callable[[Flask], str],
                                   open_page: Callable[..., PageWatch], path: str, ready: str,
