@@ -124,6 +124,18 @@ def test_read_endpoints_have_etag_and_answer_304(client: FlaskClient, url: str) 
     assert other.status_code == 200 and other.data == first.data
 
 
+@pytest.mark.parametrize("url", ["/api/v1/nearest?lat=36.053&lon=103.841", "/embed"])
+def test_public_answers_do_not_vary_by_cookie(client: FlaskClient, url: str) -> None:
+    """Shared caches may keep one copy for everyone: no Vary: Cookie, no Set-Cookie."""
+    client.set_cookie("session", "a-stale-or-forged-cookie")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "cookie" not in response.headers.get("Vary", "").lower()
+    assert "Set-Cookie" not in response.headers
+    page = client.get("/login")  # pages that use the session still say so
+    assert "cookie" in page.headers.get("Vary", "").lower()
+
+
 def test_errors_are_not_cached(client: FlaskClient) -> None:
     response = client.get("/api/v1/stations?limit=0")
     assert response.status_code == 400
