@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,11 +22,12 @@ from typing import Any
 from shapely.geometry import mapping, shape
 
 from locator.areas import AREA_LEVELS, AreaImport
+from locator.atomicfile import write_atomic
 from locator.errors import RegistryError
 from locator.units import AdminUnit
 
 __all__ = ["StoredAreas", "area_path", "areas_dir", "list_areas", "load_areas",
-           "remove_areas", "save_areas", "write_atomic"]
+           "remove_areas", "save_areas"]
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int], StoredAreas]] = {}
@@ -59,27 +59,6 @@ def area_path(folder: str | os.PathLike[str], level: str) -> Path:
     if level not in AREA_LEVELS:
         raise RegistryError(f"level must be one of {', '.join(AREA_LEVELS)}, got {level!r}")
     return Path(folder) / f"{level}.geojson"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path``: temp file in the same folder, fsync, rename, fsync folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def save_areas(folder: str | os.PathLike[str], result: AreaImport, *,

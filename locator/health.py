@@ -43,6 +43,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from locator.atomicfile import write_atomic
 from locator.errors import ConfigError, StoreUnavailable
 from locator.registry import backup
 from locator.registry.importer import store_location
@@ -134,8 +135,8 @@ def check_store(location: str) -> Health:
     health = Health(status="degraded", reason=f"store corrupt: {problem}", serving=str(saved),
                     corrupt_file=str(aside),
                     since=datetime.now(UTC).isoformat(timespec="seconds"))
-    marker.write_text(json.dumps(health.to_dict(), ensure_ascii=False, indent=1),
-                      encoding="utf-8")
+    write_atomic(marker, json.dumps(health.to_dict(), ensure_ascii=False, indent=1)
+                 .encode("utf-8"))
     log.error("registry store %s is corrupt (%s): set aside as %s; its backup %s is served "
               "read-only and writes are refused until %s is removed", path, problem, aside,
               saved, marker)

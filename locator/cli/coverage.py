@@ -8,9 +8,7 @@ per-unit table) and ``plan.geojson`` (gap polygons and suggested sites), into
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import click
 
 from locator import create_app
 from locator.areastore import areas_dir, load_areas
+from locator.atomicfile import write_atomic
 from locator.cli import main
 from locator.coverage import Mode, grid_for
 from locator.errors import LocatorError
@@ -27,24 +26,9 @@ from locator.plan import Plan, make_plan, plan_geojson, units_csv
 from locator.planio import demand_per_cell, read_candidates, read_points
 from locator.units import LEVELS, load_boundaries
 
-__all__ = ["coverage_command", "suggest_command", "write_atomic"]
+__all__ = ["coverage_command", "suggest_command"]
 
 _STAGES = ("grid", "distances", "units", "gaps")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file, fsync and rename (never half-written)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _options(f: Any) -> Any:
@@ -118,9 +102,9 @@ def _run(district: str | None, level: str | None, resolution: int, radius_m: flo
         raise click.UsageError(str(exc)) from None
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    write_atomic(folder / "units.csv", units_csv(plan))
+    write_atomic(folder / "units.csv", units_csv(plan).encode("utf-8"))
     write_atomic(folder / "plan.geojson", json.dumps(plan_geojson(plan), ensure_ascii=False,
-                                                     allow_nan=False))
+                                                     allow_nan=False).encode("utf-8"))
     return plan
 
 

@@ -19,6 +19,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from locator.atomicfile import fsync_dir
 from locator.errors import StoreUnavailable
 
 __all__ = ["backup_path", "check_file", "degraded_marker", "move_aside",
@@ -129,7 +130,7 @@ def write_backup(con: sqlite3.Connection, store: Path) -> Path:
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(tmp, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
     return target
 
 
@@ -152,13 +153,5 @@ def move_aside(path: Path, *, now: datetime | None = None) -> Path:
         if side.exists():
             os.replace(side, aside.with_name(aside.name + suffix))
     os.replace(path, aside)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return aside
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
