@@ -19,6 +19,7 @@ filtered query still returns k results whenever k exist.
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,8 +121,13 @@ class NearestIndex:
         self.stations: tuple[Station, ...] = tuple(s for s in stations if s.located)
         self.travel = travel or TravelModel()
         n = len(self.stations)
-        self.lon = np.fromiter((s.lon for s in self.stations), dtype=np.float64, count=n)
-        self.lat = np.fromiter((s.lat for s in self.stations), dtype=np.float64, count=n)
+        # plain C arrays of doubles: indexing them yields Python floats for the per-query
+        # geodesic re-rank (scalar Geod.inv calls beat one vectorised call for ~8 points),
+        # and self.lon/self.lat are numpy views of the same memory, not copies
+        self._lon_c = _doubles(np.fromiter((s.lon for s in self.stations), np.float64, n))
+        self._lat_c = _doubles(np.fromiter((s.lat for s in self.stations), np.float64, n))
+        self.lon: NDArray[np.float64] = np.frombuffer(self._lon_c, dtype=np.float64)
+        self.lat: NDArray[np.float64] = np.frombuffer(self._lat_c, dtype=np.float64)
         self._xyz = unit_vectors(self.lon, self.lat).reshape(n, 3)
         self._tree = cKDTree(self._xyz)
         self._kind_bit = {k: 1 << i for i, k in enumerate(Kind)}
@@ -202,9 +208,8 @@ class NearestIndex:
             cand = [int(pool[i]) for i in cand]
         if not cand:
             return []
-        m = len(cand)
-        _, _, dist = _GEOD.inv(np.full(m, lon), np.full(m, lat), self.lon[cand], self.lat[cand])
-        ranked = sorted(zip(dist.tolist(), cand, strict=True))
+        inv, xs, ys = _GEOD.inv, self._lon_c, self._lat_c
+        ranked = sorted((inv(lon, lat, xs[i], ys[i])[2], i) for i in cand)
         if max_distance is not None:
             ranked = [(d, i) for d, i in ranked if d <= max_distance]
         return [Hit(self.stations[i], d, d * self._walk, d * self._ebike) for d, i in ranked[:k]]
@@ -250,6 +255,13 @@ class NearestIndex:
         """Located stations by id."""
         return {s.id: s for s in self.stations}
 
+
+
+def _doubles(values: NDArray[np.float64]) -> array[float]:
+    """The values as a C array of doubles (indexing gives Python floats cheaply)."""
+    out = array("d")
+    out.frombytes(values.tobytes())
+    return out
 
 
 def _search(tree: cKDTree, q: tuple[float, float, float], k: int, bound: float,
