@@ -34,7 +34,11 @@ def _allowed_origin(origin: str) -> str | None:
 def _cors_headers(response: Response) -> Response:
     if not request.path.startswith("/api/"):
         return response
-    response.vary.add("Origin")
+    vary = response.headers.get("Vary")  # (response.vary.add re-parses and rebuilds it)
+    if not vary:
+        response.headers["Vary"] = "Origin"
+    elif "origin" not in vary.lower():
+        response.headers["Vary"] = f"{vary}, Origin"
     origin = request.headers.get("Origin")
     allow = _allowed_origin(origin) if origin else None
     if allow is None:
