@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from locator.errors import EditConflict, NotFound, StoreWriteFailed
+from locator.errors import DuplicateStation, EditConflict, NotFound, StoreWriteFailed
 from locator.model import Station
 from locator.registry.store import COLUMNS, ImportMeta, Store, Version, encode_station
 
@@ -107,7 +107,7 @@ def apply_edit(stations: Sequence[Station], action: Action, station_id: str,
         if new is None or new.id != station_id:
             raise ValueError(f"add needs the new station {station_id!r}, got {new!r}")
         if any(s.id == station_id for s in rows):
-            raise EditConflict(f"a station with id {station_id!r} already exists")
+            raise DuplicateStation(f"a station with id {station_id!r} already exists")
         rows.append(new)
         return rows, _record(action, station_id, None, new)
     i = _find(rows, station_id)

@@ -98,6 +98,12 @@ class EditConflict(LocatorError, RuntimeError):
     code = "edit_conflict"
 
 
+class DuplicateStation(EditConflict):
+    """An added station's id is already in the registry (409)."""
+
+    code = "duplicate_station"
+
+
 class StoreWriteFailed(LocatorError, OSError):
     """The store could not be written (disk full, read-only file…); nothing was changed."""
 

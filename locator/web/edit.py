@@ -33,7 +33,7 @@ from locator import audit, editing, health, service
 from locator.accounts import Role
 from locator.datum import Datum, convert
 from locator.editing import Action
-from locator.errors import EditConflict, LocatorError, NotFound
+from locator.errors import DuplicateStation, EditConflict, LocatorError, NotFound
 from locator.maps import TILES, safe_json
 from locator.model import AMENITY_LABELS, ENTRY_LABELS, KIND_LABELS, Station
 from locator.registry import importer
@@ -179,6 +179,9 @@ def new() -> ResponseReturnValue:
         return _form(parsed.values, station=None, errors=parsed.errors, status=400)
     try:
         saved = save_and_serve(Action.ADD, parsed.station.id, parsed.station, None)
+    except DuplicateStation:
+        return _form(parsed.values, station=None, status=409, errors={
+            "id": _("A station with id %(id)s already exists.", id=parsed.station.id)})
     except EditConflict as exc:
         return _form(parsed.values, station=None, errors={"id": exc.message}, status=409)
     except LocatorError as exc:
