@@ -347,7 +347,7 @@ def test_bad_edit_forms_are_refused_and_kept(app: Flask, editor: tuple[FlaskClie
 
 @pytest.mark.parametrize(("url", "data", "status", "message"), [
     ("/edit/new", {"id": "a", "name": "dup", "kind": "partner"}, 409,
-     "A station with id a already exists."),
+     "A station with id &#39;a&#39; already exists."),
     ("/edit/new", {"id": "", "name": "x", "kind": "partner"}, 400, "is required"),
     ("/edit/station/a/verify", {"verified": "2024-13-01"}, 400, "must look like 2024-05-01"),
     ("/edit/station/a/verify", {"verified": "2999-01-01"}, 400, "is in the future"),

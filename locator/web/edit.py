@@ -181,7 +181,7 @@ def new() -> ResponseReturnValue:
         saved = save_and_serve(Action.ADD, parsed.station.id, parsed.station, None)
     except DuplicateStation:
         return _form(parsed.values, station=None, status=409, errors={
-            "id": _("A station with id %(id)s already exists.", id=parsed.station.id)})
+            "id": _("A station with id '%(id)s' already exists.", id=parsed.station.id)})
     except EditConflict as exc:
         return _form(parsed.values, station=None, errors={"id": exc.message}, status=409)
     except LocatorError as exc:
