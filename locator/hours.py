@@ -9,7 +9,9 @@ overnight ranges included). This module adds the project's rules on top:
 * a station with no hours is *unknown*, never open;
 * expressions are parsed once and cached, and :func:`open_mask` evaluates each
   distinct expression once, so filtering 200,000 stations costs as many
-  evaluations as there are distinct timetables.
+  evaluations as there are distinct timetables;
+* answers are cached per expression and minute (the syntax has minute resolution,
+  so a moment's seconds never change the answer).
 """
 
 from __future__ import annotations
@@ -75,12 +77,25 @@ def local(at: datetime) -> datetime:
     return at
 
 
+def _minute(at: datetime) -> datetime:
+    """``at`` as local time truncated to its minute.
+
+    OSM opening hours have minute resolution, so every moment within a minute has the same
+    state and the same next change: answers are cached per (expression, minute).
+    """
+    return local(at).replace(second=0, microsecond=0)
+
+
 def state(expression: str | None, at: datetime) -> OpenState:
     """Open, closed or unknown at ``at`` (unknown when there are no hours)."""
     if expression is None or not expression.strip():
         return OpenState.UNKNOWN
-    oh = _parse(expression.strip())
-    st = oh.state(local(at))
+    return _state_at(expression.strip(), _minute(at))
+
+
+@lru_cache(maxsize=8192)
+def _state_at(expression: str, minute: datetime) -> OpenState:
+    st = _parse(expression).state(minute)
     name = str(st[0] if isinstance(st, tuple) else st).rsplit(".", 1)[-1].lower()
     if name == "open":
         return OpenState.OPEN
@@ -93,7 +108,12 @@ def next_change(expression: str | None, at: datetime) -> datetime | None:
     """The next local time the state changes, or ``None`` (never changes, or unknown hours)."""
     if expression is None or not expression.strip():
         return None
-    result: datetime | None = _parse(expression.strip()).next_change(local(at))
+    return _next_at(expression.strip(), _minute(at))
+
+
+@lru_cache(maxsize=8192)
+def _next_at(expression: str, minute: datetime) -> datetime | None:
+    result: datetime | None = _parse(expression).next_change(minute)
     return result
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import opening_hours
 import pytest
 
 from locator import hours
@@ -69,3 +70,22 @@ def test_open_mask_matches_state_and_counts_unknown_as_not_open() -> None:
     mask = hours.open_mask(exprs, at(MON, 23))
     assert mask.tolist() == [True, False, False, True, True]
     assert hours.open_mask([], at(MON, 23)).shape == (0,)
+
+
+@pytest.mark.parametrize("expr", ["Mo-Fr 09:00-17:30", "Mo-Su 18:00-06:00",
+                                  "Fr 22:00-02:00", "Mo-Sa 07:30-12:15,13:45-21:59", "24/7"])
+def test_cached_per_minute_answers_equal_the_exact_moment(expr: str) -> None:
+    """The cache keys on the minute; the library asked at the exact second agrees.
+
+    A week swept in steps of 7 min 13.5 s lands at every kind of second within a minute and
+    on both sides of every boundary.
+    """
+    exact = opening_hours.OpeningHours(expr)
+    step = timedelta(minutes=7, seconds=13, microseconds=500_000)
+    moment = MON
+    while moment < MON + timedelta(days=7):
+        found = exact.state(moment)
+        name = str(found[0] if isinstance(found, tuple) else found).rsplit(".", 1)[-1].lower()
+        assert hours.state(expr, moment).value == name, moment
+        assert hours.next_change(expr, moment) == exact.next_change(moment), moment
+        moment += step
