@@ -13,31 +13,25 @@ wrong or expired token is answered ``400`` with ``{"error": {"code": "csrf_faile
   ``X-CSRFToken`` header: put it in the page (e.g. ``data-csrf="{{ csrf_token() }}"``);
 * tokens live in the signed session and expire after ``WTF_CSRF_TIME_LIMIT`` seconds
   (Flask-WTF's default, one hour); on HTTPS the ``Referer`` must be this host too;
-* an endpoint authenticated **only** by a header token (never by cookies) may opt out with
-  :func:`exempt`; nothing does today (``/api/v1`` is read-only).
-
-A view that also calls ``flask_wtf.csrf.validate_csrf`` itself is checked twice against
-the same token, harmlessly.
+* nothing is exempt: ``/api/v1`` is read-only, and the editing API uses the session
+  cookie, so it needs the token like any form.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 from markupsafe import Markup, escape
 
 from locator.web.errors import render_http_error
 
-__all__ = ["csrf_field", "exempt", "init_app"]
+__all__ = ["csrf_field", "init_app"]
 
 log = logging.getLogger(__name__)
 _KEY = "locator.csrf"
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def init_app(app: Flask) -> None:
@@ -53,17 +47,6 @@ def csrf_field() -> Markup:
     """A hidden ``<input name="csrf_token">`` with this session's token."""
     return Markup(f'<input type="hidden" name="csrf_token" '  # noqa: S704 - value escaped
                   f'value="{escape(generate_csrf())}">')
-
-
-def exempt(view: F) -> F:
-    """Exempt ``view`` from the check (only for header-token auth, never cookie auth).
-
-    Use inside the app (``exempt(app.view_functions["bp.endpoint"])``) or as a decorator
-    after :func:`init_app` has run.
-    """
-    protect: CSRFProtect = current_app.extensions[_KEY]
-    protect.exempt(view)
-    return view
 
 
 def _refused(exc: CSRFError) -> Response:

@@ -53,11 +53,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-@bp.before_request
-def _csrf() -> None:
-    auth.check_csrf()
-
-
 def open_edit_store() -> Store:
     """The configured store (refusing edits while fixed ``REGISTRY`` files are served).
 

@@ -39,11 +39,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-@bp.before_request
-def _csrf() -> None:
-    auth.check_csrf()
-
-
 @bp.errorhandler(LocatorError)
 def _locator_error(exc: LocatorError) -> ResponseReturnValue:
     return jsonify(exc.to_dict()), exc.status
