@@ -58,21 +58,25 @@ def _filters() -> dict[str, Any]:
             "action": action or None, "since": since, "until": until}
 
 
-def _matching() -> tuple[list[audit.AuditEntry], dict[str, Any]]:
-    filters = _filters()
+def _matching() -> list[audit.AuditEntry]:
     store = open_edit_store()
     try:
-        found = audit.matching(audit.entries(store), **filters)
+        return audit.matching(audit.entries(store), **_filters())
     finally:
         store.close()
-    return found, filters
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                             "Cache-Control": "no-store"})
 
 
 @bp.get("/audit")
 @auth.role_required(Role.VIEWER)
 def page() -> ResponseReturnValue:
     """The log, newest first, with the filter form and export links."""
-    found, _filters_used = _matching()
+    found = _matching()
     return render_template("edit/audit.html", entries=found[:SHOWN], total=len(found),
                            actions=ACTIONS, args=request.args)
 
@@ -81,17 +85,11 @@ def page() -> ResponseReturnValue:
 @auth.role_required(Role.VIEWER)
 def export_csv() -> ResponseReturnValue:
     """Every matching entry as CSV (formula cells neutralised)."""
-    found, _filters_used = _matching()
-    return Response(audit.to_csv(found), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="audit.csv"',
-                             "Cache-Control": "no-store"})
+    return _download(audit.to_csv(_matching()), "text/csv", "audit.csv")
 
 
 @bp.get("/audit.json")
 @auth.role_required(Role.VIEWER)
 def export_json() -> ResponseReturnValue:
     """Every matching entry as JSON."""
-    found, _filters_used = _matching()
-    return Response(audit.to_json(found), mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="audit.json"',
-                             "Cache-Control": "no-store"})
+    return _download(audit.to_json(_matching()), "application/json", "audit.json")
