@@ -5,12 +5,16 @@ At start-up :func:`init_app` checks the GeoPackage store (``STORE``, default
 corrupt and its verified backup (``registry.gpkg.bak``, written after every store write)
 is sound:
 
-1. the corrupt file is renamed aside (``registry.gpkg.corrupt-<UTC time>``, with its
+1. a marker ``registry.gpkg.degraded`` (JSON: reason, corrupt file, time) is written, so
+   every store write is refused from then on;
+2. the corrupt file is renamed aside (``registry.gpkg.corrupt-<UTC time>``, with its
    ``-wal``/``-shm``), kept for inspection, never deleted;
-2. a copy of the backup takes its place, so every reader — the served registry, the
+3. a copy of the backup takes its place, so every reader — the served registry, the
    upload and editing pages, the CLI — reads the last good version and nothing creates an
-   empty store there;
-3. a marker ``registry.gpkg.degraded`` (JSON: reason, corrupt file, time) is written.
+   empty store there.
+
+Server workers starting together take turns (an exclusive lock on
+``.registry.gpkg.check.lock``): one restores, the others find the marker.
 
 While the marker exists the app is *degraded*, also across restarts: ``/healthz`` answers
 ``{"status": "degraded", "reason": ...}`` and every web write is refused with ``503``.
@@ -30,6 +34,7 @@ to ``registry.gpkg``), delete ``registry.gpkg.degraded`` and restart.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -43,7 +48,7 @@ from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from locator.atomicfile import write_atomic
+from locator.atomicfile import fsync_dir, write_atomic
 from locator.errors import ConfigError, StoreUnavailable
 from locator.registry import backup
 from locator.registry.importer import store_location
@@ -117,6 +122,16 @@ def check_store(location: str) -> Health:
     if is_database_url(location):
         return Health()
     path = Path(location)
+    if not path.parent.is_dir():
+        return Health()  # no store yet
+    # server workers start together: one checks (and restores) at a time, the others then
+    # find the restored file and the marker instead of racing on the rename
+    with open(path.with_name(f".{path.name}.check.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _check_locked(path)
+
+
+def _check_locked(path: Path) -> Health:
     marker = marker_path(path)
     problem = backup.check_file(path) if path.is_file() else None
     if problem is None:
@@ -128,15 +143,20 @@ def check_store(location: str) -> Health:
             f"the registry store {str(path)!r} is corrupt ({problem}) and no sound backup "
             f"exists ({saved_problem}); the file was left in place for inspection: restore "
             f"a copy of it or move it aside, then start again")
-    aside = backup.move_aside(path)
-    tmp = path.with_name(f".{path.name}.restore.{os.getpid()}")
-    shutil.copyfile(saved, tmp)
-    os.replace(tmp, path)
+    aside = backup.aside_path(path)
     health = Health(status="degraded", reason=f"store corrupt: {problem}", serving=str(saved),
                     corrupt_file=str(aside),
                     since=datetime.now(UTC).isoformat(timespec="seconds"))
+    # the marker first: from here on every store write is refused, before the file moves
     write_atomic(marker, json.dumps(health.to_dict(), ensure_ascii=False, indent=1)
                  .encode("utf-8"))
+    backup.move_aside(path, aside)
+    tmp = path.with_name(f".{path.name}.restore.{os.getpid()}")
+    shutil.copyfile(saved, tmp)
+    with open(tmp, "rb") as copied:
+        os.fsync(copied.fileno())
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
     log.error("registry store %s is corrupt (%s): set aside as %s; its backup %s is served "
               "read-only and writes are refused until %s is removed", path, problem, aside,
               saved, marker)

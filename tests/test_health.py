@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -177,3 +179,17 @@ def test_a_failed_backup_is_logged_and_the_write_stands(
         store.close()
     assert "the backup was not refreshed" in caplog.text
     assert backup.check_file(backup.backup_path(store_path)) is None  # the old one is kept
+
+
+def test_workers_starting_together_restore_once(store_path: Path) -> None:
+    """Four processes check one corrupt store at once (as gunicorn workers start): one sets
+    it aside and restores it, every one of them ends degraded, and the restored file is sound."""
+    corrupt(store_path, "header")
+    code = ("import sys; from locator import health; "
+            "print(health.check_store(sys.argv[1]).status)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(store_path)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    statuses = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert statuses == ["degraded"] * 4
+    assert len(list(store_path.parent.glob("registry.gpkg.corrupt-*"))) == 1
+    assert backup.check_file(store_path) is None

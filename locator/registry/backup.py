@@ -22,7 +22,7 @@ from pathlib import Path
 from locator.atomicfile import fsync_dir
 from locator.errors import StoreUnavailable
 
-__all__ = ["backup_path", "check_file", "degraded_marker", "move_aside",
+__all__ = ["aside_path", "backup_path", "check_file", "degraded_marker", "move_aside",
            "refuse_writes_if_degraded", "write_backup"]
 
 _APPLICATION_ID = 0x47504B47  # "GPKG"
@@ -134,20 +134,27 @@ def write_backup(con: sqlite3.Connection, store: Path) -> Path:
     return target
 
 
-def move_aside(path: Path, *, now: datetime | None = None) -> Path:
-    """Rename ``path`` (and its ``-wal``/``-shm`` files) to ``<path>.corrupt-<UTC time>``.
-
-    Returns
-    -------
-    Path
-        The new name of the main file; the file is kept, never deleted.
-    """
+def aside_path(path: Path, *, now: datetime | None = None) -> Path:
+    """An unused ``<path>.corrupt-<UTC time>[-n]`` name to keep a corrupt store under."""
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     aside = path.with_name(f"{path.name}.corrupt-{stamp}")
     serial = 1
     while aside.exists():
         serial += 1
         aside = path.with_name(f"{path.name}.corrupt-{stamp}-{serial}")
+    return aside
+
+
+def move_aside(path: Path, aside: Path | None = None, *, now: datetime | None = None) -> Path:
+    """Rename ``path`` (and its ``-wal``/``-shm`` files) to ``aside``
+    (default: :func:`aside_path`).
+
+    Returns
+    -------
+    Path
+        The new name of the main file; the file is kept, never deleted.
+    """
+    aside = aside or aside_path(path, now=now)
     for suffix in _SIDE_FILES:
         side = path.with_name(path.name + suffix)
         if side.exists():
