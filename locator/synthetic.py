@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import shapely
@@ -250,6 +251,41 @@ def _categorical(rng: np.random.Generator, kinds: NDArray[np.intp],
     return out
 
 
+class Traits(NamedTuple):
+    """What a synthetic station is, apart from where: drawn by :func:`draw_traits`."""
+
+    kind: Kind
+    amenities: frozenset[Amenity]
+    opening_hours: str
+    entry: Entry | None
+    precision_m: float
+
+
+def draw_traits(rng: np.random.Generator, n: int) -> list[Traits]:
+    """Kinds, amenities, hours, entry and precision for ``n`` stations, in that draw order.
+
+    Plausible by kind (the tables above); shared by the Lanzhou demo and the national
+    benchmark registry, so both describe stations alike.
+    """
+    kind_i = rng.choice(len(_KINDS), size=n, p=np.array([_KIND_P[k] for k in _KINDS]))
+    p_amen = np.array([_AMENITY_P[k] for k in _KINDS])
+    has = rng.random((n, len(_AMENITIES))) < p_amen[kind_i]
+    bits = has.astype(np.int64) @ (1 << np.arange(len(_AMENITIES), dtype=np.int64))
+    hours_i = _categorical(rng, kind_i, [[p for _, p in _HOURS[k]] for k in _KINDS])
+    entry_i = _categorical(rng, kind_i, [_ENTRY_P[k] for k in _KINDS])
+    precision = rng.choice(_PRECISIONS, size=n, p=_PRECISION_P)
+    amen_sets: dict[int, frozenset[Amenity]] = {}  # one shared set per combination
+    out = []
+    for ki, b, hi, ei, prec in zip(kind_i.tolist(), bits.tolist(), hours_i.tolist(),
+                                   entry_i.tolist(), precision.tolist(), strict=True):
+        kind = _KINDS[ki]
+        amen = amen_sets.get(b)
+        if amen is None:
+            amen = amen_sets[b] = frozenset(a for j, a in enumerate(_AMENITIES) if b >> j & 1)
+        out.append(Traits(kind, amen, _HOURS[kind][hi][0], _ENTRIES[ei], prec))
+    return out
+
+
 def generate(
     n: int = 300,
     *,
@@ -277,30 +313,14 @@ def generate(
     """
     rng = np.random.default_rng(seed)
     lon, lat, dcode, _ = sample_points(n, boundaries=boundaries, places=places, rng=rng)
-    kind_i = rng.choice(len(_KINDS), size=n, p=np.array([_KIND_P[k] for k in _KINDS]))
-    p_amen = np.array([_AMENITY_P[k] for k in _KINDS])
-    has = rng.random((n, len(_AMENITIES))) < p_amen[kind_i]
-    bits = has.astype(np.int64) @ (1 << np.arange(len(_AMENITIES), dtype=np.int64))
-    hours_i = _categorical(rng, kind_i, [[p for _, p in _HOURS[k]] for k in _KINDS])
-    entry_i = _categorical(rng, kind_i, [_ENTRY_P[k] for k in _KINDS])
-    precision = rng.choice(_PRECISIONS, size=n, p=_PRECISION_P)
+    traits = draw_traits(rng, n)
     names = {c: zh for c, (zh, _) in load_districts(boundaries).items()}
-    amen_sets: dict[int, frozenset[Amenity]] = {}
     width = max(4, len(str(n)))
     source = f"synthetic: locator.synthetic seed={seed}"
-    out = []
-    for i, (x, y, code, ki, b, hi, ei, prec) in enumerate(zip(
-            lon.tolist(), lat.tolist(), dcode.tolist(), kind_i.tolist(), bits.tolist(),
-            hours_i.tolist(), entry_i.tolist(), precision.tolist(), strict=True), start=1):
-        kind = _KINDS[ki]
-        amen = amen_sets.get(b)
-        if amen is None:
-            amen = amen_sets[b] = frozenset(a for j, a in enumerate(_AMENITIES) if b >> j & 1)
-        name = f"演示{_KIND_ZH[kind]} {i:0{width - 1}d} · {names[code]}"
-        out.append(Station(
-            id=f"demo-{i:0{width}d}", name=name, kind=kind, lon=round(x, 6),
-            lat=round(y, 6), amenities=amen,
-            opening_hours=_HOURS[kind][hi][0], entry=_ENTRIES[ei], address="",
-            district_code=code, source=source, datum=Datum.WGS84, precision_m=prec,
-            synthetic=True, note=NOTE))
-    return out
+    return [Station(
+        id=f"demo-{i:0{width}d}", name=f"演示{_KIND_ZH[t.kind]} {i:0{width - 1}d} · {names[code]}",
+        kind=t.kind, lon=round(x, 6), lat=round(y, 6), amenities=t.amenities,
+        opening_hours=t.opening_hours, entry=t.entry, address="", district_code=code,
+        source=source, datum=Datum.WGS84, precision_m=t.precision_m, synthetic=True, note=NOTE)
+        for i, (x, y, code, t) in enumerate(zip(lon.tolist(), lat.tolist(), dcode.tolist(),
+                                                traits, strict=True), start=1)]

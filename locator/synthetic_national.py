@@ -40,19 +40,8 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from locator.datum import Datum
-from locator.model import Amenity, Station
-from locator.synthetic import (  # the same attribute tables as the Lanzhou demo registry
-    _AMENITY_P,
-    _ENTRIES,
-    _ENTRY_P,
-    _HOURS,
-    _KIND_P,
-    _KIND_ZH,
-    _KINDS,
-    _PRECISION_P,
-    _PRECISIONS,
-    _categorical,
-)
+from locator.model import Station
+from locator.synthetic import _KIND_ZH, draw_traits  # traits drawn as for the Lanzhou demo
 
 __all__ = ["DEFAULT_N", "Cities", "generate", "land", "load_cities", "sample_points"]
 
@@ -199,28 +188,12 @@ def generate(n: int = DEFAULT_N, *, seed: int = 2024) -> list[Station]:
     rng = np.random.default_rng(seed)
     lon, lat, city = sample_points(n, rng=rng)
     names = load_cities().name
-    kind_i = rng.choice(len(_KINDS), size=n, p=np.array([_KIND_P[k] for k in _KINDS]))
-    p_amen = np.array([_AMENITY_P[k] for k in _KINDS])
-    amenities = list(Amenity)
-    has = rng.random((n, len(amenities))) < p_amen[kind_i]
-    bits = has.astype(np.int64) @ (1 << np.arange(len(amenities), dtype=np.int64))
-    hours_i = _categorical(rng, kind_i, [[p for _, p in _HOURS[k]] for k in _KINDS])
-    entry_i = _categorical(rng, kind_i, [_ENTRY_P[k] for k in _KINDS])
-    precision = rng.choice(_PRECISIONS, size=n, p=_PRECISION_P)
-    amen_sets: dict[int, frozenset[Amenity]] = {}
     source = f"synthetic: locator.synthetic_national seed={seed}"
-    out = []
-    for i, (x, y, c, ki, b, hi, ei, prec) in enumerate(zip(
-            lon.tolist(), lat.tolist(), city.tolist(), kind_i.tolist(), bits.tolist(),
-            hours_i.tolist(), entry_i.tolist(), precision.tolist(), strict=True), start=1):
-        kind = _KINDS[ki]
-        amen = amen_sets.get(b)
-        if amen is None:
-            amen = amen_sets[b] = frozenset(a for j, a in enumerate(amenities) if b >> j & 1)
-        place = names[c] if c >= 0 else "remote"
-        out.append(Station(
-            id=f"cn-synth-{i:06d}", name=f"演示{_KIND_ZH[kind]} {i:06d} · {place}", kind=kind,
-            lon=round(x, 6), lat=round(y, 6), amenities=amen,
-            opening_hours=_HOURS[kind][hi][0], entry=_ENTRIES[ei], source=source,
-            datum=Datum.WGS84, precision_m=prec, synthetic=True, note=NOTE))
-    return out
+    return [Station(
+        id=f"cn-synth-{i:06d}",
+        name=f"演示{_KIND_ZH[t.kind]} {i:06d} · {names[c] if c >= 0 else 'remote'}",
+        kind=t.kind, lon=round(x, 6), lat=round(y, 6), amenities=t.amenities,
+        opening_hours=t.opening_hours, entry=t.entry, source=source, datum=Datum.WGS84,
+        precision_m=t.precision_m, synthetic=True, note=NOTE)
+        for i, (x, y, c, t) in enumerate(zip(lon.tolist(), lat.tolist(), city.tolist(),
+                                             draw_traits(rng, n), strict=True), start=1)]
