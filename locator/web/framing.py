@@ -2,18 +2,18 @@
 
 ``/embed`` answers ``Content-Security-Policy: frame-ancestors 'self' <EMBED_ALLOWED_ORIGINS>``;
 every other response answers ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``
-(for browsers too old for CSP). With :mod:`locator.web.security` installed (as
-``create_app`` does) the directive is part of its one ``Content-Security-Policy`` header;
-without it, it is added as a header of its own.
+(for browsers too old for CSP). This module decides; :mod:`locator.web.security` writes
+both into every response, the directive as part of its one ``Content-Security-Policy``.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 
 from locator.web.origins import parse_origins
 
-__all__ = ["FRAMEABLE_ENDPOINTS", "frame_ancestors", "frame_ancestors_directive", "init_app"]
+__all__ = ["FRAMEABLE_ENDPOINTS", "frame_ancestors", "frame_ancestors_directive", "init_app",
+           "x_frame_options"]
 
 #: Endpoints other sites may frame.
 FRAMEABLE_ENDPOINTS = frozenset({"embed.widget"})
@@ -21,10 +21,9 @@ _KEY = "locator.framing"
 
 
 def init_app(app: Flask) -> None:
-    """Check ``EMBED_ALLOWED_ORIGINS`` and add the framing headers to every response."""
+    """Check ``EMBED_ALLOWED_ORIGINS`` and keep the origins for :func:`frame_ancestors`."""
     app.extensions[_KEY] = parse_origins(app.config["EMBED_ALLOWED_ORIGINS"],
                                          key="EMBED_ALLOWED_ORIGINS")
-    app.after_request(_framing_headers)
 
 
 def frame_ancestors() -> tuple[str, ...]:
@@ -36,14 +35,10 @@ def frame_ancestors() -> tuple[str, ...]:
 def frame_ancestors_directive() -> str:
     """The ``frame-ancestors`` directive for the current request's endpoint."""
     if request.endpoint in FRAMEABLE_ENDPOINTS:
-        origins = current_app.extensions.get(_KEY, ())
-        return "frame-ancestors " + " ".join(("'self'", *origins))
+        return "frame-ancestors " + " ".join(("'self'", *frame_ancestors()))
     return "frame-ancestors 'none'"
 
 
-def _framing_headers(response: Response) -> Response:
-    if "locator.security" not in current_app.extensions:  # else it is in the one CSP header
-        response.headers.add("Content-Security-Policy", frame_ancestors_directive())
-    if request.endpoint not in FRAMEABLE_ENDPOINTS:
-        response.headers["X-Frame-Options"] = "DENY"
-    return response
+def x_frame_options() -> str | None:
+    """``DENY`` for every response but the frameable ones (``None``: send no header)."""
+    return None if request.endpoint in FRAMEABLE_ENDPOINTS else "DENY"

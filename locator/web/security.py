@@ -100,6 +100,9 @@ def _headers(response: Response) -> Response:
     images: tuple[str, ...] = current_app.extensions[_KEY]
     response.headers["Content-Security-Policy"] = content_security_policy(
         csp.nonce_if_used(), framing.frame_ancestors_directive(), images)
+    deny = framing.x_frame_options()
+    if deny:
+        response.headers["X-Frame-Options"] = deny
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     if request.is_secure:
