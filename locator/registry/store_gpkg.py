@@ -17,7 +17,8 @@ import logging
 import os
 import sqlite3
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -155,20 +156,27 @@ class GpkgStore:
                                   "name = 'registry_state'").fetchone()[0]
         return bool(found == 1)
 
-    def _create(self) -> None:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls back (unless SQLite
+        already did, as on a full disk or an I/O error) and propagates."""
         con = self._con
         con.execute("BEGIN IMMEDIATE")
         try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+
+    def _create(self) -> None:
+        with self._transaction() as con:
             if not self._has_schema():  # another process may have won the race
                 for statement in (_GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
                     if statement.strip():
                         con.execute(statement)
                 con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:  # SQLite may have rolled back itself (disk full, I/O error)
-                con.execute("ROLLBACK")
-            raise
 
     # --- reading ---
 
@@ -229,9 +237,7 @@ class GpkgStore:
         :class:`~locator.errors.EditConflict` when another version is active.
         """
         backup.refuse_writes_if_degraded(self.path)
-        con = self._con
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as con:
             if expected_active is not None and (self._active_id() or 0) != expected_active:
                 raise EditConflict(f"the store's active version is {self._active_id()!r}, "
                                    f"expected {expected_active!r}")
@@ -245,11 +251,6 @@ class GpkgStore:
                             f"VALUES (?, ?, {_MARKS})",
                             ((number, i, *encode_station(s)) for i, s in enumerate(stations)))
             self._activate(number, meta.user, "import", stations)
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:  # SQLite may have rolled back itself (disk full, I/O error)
-                con.execute("ROLLBACK")
-            raise
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self.backup()
         return self._versions("WHERE id = ?", (number,))[0]
@@ -269,9 +270,7 @@ class GpkgStore:
     def rollback(self, *, user: str) -> Version:
         """Make the version before the active one active again (one transaction)."""
         backup.refuse_writes_if_degraded(self.path)
-        con = self._con
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as con:
             current = self._active_id()
             row = con.execute("SELECT max(id) FROM registry_versions WHERE id < ?",
                               (current if current is not None else -1,)).fetchone()
@@ -279,11 +278,6 @@ class GpkgStore:
                 raise RegistryError(f"nothing to roll back to: the active version is "
                                     f"{current!r} and no earlier version exists")
             self._activate(int(row[0]), user, "rollback")
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:  # SQLite may have rolled back itself (disk full, I/O error)
-                con.execute("ROLLBACK")
-            raise
         self.backup()
         return self._versions("WHERE id = ?", (int(row[0]),))[0]
 
