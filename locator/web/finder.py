@@ -14,7 +14,8 @@ Routes (all in this blueprint):
 * ``GET /station/<id>`` — JSON details for a map popup (name, address, hours, links).
 
 Pages and assets are compressed (Flask-Compress; zstd/br/gzip as the browser accepts) for
-this blueprint and ``/static`` only: 10,000 stations stay near 100 KB on the wire.
+this blueprint and ``/static`` only: with 10,000 stations the whole page, assets included,
+measured 211 KB on the wire (670 KB uncompressed; ``bench/finder_page.py``).
 """
 
 from __future__ import annotations
