@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -118,6 +118,27 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
+def _buffered(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """``app`` with each response body read into memory and its iterable closed at once.
+
+    Werkzeug's development server skips ``close()`` on the response iterable when the client
+    drops the connection while the server drains the request (the read in its ``finally``
+    raises first). A browser that cancels a static-file download — an iframe reloaded by the
+    embed builder, say — then leaves Flask's file handle to the garbage collector, and the
+    ``ResourceWarning`` fails a random later test under ``filterwarnings = error``. Buffering
+    closes every file before a byte is sent; the test pages are small.
+    """
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+    return wsgi
+
+
 @pytest.fixture
 def live_server() -> Iterator[Callable[[Flask], str]]:
     """Serve Flask apps on 127.0.0.1 (a free port each) in threads; returns base URLs."""
@@ -126,7 +147,7 @@ def live_server() -> Iterator[Callable[[Flask], str]]:
     servers: list[Any] = []
 
     def serve(app: Flask) -> str:
-        server = make_server("127.0.0.1", 0, app, threaded=True)
+        server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         servers.append(server)
