@@ -25,8 +25,8 @@ import numpy as np
 import opening_hours
 from numpy.typing import NDArray
 
-__all__ = ["LANZHOU_TZ", "OpenState", "is_valid", "local", "next_change", "open_mask",
-           "state", "validate"]
+__all__ = ["LANZHOU_TZ", "OpenState", "is_valid", "local", "minute", "next_change",
+           "open_mask", "state", "validate"]
 
 # ParserError is missing from the package's type stub; look it up at run time.
 _PARSE_ERRORS: tuple[type[Exception], ...] = (getattr(opening_hours, "ParserError", ValueError),
@@ -77,7 +77,7 @@ def local(at: datetime) -> datetime:
     return at
 
 
-def _minute(at: datetime) -> datetime:
+def minute(at: datetime) -> datetime:
     """``at`` as local time truncated to its minute.
 
     OSM opening hours have minute resolution, so every moment within a minute has the same
@@ -90,7 +90,7 @@ def state(expression: str | None, at: datetime) -> OpenState:
     """Open, closed or unknown at ``at`` (unknown when there are no hours)."""
     if expression is None or not expression.strip():
         return OpenState.UNKNOWN
-    return _state_at(expression.strip(), _minute(at))
+    return _state_at(expression.strip(), minute(at))
 
 
 @lru_cache(maxsize=8192)
@@ -108,7 +108,7 @@ def next_change(expression: str | None, at: datetime) -> datetime | None:
     """The next local time the state changes, or ``None`` (never changes, or unknown hours)."""
     if expression is None or not expression.strip():
         return None
-    return _next_at(expression.strip(), _minute(at))
+    return _next_at(expression.strip(), minute(at))
 
 
 @lru_cache(maxsize=8192)
