@@ -19,6 +19,7 @@ from locator.web import (
     edit,
     edit_api,
     errors,
+    fastpath,
     finder,
     planner,
     public,
@@ -55,6 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     audit_views.init_app(app)
     security.init_app(app)
     csrf.init_app(app)
+    fastpath.init_app(app)  # last: it answers with the headers the hooks above write
     return app
 
 

@@ -25,7 +25,7 @@ import numpy as np
 import opening_hours
 from numpy.typing import NDArray
 
-__all__ = ["LANZHOU_TZ", "OpenState", "is_valid", "local", "minute", "next_change",
+__all__ = ["LANZHOU_TZ", "OpenState", "is_valid", "local", "minute", "next_change", "now",
            "open_mask", "state", "validate"]
 
 # ParserError is missing from the package's type stub; look it up at run time.
@@ -75,6 +75,11 @@ def local(at: datetime) -> datetime:
     if at.tzinfo is not None:
         at = at.astimezone(LANZHOU_TZ).replace(tzinfo=None)
     return at
+
+
+def now() -> datetime:
+    """The current Lanzhou local time (naive), whatever the server's time zone."""
+    return local(datetime.now(LANZHOU_TZ))
 
 
 def minute(at: datetime) -> datetime:

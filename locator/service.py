@@ -35,9 +35,9 @@ from locator.registry.records import Problem
 from locator.registry.store import Store, is_database_url, open_store
 from locator.travel import TravelModel
 
-__all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app",
+__all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app", "refresh",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
-           "start_watcher", "stop_watcher", "swap"]
+           "served", "start_watcher", "stop_watcher", "swap"]
 
 log = logging.getLogger(__name__)
 
@@ -149,9 +149,13 @@ class _Watch:
 
 def _refresh() -> None:
     """Before a request: swap in the store's active version if another process changed it."""
-    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    watch: _Watch = app.extensions[_WATCH]
-    if watch.background or time.monotonic() < watch.due:
+    refresh(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def refresh(app: Flask) -> None:
+    """Check the store when a check is due and no watcher thread does it (cheap otherwise)."""
+    watch: _Watch | None = app.extensions.get(_WATCH)
+    if watch is None or watch.background or time.monotonic() < watch.due:
         return
     check_store(app)
 
@@ -221,7 +225,12 @@ def stop_watcher(app: Flask) -> None:
 
 def current_registry() -> Registry:
     """The registry of the current app."""
-    registry: Registry = current_app.extensions[_KEY]
+    return served(current_app)
+
+
+def served(app: Flask) -> Registry:
+    """The registry ``app`` serves now (outside a request too)."""
+    registry: Registry = app.extensions[_KEY]
     return registry
 
 

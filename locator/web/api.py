@@ -24,7 +24,7 @@ from locator.web.api_schemas import AMENITIES, KINDS, ref
 from locator.web.openapi import operation, path_param, query_param
 from locator.web.params import Args, filters, static_filters
 
-__all__ = ["FILTER_PARAMS", "MAX_PAGE", "bp"]
+__all__ = ["FILTER_PARAMS", "MAX_PAGE", "NEAREST_PARAMS", "bp", "json_bytes", "nearest_answer"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -38,7 +38,7 @@ FILTER_PARAMS = (
     query_param("amenity", {"type": "array", "items": {"type": "string", "enum": AMENITIES}},
                 "Comma-separated amenities; all of them are required."),
 )
-_NEAREST_PARAMS = (
+NEAREST_PARAMS = (
     query_param("lat", _LAT, "WGS-84 latitude of the visitor.", required=True),
     query_param("lon", _LON, "WGS-84 longitude of the visitor.", required=True),
     query_param("k", {"type": "integer", "minimum": 1, "maximum": 50, "default": 5},
@@ -65,13 +65,9 @@ _STATIONS_PARAMS = (
 )
 
 
-def _now() -> datetime:
-    return hours.local(datetime.now(hours.LANZHOU_TZ))
-
-
 @bp.get("/nearest")
 @operation("The k stations nearest to a point.", response=ref("NearestCollection"),
-           params=_NEAREST_PARAMS)
+           params=NEAREST_PARAMS)
 def nearest() -> Response:
     """The k stations nearest to ``lat``/``lon`` (WGS-84) as a FeatureCollection, nearest
     first, with geodesic metres, walking and e-bike minutes and the open state.
@@ -81,32 +77,44 @@ def nearest() -> Response:
     are all required); ``open_at`` (``now`` or ISO date-time, Lanzhou time);
     ``only_24h`` (true/false).
     """
-    args = Args(request.args)
+    body = nearest_answer(Args(request.args), current_registry(), now=hours.now(),
+                          max_k=int(current_app.config["MAX_K"]),
+                          default_k=int(current_app.config["DEFAULT_K"]))
+    return current_app.response_class(json_bytes(body),
+                                      mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
+
+
+def nearest_answer(args: Args, registry: Registry, *, now: datetime, max_k: int,
+                   default_k: int) -> dict[str, Any]:
+    """The body of ``/api/v1/nearest`` for these query parameters (no Flask needed).
+
+    Shared by the view and by :mod:`locator.web.fastpath`, so both answer the same.
+
+    Raises
+    ------
+    QueryError
+        Naming the first bad parameter.
+    """
     lat = args.required_number("lat", low=-90, high=90)
     lon = args.required_number("lon", low=-180, high=180)
-    k = args.integer("k", low=1, high=int(current_app.config["MAX_K"]),
-                     default=int(current_app.config["DEFAULT_K"]))
+    k = args.integer("k", low=1, high=max_k, default=default_k)
     max_distance = args.number("max_distance", low=0, high=20_037_509)
-    now = _now()
     wanted = filters(args, now=now)
-    registry = current_registry()
     hits = registry.index.query(lon, lat, k=k, max_distance=max_distance, filters=wanted)
     meta = {"query": {"lat": lat, "lon": lon, "k": k, "max_distance": max_distance},
             "returned": len(hits), "datum": "wgs84", "distance": "geodesic metres (WGS-84)",
             "synthetic_included": any(h.station.synthetic for h in hits)}
-    body = hits_collection(hits, at=wanted.open_at or now, meta=meta)
-    return _fast_json(body)
+    return hits_collection(hits, at=wanted.open_at or now, meta=meta)
 
 
-def _fast_json(body: dict[str, Any]) -> Response:
-    """``jsonify`` for the hot path, through orjson (about 10× faster on a result page).
+def json_bytes(body: dict[str, Any]) -> bytes:
+    """``jsonify``'s bytes for the hot path, through orjson (about 10× faster on a result page).
 
     Same bytes as the app's JSON provider for what the views build (UTF-8, keys in
     order, trailing newline) except for float spelling in rare cases; orjson writes a
     non-finite number as ``null``, so the answer still never contains NaN.
     """
-    return current_app.response_class(orjson.dumps(body) + b"\n",
-                                      mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
+    return orjson.dumps(body) + b"\n"
 
 
 def _in_bbox(station: Station, bbox: tuple[float, float, float, float]) -> bool:

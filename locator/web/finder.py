@@ -225,7 +225,7 @@ def index() -> str | BaseResponse:
     picked = args.raw("datum")
     if picked is not None:
         return _from_datum(args, picked)
-    now = hours.local(datetime.now(hours.LANZHOU_TZ))
+    now = hours.now()
     view = parse_view(args, now)
     registry = current_registry()
     hits = _nearest(view)
@@ -303,7 +303,7 @@ def station(station_id: str) -> tuple[Response, int] | Response:
     args = Args(request.args)
     lat, lon = args.number("lat", low=-90, high=90), args.number("lon", low=-180, high=180)
     origin = (lon, lat) if lat is not None and lon is not None else None
-    now = hours.local(datetime.now(hours.LANZHOU_TZ))
+    now = hours.now()
     state = hours.state(found.opening_hours, now).value
     text = {"open": gettext("Open now"), "closed": gettext("Closed now"),
             "unknown": gettext("Hours unknown")}[state]

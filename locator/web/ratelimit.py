@@ -23,7 +23,7 @@ from limits.strategies import FixedWindowRateLimiter
 from locator.errors import ConfigError, RateLimited
 from locator.web.errors import render_error
 
-__all__ = ["init_app", "limiter"]
+__all__ = ["count_api_request", "init_app", "limiter"]
 
 _KEY = "locator.limiter"
 _API_KEY = "locator.api_limit"
@@ -117,15 +117,28 @@ def _limit_api() -> Response | None:
     """Before an ``/api/`` request: count it for this client; ``429`` past the limit."""
     if not request.path.startswith("/api/"):
         return None
-    strategy, items = current_app.extensions[_API_KEY]
-    key = get_remote_address() or "unknown"
+    refused = count_api_request(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                request.remote_addr)
+    return None if refused is None else render_error(refused)
+
+
+def count_api_request(app: Flask, remote_addr: str | None) -> RateLimited | None:
+    """Count one ``/api/`` request of the client at ``remote_addr``; the refusal past the limit.
+
+    ``None`` when it is within the limit (or limiting is off). The client key is Flask-Limiter's
+    ``get_remote_address`` of the same request.
+    """
+    found = app.extensions.get(_API_KEY)
+    if found is None:
+        return None
+    strategy, items = found
+    key = remote_addr or "127.0.0.1"
     for item in items:
         if not strategy.hit(item, _API_SCOPE, key):
             reset_at = strategy.get_window_stats(item, _API_SCOPE, key).reset_time
             retry = max(1, math.ceil(reset_at - time.time()))
-            return render_error(RateLimited(
-                f"rate limit of {item} exceeded for this client; retry after {retry} s",
-                retry_after=retry, limit=str(item)))
+            return RateLimited(f"rate limit of {item} exceeded for this client; "
+                               f"retry after {retry} s", retry_after=retry, limit=str(item))
     return None
 
 
