@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "API_CACHE_SECONDS": 60,
     "API_FAST_PATH": True,
     "PLANNER_RESOLUTION": 9,
+    "MAP_MAX_STATIONS": 10_000,
     "AREAS_DIR": None,
 }
 
@@ -100,6 +101,8 @@ DOCS: dict[str, str] = {
                      "sends every request through Flask.",
     "PLANNER_RESOLUTION": "H3 resolution of the /planner coverage grid (9: cells of ~0.1 km²; "
                           "8: ~0.7 km², seven times fewer cells).",
+    "MAP_MAX_STATIONS": "Most stations the finder and /embed maps draw: the ones nearest to the "
+                        "point (the list and the API always search them all).",
     "AREAS_DIR": "Folder of imported subdistrict/community polygons (locator areas import); "
                  "unset means instance/areas.",
 }

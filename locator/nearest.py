@@ -251,6 +251,25 @@ class NearestIndex:
         out_d = geodesic_m(x, y, self.lon[out_i], self.lat[out_i])
         return out_i, out_d
 
+    def around(self, lon: float, lat: float, limit: int,
+               among: NDArray[np.intp] | None = None) -> NDArray[np.intp]:
+        """Positions of the ``limit`` stations nearest to (lon, lat), in index order.
+
+        Only positions in ``among`` are considered (every station when ``None``); all of them
+        come back when there are no more than ``limit``. Ranked by great-circle distance (one
+        dot product per station, vectorised): for bounding what a map draws, where a near-tie
+        at the edge does not matter.
+        """
+        if limit < 0:
+            raise ValueError(f"limit must not be negative, got {limit!r}")
+        pool = np.arange(len(self)) if among is None else np.asarray(among, dtype=np.intp)
+        if pool.size <= limit:
+            return pool
+        if limit == 0:
+            return pool[:0]
+        closeness = self._xyz[pool] @ unit_vectors(lon, lat).reshape(3)  # cos of the angle
+        return np.sort(pool[np.argpartition(-closeness, limit - 1)[:limit]])
+
     def by_id(self) -> dict[str, Station]:
         """Located stations by id."""
         return {s.id: s for s in self.stations}

@@ -129,3 +129,14 @@ def test_builder_page(client: FlaskClient) -> None:
     assert html.count('name="kind"') == 8 and html.count('name="amenity"') == 13
     assert 'allow="geolocation"' in html and "EMBED_ALLOWED_ORIGINS" in html
     assert "/static/js/embed-builder.js" in html
+
+
+def test_widget_map_draws_at_most_map_max_stations_nearest_the_point(tiny_path: Path) -> None:
+    from tests.test_maps import payload
+
+    app = create_app({"TESTING": True, "REGISTRY": str(tiny_path), "MAP_MAX_STATIONS": 2})
+    html = app.test_client().get("/embed?lat=36.0631&lon=103.8401&k=1").get_data(as_text=True)
+    assert sorted(payload(html)["ids"]) == ["a", "c"]  # c at ~10 m, a at ~1.1 km
+    assert listed(html) == ["c"]
+    html = app.test_client().get("/embed?lat=36.0631&lon=103.8401&k=3").get_data(as_text=True)
+    assert listed(html) == ["c", "a", "b"]  # the list still searches every station

@@ -90,3 +90,19 @@ def test_english_switch(client: Any) -> None:
     en = client.get("/?lang=en").get_data(as_text=True)
     assert 'lang="zh-CN"' in zh and "工会驿站查找" in zh
     assert 'lang="en"' in en and "Trade-union station finder" in en
+
+
+@pytest.mark.parametrize(("cap", "drawn"), [(2, ["a", "b"]), (10_000, ["a", "b", "c", "d"])])
+def test_the_map_draws_at_most_map_max_stations_nearest_the_point(
+        tiny_path: Path, cap: int, drawn: list[str]) -> None:
+    from tests.test_maps import payload
+
+    app = create_app({"TESTING": True, "REGISTRY": str(tiny_path), "MAP_MAX_STATIONS": cap})
+    html = app.test_client().get("/?lat=36.06&lon=103.8&k=4&lang=en").get_data(as_text=True)
+    listed = re.findall(r'class="hit" data-station-id="([^"]+)"', html)
+    assert listed == ["c", "a", "b", "d"]  # the list still searches every station
+    assert "4 stations match" in html
+    html = app.test_client().get("/?lat=36.053&lon=103.841&k=1&lang=en").get_data(as_text=True)
+    # the nearest (a, ~100 m) is always drawn; then the next by distance: b (~810 m)
+    assert sorted(payload(html)["ids"]) == drawn
+    assert (f"the map shows the {cap} nearest to the point" in html) == (cap == 2)

@@ -172,3 +172,31 @@ def test_nearest_distance_with_filters_and_no_match() -> None:
     none = Filters(kinds=frozenset({Kind.LABOR_PARK}))
     idx, metres = index.nearest_distance([103.81], [36.0], filters=none)
     assert idx.tolist() == [-1] and metres.tolist() == [float("inf")]
+
+
+def test_around_keeps_the_nearest_by_hand() -> None:
+    # on the equator at 0.00, 0.01 … 0.05° east; the 3 nearest to 0.021° are 0.01, 0.02, 0.03
+    index = NearestIndex([station(i, i * 0.01, 0.0) for i in range(6)])
+    assert index.around(0.021, 0.0, 3).tolist() == [1, 2, 3]
+    assert index.around(0.021, 0.0, 10).tolist() == [0, 1, 2, 3, 4, 5]  # all, fewer than 10
+    assert index.around(0.021, 0.0, 2, among=np.array([0, 4, 5])).tolist() == [0, 4]
+    assert index.around(0.021, 0.0, 0).tolist() == []
+    with pytest.raises(ValueError, match="-1"):
+        index.around(0.0, 0.0, -1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 400), seed=st.integers(0, 2**31), limit=st.integers(0, 60))
+def test_around_matches_brute_force(n: int, seed: int, limit: int) -> None:
+    rng = np.random.default_rng(seed)
+    lon, lat = rng.uniform(73, 135, n), rng.uniform(18, 53, n)
+    index = NearestIndex([station(i, x, y)
+                          for i, (x, y) in enumerate(zip(lon, lat, strict=True))])
+    among = np.flatnonzero(rng.random(n) < 0.7)
+    got = index.around(104.0, 36.0, limit, among=among)
+    metres = geodesic_m(104.0, 36.0, lon[among], lat[among])
+    assert len(got) == min(limit, among.size) and set(got) <= set(among.tolist())
+    if 0 < limit < among.size:
+        # every kept station is nearer than every dropped one (sphere vs ellipsoid: 0.7 %)
+        kept = np.isin(among, got)
+        assert metres[kept].max() <= metres[~kept].min() * 1.007

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext
 
@@ -78,9 +79,10 @@ def widget() -> str:
     wanted = static_filters(args)
     registry = current_registry()
     hits = registry.index.query(opts.lon, opts.lat, k=opts.k, filters=wanted)
-    shown: list[Station] = [s for s in registry.index.stations
-                            if (not wanted.kinds or s.kind in wanted.kinds)
-                            and wanted.amenities <= s.amenities]
+    index = registry.index
+    drawn = index.around(opts.lon, opts.lat, int(current_app.config["MAP_MAX_STATIONS"]),
+                         np.flatnonzero(index.mask(wanted)))
+    shown: list[Station] = [index.stations[i] for i in drawn.tolist()]
     folium_map = maps.finder_map(
         shown, center=(opts.lon, opts.lat), tiles=opts.tiles,
         nearest=[(h.station, h.distance_m) for h in hits],

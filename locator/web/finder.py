@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+import numpy as np
 from flask import (
     Blueprint,
     Flask,
@@ -229,9 +230,14 @@ def index() -> str | BaseResponse:
     view = parse_view(args, now)
     registry = current_registry()
     hits = _nearest(view)
-    shown = registry.index.mask(view.filters)
-    stations = [s for s, ok in zip(registry.index.stations, shown.tolist(), strict=True)
-                if ok and (not view.walk_in or _walk_in(s))]
+    index = registry.index
+    matching = np.flatnonzero(index.mask(view.filters))
+    if view.walk_in:
+        matching = matching[np.fromiter((_walk_in(index.stations[i]) for i in matching.tolist()),
+                                        dtype=bool, count=matching.size)]
+    # a national registry would make a page of megabytes: draw the nearest MAP_MAX_STATIONS
+    drawn = index.around(*view.point, int(current_app.config["MAP_MAX_STATIONS"]), matching)
+    stations = [index.stations[i] for i in drawn.tolist()]
     folium_map = maps.finder_map(
         stations, center=view.point, tiles=view.tiles,
         nearest=[(h.station, h.distance_m) for h in hits],
@@ -242,7 +248,8 @@ def index() -> str | BaseResponse:
     return render_template(
         "finder/index.html", parts=maps.map_parts(folium_map), view=view,
         rows=[_row(h, view) for h in hits], places_found=found, now=now,
-        tile_names=list(maps.TILES), shown_count=len(stations), glyphs=maps.KIND_GLYPHS,
+        tile_names=list(maps.TILES), shown_count=matching.size, drawn_count=len(stations),
+        glyphs=maps.KIND_GLYPHS,
         kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()},
         amenity_labels={a.value: gettext(lb) for a, lb in AMENITY_LABELS.items()},
         entry_labels={e.value: gettext(lb) for e, lb in ENTRY_LABELS.items()},
