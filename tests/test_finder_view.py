@@ -143,6 +143,9 @@ def test_page_and_static_files_are_compressed(client: FlaskClient) -> None:
         script.close()
     plain = client.get(f"/?{POINT}")
     assert "Content-Encoding" not in plain.headers
+    widget = client.get(f"/embed?{POINT}", headers={"Accept-Encoding": "gzip"})
+    assert widget.headers["Content-Encoding"] == "gzip"
+    assert b"LZ.stations(" in gzip.decompress(widget.get_data())
 
 
 def test_station_ids_with_slashes_are_reachable(write_registry: Any) -> None:

@@ -63,14 +63,16 @@ __all__ = ["bp"]
 
 bp = Blueprint("finder", __name__)
 _compress = Compress()
-_COMPRESSED = frozenset({"finder.index", "finder.place_search", "finder.station", "static"})
+# pages that carry a map's station data (up to MAP_MAX_STATIONS) compress ~4:1
+_COMPRESSED = frozenset({"finder.index", "finder.place_search", "finder.station", "static",
+                         "embed.widget"})
 _NO_REGISTRATION = frozenset({Entry.OPEN, Entry.QR_CODE})
 PROVIDERS = {"amap": N_("Amap"), "baidu": N_("Baidu Maps"), "osm": N_("OpenStreetMap")}
 
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    """Compression for the finder's responses and static files, nothing else."""
+    """Compression for the finder's responses, the embed widget and static files, no more."""
     app: Flask = state.app  # type: ignore[assignment]  # a Flask app registers blueprints
     app.config["COMPRESS_REGISTER"] = False
     # Flask-Compress's streaming path swaps the body for a generator and drops the file's
