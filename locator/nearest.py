@@ -118,7 +118,12 @@ class NearestIndex:
     _POOL_CACHE = 64
 
     def __init__(self, stations: Iterable[Station], *, travel: TravelModel | None = None) -> None:
-        self.stations: tuple[Station, ...] = tuple(s for s in stations if s.located)
+        given = tuple(stations)
+        located = np.fromiter((s.located for s in given), dtype=bool, count=len(given))
+        self.stations: tuple[Station, ...] = tuple(
+            s for s, ok in zip(given, located.tolist(), strict=True) if ok)
+        #: where each indexed station sits in the sequence the index was built from
+        self.positions: NDArray[np.intp] = np.flatnonzero(located)
         self.travel = travel or TravelModel()
         n = len(self.stations)
         # plain C arrays of doubles: indexing them yields Python floats for the per-query
@@ -250,6 +255,15 @@ class NearestIndex:
         out_i = pool[j].reshape(x.shape)
         out_d = geodesic_m(x, y, self.lon[out_i], self.lat[out_i])
         return out_i, out_d
+
+    def within(self, bbox: tuple[float, float, float, float]) -> NDArray[np.bool_]:
+        """Boolean array: which stations lie in ``(west, south, east, north)`` (WGS-84, edges
+        included); a west above the east crosses the antimeridian (RFC 7946 §5.2)."""
+        west, south, east, north = bbox
+        inside = (self.lat >= south) & (self.lat <= north)
+        if west <= east:
+            return inside & (self.lon >= west) & (self.lon <= east)
+        return inside & ((self.lon >= west) | (self.lon <= east))
 
     def around(self, lon: float, lat: float, limit: int,
                among: NDArray[np.intp] | None = None) -> NDArray[np.intp]:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from locator import create_app
 from locator.errors import ConfigError
@@ -290,3 +292,47 @@ def test_coverage_bad_parameters(client: FlaskClient, query: str, status: int,
                                  param: str) -> None:
     body = get_json(client, f"/api/v1/coverage?{query}", status=status)
     assert body["error"]["param"] == param
+
+
+# --- the listing's vectorised selection against its definition -------------------------
+
+def _listed_by_definition(stations: list[Any], kinds: frozenset[Any], amenities: frozenset[Any],
+                          bbox: tuple[float, float, float, float] | None) -> list[int]:
+    out = []
+    for i, s in enumerate(stations):
+        if (kinds and s.kind not in kinds) or not amenities <= s.amenities:
+            continue
+        if bbox is not None:
+            west, south, east, north = bbox
+            if not s.located or not south <= s.lat <= north:
+                continue
+            if not (west <= s.lon <= east if west <= east else s.lon >= west or s.lon <= east):
+                continue
+        out.append(i)
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(0, 40))
+def test_listing_selection_matches_its_definition(data: st.DataObject, n: int) -> None:
+    from locator.model import Amenity, Kind, Station
+    from locator.nearest import Filters, NearestIndex
+    from locator.registry import Registry
+    from locator.registry.load import LoadReport
+    from locator.web.api import listed
+
+    coord = st.one_of(st.none(), st.tuples(st.floats(-180, 180), st.floats(-90, 90)))
+    stations = []
+    for i in range(n):
+        where = data.draw(coord)
+        stations.append(Station(
+            id=f"s{i}", name="站", kind=data.draw(st.sampled_from(list(Kind))),
+            lon=None if where is None else where[0], lat=None if where is None else where[1],
+            amenities=frozenset(data.draw(st.sets(st.sampled_from(list(Amenity)), max_size=3)))))
+    registry = Registry(tuple(stations), NearestIndex(stations), LoadReport((), n, n, ()))
+    kinds = frozenset(data.draw(st.sets(st.sampled_from(list(Kind)), max_size=2)))
+    amenities = frozenset(data.draw(st.sets(st.sampled_from(list(Amenity)), max_size=2)))
+    bbox = data.draw(st.one_of(st.none(), st.tuples(
+        st.floats(-180, 180), st.floats(-90, 0), st.floats(-180, 180), st.floats(0, 90))))
+    got = listed(registry, Filters(kinds=kinds, amenities=amenities), bbox).tolist()
+    assert got == _listed_by_definition(stations, kinds, amenities, bbox)

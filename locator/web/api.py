@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import orjson
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from numpy.typing import NDArray
 
 from locator import hours
 from locator.errors import NotFound
@@ -24,7 +26,8 @@ from locator.web.api_schemas import AMENITIES, KINDS, ref
 from locator.web.openapi import operation, path_param, query_param
 from locator.web.params import Args, filters, static_filters
 
-__all__ = ["FILTER_PARAMS", "MAX_PAGE", "NEAREST_PARAMS", "bp", "json_bytes", "nearest_answer"]
+__all__ = ["FILTER_PARAMS", "MAX_PAGE", "NEAREST_PARAMS", "bp", "json_bytes", "listed",
+           "nearest_answer"]
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -117,15 +120,21 @@ def json_bytes(body: dict[str, Any]) -> bytes:
     return orjson.dumps(body) + b"\n"
 
 
-def _in_bbox(station: Station, bbox: tuple[float, float, float, float]) -> bool:
-    west, south, east, north = bbox
-    if not station.located or station.lon is None or station.lat is None:
-        return False
-    if not south <= station.lat <= north:
-        return False
-    if west <= east:
-        return west <= station.lon <= east
-    return station.lon >= west or station.lon <= east  # across the antimeridian
+def listed(registry: Registry, wanted: Filters,
+           bbox: tuple[float, float, float, float] | None) -> NDArray[np.intp]:
+    """Positions in ``registry.stations`` of the stations a listing shows, in registry order.
+
+    Kinds (any) and amenities (all) always apply; with a ``bbox`` (RFC 7946 §5.2, so a west
+    above the east crosses the antimeridian) only located stations inside it, without one
+    the unlocated stations too. Vectorised over the index: ~100 ms → a few ms at 200,000.
+    """
+    index = registry.index
+    keep = index.mask(wanted)
+    if bbox is not None:
+        return index.positions[keep & index.within(bbox)]
+    unlocated = [i for i in registry.unlocated_positions.tolist()
+                 if _matches(registry.stations[i], wanted)]
+    return np.sort(np.concatenate([index.positions[keep], np.array(unlocated, dtype=np.intp)]))
 
 
 def _matches(station: Station, wanted: Filters) -> bool:
@@ -144,9 +153,9 @@ def stations() -> Response:
     wanted = static_filters(args)
     limit = args.integer("limit", low=1, high=MAX_PAGE, default=100)
     offset = args.integer("offset", low=0, high=10_000_000, default=0)
-    found = [s for s in current_registry().stations
-             if _matches(s, wanted) and (bbox is None or _in_bbox(s, bbox))]
-    page = found[offset:offset + limit]
+    registry = current_registry()
+    found = listed(registry, wanted, bbox)
+    page = [registry.stations[i] for i in found[offset:offset + limit].tolist()]
     links = [_link("self", offset, limit)]
     if offset + limit < len(found):
         links.append(_link("next", offset + limit, limit))
