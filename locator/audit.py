@@ -22,8 +22,8 @@ from datetime import date
 from typing import Any
 
 from locator.editing import EDIT_SOURCE
-from locator.registry.export import neutralise
 from locator.registry.store import Store
+from locator.registry.validate import neutralise, unquote_formula
 
 __all__ = ["AuditEntry", "entries", "from_csv", "from_json", "iter_entries", "last_verified_by",
            "matching", "to_csv", "to_json"]
@@ -111,11 +111,6 @@ def to_csv(found: Sequence[AuditEntry]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
-def _restore(text: str) -> str:
-    """Undo :func:`neutralise` exactly (a ``'`` is removed only where it added one)."""
-    return text[1:] if text.startswith("'") and neutralise(text[1:]) == text else text
-
-
 def from_csv(data: bytes) -> list[AuditEntry]:
     """Read :func:`to_csv` output back.
 
@@ -129,7 +124,7 @@ def from_csv(data: bytes) -> list[AuditEntry]:
         raise ValueError(f"not an audit log export: header {rows[0] if rows else None!r}")
     found = []
     for row in rows[1:]:
-        values = dict(zip(_COLUMNS, (_restore(v) for v in row), strict=True))
+        values = dict(zip(_COLUMNS, (unquote_formula(v) for v in row), strict=True))
         found.append(AuditEntry(values["at"], values["user"], values["action"],
                                 values["station_id"], int(values["version"]),
                                 json.loads(values["before"]) if values["before"] else None,

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from locator import create_app
@@ -25,7 +27,7 @@ ROWS = [
     ["a2", "七里河区 司机之家", "drivers_home", "103.7548", "36.07333", "", "Mo-Fr 09:00-17:00",
      "", "", "", "", "", "", "wgs84", "", "", "0", "'-夜间关闭"],
     ["a3", "待定位驿站", "partner", "", "", "", "", "", "地址待核实", "", "", "", "", "wgs84", "",
-     "", "0", ""],
+     "", "0", "''=已加引号"],  # the note is '=已加引号: a ' added, a ' kept
 ]
 BAD = ["a4", "坏行", "box_station", "36.06", "103.85", "", "", "", "", "", "", "", "", "wgs84",
        "", "", "0", ""]
@@ -81,6 +83,15 @@ def test_csv_round_trip_is_exact_and_neutralised(tmp_path: Path, store: str) -> 
     assert out.read_bytes() == source.read_bytes()  # every field, Chinese text, byte for byte
     exported = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert exported[1][-1].startswith("'=") and exported[2][-1] == "'-夜间关闭"
+
+
+@given(st.text(max_size=12))
+def test_neutralise_and_unquote_are_inverse_for_any_text(text: str) -> None:
+    from locator.registry.validate import FORMULA_START, neutralise, unquote_formula
+
+    cell = neutralise(text)
+    assert unquote_formula(cell) == text
+    assert not cell or cell[0] not in FORMULA_START  # nothing a spreadsheet would run
 
 
 def test_xlsx_round_trip_keeps_every_field(tmp_path: Path, store: str) -> None:

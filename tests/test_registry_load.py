@@ -110,3 +110,16 @@ def test_duplicate_ids_across_files(write_registry: Callable[[list[dict[str, Any
     assert len(stations) == 1
     assert report.problems[0].source == second.name
     assert f"first seen in {first.name} row 1" in report.problems[0].reason
+
+
+def test_only_spreadsheets_get_their_formula_apostrophe_removed(
+        tmp_path: Path, write_registry: Callable[[list[dict[str, Any]]], Path]) -> None:
+    # export writes '=… into CSV/XLSX cells so a spreadsheet shows text; GeoJSON is literal
+    csv_path = tmp_path / "r.csv"
+    csv_path.write_text("id,name,kind,lon,lat,note\nc,\"'=1+1\",box_station,103.8,36.0,"
+                        "''=quoted\n", encoding="utf-8")
+    geojson_path = write_registry([{**GOOD, "id": "g", "name": "'=1+1", "note": "''=quoted"}])
+    stations, report = load_files([csv_path, geojson_path])
+    assert report.problems == ()
+    assert [(s.name, s.note) for s in stations] == [("=1+1", "'=quoted"),
+                                                    ("'=1+1", "''=quoted")]

@@ -18,21 +18,11 @@ from typing import Any
 from locator.model import Station
 from locator.registry.store import COLUMNS, encode_station
 from locator.registry.store_gpkg import write_geopackage
-from locator.registry.validate import FORMULA_START
+from locator.registry.validate import neutralise
 
 __all__ = ["EXPORT_FORMATS", "export_stations", "neutralise", "to_csv", "to_geojson", "to_xlsx"]
 
 EXPORT_FORMATS = ("csv", "xlsx", "geojson", "gpkg")
-
-
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet could execute gets a leading ``'``; other values pass through."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value[0] in FORMULA_START or (value[0] == "'" and value[1:2] in FORMULA_START
-                                     and len(value) > 1):
-        return "'" + value
-    return value
 
 
 def _cells(s: Station) -> list[Any]:

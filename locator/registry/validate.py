@@ -58,6 +58,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "synthetic": ("synthetic", "演示"),
 }
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the formats whose text cells export neutralises (and import unquotes); GeoJSON and
+#: GeoPackage values are never run by a spreadsheet, so they are written and read as they are
+SPREADSHEET_FORMATS = ("csv", "xlsx")
 _FULL_WIDTH = re.compile("[\uff10-\uff19\uff0b\uff0d\uff0e\u3000]")
 
 
@@ -263,11 +266,12 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
     def reject(raw: RawRow, err: RowError) -> None:
         problems.append(Problem(table.name, raw.row, err.column, _short(err.value), err.reason))
 
+    unquote = unquote_formula if table.format in SPREADSHEET_FORMATS else _as_is
     for raw in table.rows:
         if raw.error is not None:
             reject(raw, RowError(*raw.error))
             continue
-        rec = {columns[k]: unquote_formula(v) for k, v in raw.fields.items() if k in columns}
+        rec = {columns[k]: unquote(v) for k, v in raw.fields.items() if k in columns}
         try:
             x, y = _coordinates(raw, rec)
         except RowError as err:
@@ -311,9 +315,30 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
     return Validated(tuple(stations), tuple(problems), len(table.rows), columns, ignored)
 
 
+def neutralise(value: Any) -> Any:
+    """Text a spreadsheet could execute gets a leading ``'``; other values pass through.
+
+    So does text that already starts with ``'`` and a formula character, so that
+    :func:`unquote_formula` can tell the two apart.
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in FORMULA_START or (value[0] == "'" and value[1:2] in FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
 def unquote_formula(value: Any) -> Any:
-    """Undo export's formula neutralisation: ``'=x`` → ``=x`` (round trips stay exact)."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START:
+    """Undo :func:`neutralise` exactly: ``'=x`` → ``=x``, ``''=x`` → ``'=x``, other text as is.
+
+    A ``'`` is removed only where :func:`neutralise` would have added it, so any text
+    survives export and re-import unchanged.
+    """
+    if isinstance(value, str) and value.startswith("'") and neutralise(value[1:]) == value:
         return value[1:]
     return value
 
