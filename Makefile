@@ -67,8 +67,8 @@ vendor:
 	bash scripts/vendor_assets.sh
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -k _ -o locator/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching -i locator/translations/messages.pot -d locator/translations
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k N_ -k _ -k lazy_gettext -o locator/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i locator/translations/messages.pot -d locator/translations
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .mypy_cache .ruff_cache test-artifacts $(MO)
