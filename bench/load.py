@@ -149,6 +149,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-json", action="store_true")
+    parser.add_argument("--flask-path", action="store_true",
+                        help="also serve ours with LOCATOR_API_FAST_PATH=false (every request "
+                             "through Flask's hooks) as a fourth server, 'ours-flask'")
     opts = parser.parse_args()
     seconds = opts.seconds or (4.0 if opts.quick else 10.0)
     rounds = opts.rounds or (1 if opts.quick else 3)
@@ -169,9 +172,14 @@ def main() -> int:
         "naive": Gunicorn("load_apps:naive()", {"LOCATOR_BENCH_STORE": str(store)},
                           workers=opts.workers),
     }
+    if opts.flask_path:
+        servers["ours-flask"] = Gunicorn("locator:create_app()", {
+            "LOCATOR_STORE": str(store), "LOCATOR_API_FAST_PATH": "false", **limit},
+            workers=opts.workers)
     paths = {"ours": [f"/api/v1/nearest?lat={y}&lon={x}&k=5" for x, y in points],
              "bare": [f"/nearest?lat={y}&lon={x}" for x, y in points],
              "naive": [f"/nearest?lat={y}&lon={x}" for x, y in points]}
+    paths["ours-flask"] = paths["ours"]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
     startup: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -230,6 +238,11 @@ def report(best: dict[str, dict[str, Any]], runs: dict[str, list[dict[str, Any]]
           f"itself: ours ≈ {2000 / ours['server_cpu_ms_per_request']:,.0f} req/s, bare ≈ "
           f"{2000 / bare['server_cpu_ms_per_request']:,.0f} req/s (a projection, not a "
           f"measurement)")
+    if "ours-flask" in best:
+        flask = best["ours-flask"]
+        print(f"  without the fast path (every request through Flask): {flask['rps']:,.0f} "
+              f"req/s = {100 * flask['rps'] / bare['rps']:.0f} % of bare, p99 "
+              f"{flask['p99_ms']:.2f} ms, {flask['server_cpu_ms_per_request']:.2f} ms CPU/request")
     print(f"  ours and bare agree on the nearest station for {agree} points "
           f"(ours ranks by geodesic metres, bare by chord)")
     print("  start-up (gunicorn launch → every worker ready): "
