@@ -15,6 +15,7 @@ from locator.web import (
     admin,
     audit_views,
     auth,
+    compression,
     csrf,
     edit,
     edit_api,
@@ -47,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)
     service.init_app(app)
     public.init_app(app)
+    compression.init_app(app)
     app.register_blueprint(finder.bp)
     app.register_blueprint(planner.bp)
     admin.init_app(app)

@@ -13,9 +13,7 @@ Routes (all in this blueprint):
 * ``GET /places?q=&limit=`` — JSON place search (:func:`locator.places.search`).
 * ``GET /station/<id>`` — JSON details for a map popup (name, address, hours, links).
 
-Pages and assets are compressed (Flask-Compress; zstd/br/gzip as the browser accepts) for
-this blueprint and ``/static`` only: with 10,000 stations the whole page, assets included,
-measured 211 KB on the wire (670 KB uncompressed; ``bench/finder_page.py``).
+The page, its JSON helpers and ``/static`` are compressed (:mod:`locator.web.compression`).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from urllib.parse import urlencode
 import numpy as np
 from flask import (
     Blueprint,
-    Flask,
     Response,
     current_app,
     jsonify,
@@ -37,9 +34,7 @@ from flask import (
     request,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext
-from flask_compress import Compress
 from werkzeug.wrappers import Response as BaseResponse
 
 from locator import hours, links, maps, places
@@ -62,36 +57,8 @@ from locator.web.params import Args, parse_amenity, parse_kind_value
 __all__ = ["bp"]
 
 bp = Blueprint("finder", __name__)
-_compress = Compress()
-# pages that carry a map's station data (up to MAP_MAX_STATIONS) compress ~4:1
-_COMPRESSED = frozenset({"finder.index", "finder.place_search", "finder.station", "static",
-                         "embed.widget"})
 _NO_REGISTRATION = frozenset({Entry.OPEN, Entry.QR_CODE})
 PROVIDERS = {"amap": N_("Amap"), "baidu": N_("Baidu Maps"), "osm": N_("OpenStreetMap")}
-
-
-@bp.record_once
-def _setup(state: BlueprintSetupState) -> None:
-    """Compression for the finder's responses, the embed widget and static files, no more."""
-    app: Flask = state.app  # type: ignore[assignment]  # a Flask app registers blueprints
-    app.config["COMPRESS_REGISTER"] = False
-    # Flask-Compress's streaming path swaps the body for a generator and drops the file's
-    # close(), leaking the handle (a ResourceWarning); streamed bodies (e.g. 206 ranges)
-    # go out as they are, and static files are made whole below before compressing
-    app.config["COMPRESS_STREAMS"] = False
-    _compress.init_app(app)
-    app.after_request(_maybe_compress)
-
-
-def _maybe_compress(response: Response) -> Response:
-    if request.endpoint not in _COMPRESSED:
-        return response
-    if response.direct_passthrough and response.status_code == 200:
-        # a static file: read it whole (closed when the server closes the response) so it
-        # is compressed as one body, with gzip too, not as a stream
-        response.direct_passthrough = False
-        response.make_sequence()
-    return _compress.after_request(response)
 
 
 def map_labels() -> dict[str, str]:
