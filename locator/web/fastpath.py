@@ -1,8 +1,10 @@
 """``GET /api/v1/nearest`` answered beside Flask: the hottest read without per-request machinery.
 
-Why: Flask's request context, routing and the app's fourteen hooks cost about 0.45 ms of CPU
-per request — three quarters of a national-size nearest answer, and the reason the served
-endpoint stayed near 60 % of a bare Flask + cKDTree endpoint (``bench/load.py``, issue 8).
+Why: Flask's request context, routing and the app's fourteen hooks were about half of a
+national-size nearest answer (in-process, timed per hook: ~335 of ~660 µs), and the reason the
+served endpoint stayed near 60 % of a bare Flask + cKDTree endpoint. Under load this path
+takes 0.71 ms of CPU per request where the same app through Flask takes 1.16 ms
+(``bench/load.py --quick --flask-path``, issue 8).
 
 What is answered here: a ``GET`` of exactly ``/api/v1/nearest`` whose query holds only the
 endpoint's documented parameters, with no ``Origin`` (CORS) and no conditional header. Such
