@@ -104,7 +104,8 @@ def _fill(geometry: BaseGeometry, resolution: int) -> NDArray[np.uint64]:
 
 _OUTSIDE = AdminUnit("", "", "outside", GeometryCollection())  # cells in no unit
 _GRIDS: dict[tuple[bytes, int], Grid] = {}
-_LABELS: dict[tuple[int, tuple[str, ...]], NDArray[np.intp]] = {}
+_LABELS: dict[tuple[int, tuple[tuple[str, str, bytes], ...]],
+              tuple[Grid, NDArray[np.intp]]] = {}
 _CACHE_SIZE = 16
 
 
@@ -143,15 +144,16 @@ def assign_units(grid: Grid, units: Sequence[AdminUnit]) -> NDArray[np.intp]:
     Uses the same centre-in-polygon rule as the grid itself, so a unit's cells are
     exactly the cells its own grid would have; where units overlap the first wins.
     """
-    key = (id(grid), tuple(u.code + "\x00" + u.level for u in units))
+    # keyed by the shapes too: re-imported polygons keep their codes but not their cells
+    key = (id(grid), tuple((u.code, u.level, u.geometry.wkb) for u in units))
     cached = _LABELS.get(key)
-    if cached is not None and cached.size == len(grid):
-        return cached
+    if cached is not None and cached[0] is grid:
+        return cached[1]
     label = np.full(len(grid), -1, dtype=np.intp)
     for i in range(len(units) - 1, -1, -1):  # reversed so the first unit wins overlaps
         pos = grid.locate(_fill(units[i].geometry, grid.resolution))
         label[pos[pos >= 0]] = i
-    _remember(_LABELS, key, label)
+    _remember(_LABELS, key, (grid, label))
     return label
 
 

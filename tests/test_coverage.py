@@ -156,6 +156,16 @@ def test_unit_tables_add_up_to_the_total() -> None:
     assert west.stations_per_km2 == pytest.approx(2 / west.area_km2)
 
 
+def test_units_reimported_under_the_same_codes_get_their_new_cells() -> None:
+    # a planner fixes a polygon and imports it again: same code, new shape, new cells
+    grid = coverage.grid_for(halves(), 10)
+    small = AdminUnit("W", "西", "subdistrict", square(400, -1000))
+    large = AdminUnit("W", "西", "subdistrict", square(900, -1000))
+    cells_small = int((coverage.assign_units(grid, [small]) == 0).sum())
+    cells_large = int((coverage.assign_units(grid, [large]) == 0).sum())
+    assert cells_large > 4 * cells_small > 0  # (900/400)² ≈ 5 times the area
+
+
 def test_people_weights_are_reported_beside_area() -> None:
     bounds = halves()
     grid = coverage.grid_for(bounds, 9)
