@@ -137,10 +137,9 @@ def _record(action: Action, station_id: str, before: Station | None,
 
 @dataclass(frozen=True, slots=True)
 class Saved:
-    """A committed edit: the new version, the audit record and the station's new state."""
+    """A committed edit: the new version and the station's new state."""
 
     version: Version
-    record: dict[str, Any]
     station: Station | None
 
     @property
@@ -187,5 +186,5 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
                 f"the registry store {store.location!r} could not be written ({exc}); "
                 "nothing was changed — is the disk full or the file read-only?") from None
         after = None if action is Action.RETIRE else rows[_find(rows, station_id)]
-        return Saved(version, record, after)
+        return Saved(version, after)
     raise EditConflict(f"the registry kept changing while saving {station_id!r}; try again")

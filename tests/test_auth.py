@@ -136,6 +136,7 @@ MATRIX = [
     ("GET", "/edit/new", EDITORS),
     ("GET", "/admin/registry/", EDITORS),
     ("POST", "/edit/new", {**EDITORS, "editor": 400, "admin": 400}),  # empty form: 400
+    ("POST", "/edit/station/a", {**EDITORS, "editor": 400, "admin": 400}),  # empty form
     ("POST", "/edit/station/a/retire", {**EDITORS, "editor": 400, "admin": 400}),  # unticked
     ("POST", "/edit/station/a/verify", {**EDITORS, "editor": 400, "admin": 400}),  # no date
     ("GET", "/edit/api/stations/a", {**ANY, "anonymous": 401}),

@@ -37,7 +37,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
-from flask_wtf.csrf import generate_csrf
 
 from locator.accounts import Role, User, UserStore
 from locator.web import ratelimit
@@ -94,7 +93,6 @@ def init_app(app: Flask) -> None:
     manager.login_message = lazy_gettext("Sign in to see this page.")
     manager.user_loader(_load)
     manager.unauthorized_handler(_unauthorized)
-    app.jinja_env.globals.setdefault("csrf_token", generate_csrf)
     app.jinja_env.globals["Role"] = Role
     app.register_blueprint(bp)
     view = app.view_functions["auth.login"]

@@ -7,8 +7,7 @@ wrong or expired token is answered ``400`` with ``{"error": {"code": "csrf_faile
 
 **For authors of forms** (sign-in, station editing, user management, uploads):
 
-* in a Jinja form, ``{{ csrf_field() }}`` (a hidden ``csrf_token`` input); or write
-  ``<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">`` yourself;
+* in a Jinja form, ``<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">``;
 * from JavaScript (``fetch`` with the session cookie), send the token in the
   ``X-CSRFToken`` header: put it in the page (e.g. ``data-csrf="{{ csrf_token() }}"``);
 * tokens live in the signed session and expire after ``WTF_CSRF_TIME_LIMIT`` seconds
@@ -23,30 +22,20 @@ import logging
 
 from flask import Flask, Response
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
-from markupsafe import Markup, escape
+from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from locator.web.errors import render_http_error
 
-__all__ = ["csrf_field", "init_app"]
+__all__ = ["init_app"]
 
 log = logging.getLogger(__name__)
-_KEY = "locator.csrf"
 
 
 def init_app(app: Flask) -> None:
-    """Protect every state-changing request of ``app``; ``csrf_token()`` and
-    ``csrf_field()`` in templates."""
-    protect = CSRFProtect(app)
-    app.extensions[_KEY] = protect
-    app.jinja_env.globals["csrf_field"] = csrf_field
+    """Protect every state-changing request of ``app``; ``csrf_token()`` in templates
+    (set by Flask-WTF)."""
+    CSRFProtect(app)
     app.register_error_handler(CSRFError, _refused)
-
-
-def csrf_field() -> Markup:
-    """A hidden ``<input name="csrf_token">`` with this session's token."""
-    return Markup(f'<input type="hidden" name="csrf_token" '  # noqa: S704 - value escaped
-                  f'value="{escape(generate_csrf())}">')
 
 
 def _refused(exc: CSRFError) -> Response:

@@ -134,7 +134,7 @@ def _form(values: dict[str, Any], *, station: Station | None, errors: dict[str, 
           message: str | None = None) -> ResponseReturnValue:
     etag = values.get("etag") or (editing.station_etag(station) if station else "")
     verified_by = None
-    if station is not None:
+    if station is not None and station.verified is not None:  # the page shows it only then
         store = open_edit_store()
         try:
             verified_by = audit.last_verified_by(audit.iter_entries(store), station.id)
@@ -218,15 +218,11 @@ def station(station_id: str) -> ResponseReturnValue:
         flash(_("Nothing changed."))
         return redirect(url_for("edit.station", station_id=current.id))
     moved = (parsed.station.lon, parsed.station.lat) != (current.lon, current.lat)
-    same_otherwise = parsed.station == Station(**{**_fields(current), "lon": parsed.station.lon,
-                                                  "lat": parsed.station.lat,
-                                                  "datum": parsed.station.datum})
+    same_otherwise = parsed.station == replace(current, lon=parsed.station.lon,
+                                               lat=parsed.station.lat,
+                                               datum=parsed.station.datum)
     action = Action.MOVE if moved and same_otherwise else Action.EDIT
     return _commit(action, current, parsed)
-
-
-def _fields(s: Station) -> dict[str, Any]:
-    return {name: getattr(s, name) for name in Station.__dataclass_fields__}
 
 
 def _commit(action: Action, current: Station, parsed: Parsed) -> ResponseReturnValue:

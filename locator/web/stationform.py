@@ -43,7 +43,7 @@ class Parsed:
 
 def form_values(s: Station, *, datum: Datum = Datum.WGS84) -> dict[str, Any]:
     """A station as form values (coordinates shown in ``datum``)."""
-    values: dict[str, Any] = {name: "" for name in TEXT_FIELDS}
+    values: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         value = getattr(s, name)
         values[name] = "" if value is None else getattr(value, "value", value)
