@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from inspect import iscoroutinefunction
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +36,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     test_config : dict, optional
         Overrides applied after defaults, the instance file and ``LOCATOR_*`` variables.
     """
-    app = LocatorFlask(__name__, instance_relative_config=True,
-                       template_folder=str(ROOT / "templates"))
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"))
     app.json = StrictJSONProvider(app)
     config.load(app, test_config)
     production.apply(app)
@@ -60,33 +58,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     fastpath.init_app(app)  # last: it answers with the headers the hooks above write
     return app
-
-
-class LocatorFlask(Flask):
-    """Flask, deciding once per function whether it is a coroutine.
-
-    Flask asks ``ensure_sync`` before every hook and view it calls — fourteen times per API
-    request here — and each answer costs ``inspect`` calls (together ~20 µs of a ~700 µs
-    request through Flask, measured in-process). The answer never changes for a function,
-    so it is remembered; Flask documents this method as the one to override. The memory is
-    bounded: functions registered per request (``after_this_request``) are checked afresh
-    once it is full.
-    """
-
-    _SYNC_MEMORY = 512
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """``func`` itself, or a synchronous wrapper when it is an ``async def``."""
-        found = self._sync.get(func)
-        if found is None:
-            found = self.async_to_sync(func) if iscoroutinefunction(func) else func
-            if len(self._sync) < self._SYNC_MEMORY:
-                self._sync[func] = found
-        return found
 
 
 class StrictJSONProvider(DefaultJSONProvider):
