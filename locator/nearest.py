@@ -124,6 +124,8 @@ class NearestIndex:
             s for s, ok in zip(given, located.tolist(), strict=True) if ok)
         #: where each indexed station sits in the sequence the index was built from
         self.positions: NDArray[np.intp] = np.flatnonzero(located)
+        #: where the stations left out (no usable location) sit in that sequence
+        self.unlocated_positions: NDArray[np.intp] = np.flatnonzero(~located)
         self.travel = travel or TravelModel()
         n = len(self.stations)
         # plain C arrays of doubles: indexing them yields Python floats for the per-query

@@ -6,9 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from numpy.typing import NDArray
-
 from locator.model import Station
 from locator.nearest import NearestIndex
 from locator.registry.load import LoadReport, load_files
@@ -21,7 +18,8 @@ __all__ = ["Registry", "load_registry"]
 class Registry:
     """Everything served at once: swapped as a whole, never edited in place.
 
-    ``index`` is built from ``stations`` (``index.positions`` are positions in it).
+    ``index`` is built from ``stations`` (``index.positions`` and
+    ``index.unlocated_positions`` are positions in it).
     """
 
     stations: tuple[Station, ...]
@@ -34,16 +32,9 @@ class Registry:
         return any(s.synthetic for s in self.stations)
 
     @property
-    def unlocated_positions(self) -> NDArray[np.intp]:
-        """Positions in ``stations`` of the stations without a known location."""
-        missing = np.ones(len(self.stations), dtype=bool)
-        missing[self.index.positions] = False
-        return np.flatnonzero(missing)
-
-    @property
     def unlocated(self) -> tuple[Station, ...]:
         """Stations listed without a known location."""
-        return tuple(self.stations[i] for i in self.unlocated_positions.tolist())
+        return tuple(self.stations[i] for i in self.index.unlocated_positions.tolist())
 
 
 def load_registry(paths: Iterable[Path], *, travel: TravelModel | None = None) -> Registry:

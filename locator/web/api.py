@@ -132,7 +132,7 @@ def listed(registry: Registry, wanted: Filters,
     keep = index.mask(wanted)
     if bbox is not None:
         return index.positions[keep & index.within(bbox)]
-    unlocated = [i for i in registry.unlocated_positions.tolist()
+    unlocated = [i for i in index.unlocated_positions.tolist()
                  if _matches(registry.stations[i], wanted)]
     return np.sort(np.concatenate([index.positions[keep], np.array(unlocated, dtype=np.intp)]))
 
