@@ -73,26 +73,24 @@ def _geojson_records(path: Path) -> Iterator[Record]:
 
 
 def _csv_records(path: Path) -> Iterator[Record]:
-    from locator.registry.validate import unquote_formula  # (imports the file readers)
+    from locator.registry.validate import cell_values  # (imports the file readers)
 
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         # line 1 is the header, so data rows are numbered as a spreadsheet shows them
         for row, rec in enumerate(reader, start=2):
-            rec = {k: unquote_formula(v) for k, v in rec.items()}  # undo export's formula guard
+            rec = cell_values(rec, "csv")
             yield row, rec, rec.get("lon"), rec.get("lat")
 
 
 def _container_records(path: Path) -> Iterator[Record]:
     from locator.registry.readers import open_vector_file  # the safe XLSX/GeoPackage readers
-    from locator.registry.validate import SPREADSHEET_FORMATS, unquote_formula
+    from locator.registry.validate import cell_values
 
     table = open_vector_file(path, allowed=("xlsx", "gpkg"))
-    spreadsheet = table.format in SPREADSHEET_FORMATS  # export's formula guard to undo
     for raw in table.rows:
         geom = raw.geometry
-        fields = ({k: unquote_formula(v) for k, v in raw.fields.items()} if spreadsheet
-                  else dict(raw.fields))
+        fields = cell_values(raw.fields, table.format)
         if raw.error is not None:
             yield raw.row, fields, "geometry", raw.error[1]
         elif isinstance(geom, dict) and geom.get("type") == "Point":

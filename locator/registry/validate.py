@@ -30,8 +30,8 @@ from locator.model import Station
 from locator.registry.readers import RawRow, RawTable, open_vector_file
 from locator.registry.records import FIELDS, Problem, RowError, station_from_record
 
-__all__ = ["DEFAULT_BOUNDARY", "Validated", "check_geometry", "column_map", "load_boundary",
-           "parse_mapping", "unquote_formula", "validate_table"]
+__all__ = ["DEFAULT_BOUNDARY", "Validated", "cell_values", "check_geometry", "column_map",
+           "load_boundary", "parse_mapping", "unquote_formula", "validate_table"]
 
 DEFAULT_BOUNDARY = (Path(__file__).resolve().parents[2] / "geodata" / "lanzhou"
                     / "boundaries.geojson")
@@ -266,12 +266,12 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
     def reject(raw: RawRow, err: RowError) -> None:
         problems.append(Problem(table.name, raw.row, err.column, _short(err.value), err.reason))
 
-    unquote = unquote_formula if table.format in SPREADSHEET_FORMATS else _as_is
     for raw in table.rows:
         if raw.error is not None:
             reject(raw, RowError(*raw.error))
             continue
-        rec = {columns[k]: unquote(v) for k, v in raw.fields.items() if k in columns}
+        fields = cell_values(raw.fields, table.format)
+        rec = {columns[k]: v for k, v in fields.items() if k in columns}
         try:
             x, y = _coordinates(raw, rec)
         except RowError as err:
@@ -328,8 +328,12 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _as_is(value: Any) -> Any:
-    return value
+def cell_values(fields: Mapping[str, Any], fmt: str) -> dict[str, Any]:
+    """A row's values as exported: formula guards removed from spreadsheet (CSV/XLSX) cells,
+    every other format's values as they are."""
+    if fmt in SPREADSHEET_FORMATS:
+        return {k: unquote_formula(v) for k, v in fields.items()}
+    return dict(fields)
 
 
 def unquote_formula(value: Any) -> Any:
