@@ -147,14 +147,20 @@ def _check_locked(path: Path) -> Health:
     health = Health(status="degraded", reason=f"store corrupt: {problem}", serving=str(saved),
                     corrupt_file=str(aside),
                     since=datetime.now(UTC).isoformat(timespec="seconds"))
-    # the marker first: from here on every store write is refused, before the file moves
+    # the copy first: if it fails (a full disk) the corrupt file stays where it is, no store
+    # goes missing, and the next start tries again
+    tmp = path.with_name(f".{path.name}.restore.{os.getpid()}")
+    try:
+        shutil.copyfile(saved, tmp)
+        with open(tmp, "rb") as copied:
+            os.fsync(copied.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    # then the marker: from here on every store write is refused, before the file moves
     write_atomic(marker, json.dumps(health.to_dict(), ensure_ascii=False, indent=1)
                  .encode("utf-8"))
     backup.move_aside(path, aside)
-    tmp = path.with_name(f".{path.name}.restore.{os.getpid()}")
-    shutil.copyfile(saved, tmp)
-    with open(tmp, "rb") as copied:
-        os.fsync(copied.fileno())
     os.replace(tmp, path)
     fsync_dir(path.parent)
     log.error("registry store %s is corrupt (%s): set aside as %s; its backup %s is served "

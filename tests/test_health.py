@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -162,6 +163,30 @@ def test_without_a_sound_backup_the_app_refuses_to_start_and_touches_nothing(
     with pytest.raises(ConfigError, match="no sound backup"):
         make_app(store_path)
     assert store_path.read_bytes() == bad
+
+
+def test_a_restore_that_cannot_copy_leaves_the_corrupt_store_in_place(
+        store_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a full disk while copying the backup: nothing moved, no marker, no stray copy, and the
+    # next start (the disk freed) restores as usual
+    bad = corrupt(store_path, "header")
+    config = {"TESTING": True, "STORE": str(store_path), "REGISTRY_BOUNDARY": "off",
+              "USERS_DB": str(make_users(store_path.parent / "users.sqlite"))}
+
+    def full(src: object, dst: Path, **_: object) -> Path:
+        Path(dst).write_bytes(b"partial")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", full)
+    with pytest.raises(OSError, match="No space left"):
+        create_app(config)
+    assert store_path.read_bytes() == bad
+    assert not health.marker_path(store_path).exists()
+    assert sorted(p.name for p in store_path.parent.glob(f"*{store_path.name}*")
+                  if not p.name.endswith(".lock")) == [store_path.name,
+                                                       backup.backup_path(store_path).name]
+    monkeypatch.undo()
+    assert health.is_degraded(create_app(config))
 
 
 def test_a_failed_backup_is_logged_and_the_write_stands(
