@@ -144,7 +144,7 @@ class _Watch:
         self.due = time.monotonic() + every
         self.lock = threading.Lock()
         self.background = False  # True once start_watcher runs the checks in a thread
-        self.stop = threading.Event()  # set by stop_watcher
+        self.stop = threading.Event()  # the running watcher's; set by stop_watcher
 
 
 def _refresh() -> None:
@@ -202,9 +202,10 @@ def start_watcher(app: Flask) -> threading.Thread | None:
     if watch is None or watch.background:
         return None
     watch.background = True
+    stop = watch.stop = threading.Event()  # this thread's own: a stopped one stays stopped
 
     def run() -> None:
-        while not watch.stop.wait(max(0.05, watch.due - time.monotonic())):
+        while not stop.wait(max(0.05, watch.due - time.monotonic())):
             check_store(app)
 
     thread = threading.Thread(target=run, name="locator-store-watch", daemon=True)

@@ -182,3 +182,21 @@ def test_watcher_thread_swaps_in_a_version_written_by_another_process(tmp_path: 
         stop_watcher(app)
         thread.join(timeout=DEADLINE_S)
     assert not thread.is_alive()
+    # started again after a stop, it watches again (a stopped watcher must not stay stopped)
+    again = start_watcher(app)
+    assert again is not None
+    try:
+        store = open_store(store_path)
+        try:
+            store.write(stations[:3], meta)
+        finally:
+            store.close()
+        until = time.monotonic() + DEADLINE_S
+        with app.app_context():
+            while registry_version(current_registry()) != 3 and time.monotonic() < until:
+                time.sleep(0.02)
+            assert len(current_registry().stations) == 3
+    finally:
+        stop_watcher(app)
+        again.join(timeout=DEADLINE_S)
+    assert not again.is_alive()
