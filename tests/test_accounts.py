@@ -140,3 +140,13 @@ def test_the_accounts_file_is_one_sqlite_table(tmp_path: Path) -> None:
     con = sqlite3.connect(tmp_path / "u.sqlite")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert [r[0] for r in con.execute("SELECT name FROM users")] == ["wang"]
+
+
+def test_the_unknown_name_check_costs_what_a_real_one_does() -> None:
+    # the written-out dummy hash must use the parameters new passwords get, or a wrong name
+    # would answer faster than a wrong password
+    from werkzeug.security import generate_password_hash
+
+    from locator.accounts import _DUMMY_HASH, _HASH_METHOD
+
+    assert _DUMMY_HASH.split("$")[0] == generate_password_hash("x", _HASH_METHOD).split("$")[0]
