@@ -33,8 +33,6 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from locator.errors import DuplicateStation, EditConflict, NotFound, StoreWriteFailed
 from locator.model import Station
 from locator.registry.store import COLUMNS, ImportMeta, Store, Version, encode_station
@@ -181,7 +179,7 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
             version = store.write(rows, meta, expected_active=0 if active is None else active.id)
         except EditConflict:
             continue  # another version landed: re-apply (and re-check the ETag) on it
-        except (sqlite3.Error, OSError, SQLAlchemyError) as exc:
+        except (sqlite3.Error, OSError) as exc:  # (PostGIS failures arrive as OSError)
             raise StoreWriteFailed(
                 f"the registry store {store.location!r} could not be written ({exc}); "
                 "nothing was changed — is the disk full or the file read-only?") from None

@@ -21,7 +21,7 @@ from locator.errors import RegistryError
 from locator.model import Amenity, Entry, Kind, Station
 from locator.nearest import geodesic_m
 from locator.registry.readers import open_vector_file
-from locator.registry.store import ImportMeta, Store, open_store
+from locator.registry.store import ImportMeta, Store, is_database_url, open_store
 from locator.registry.store_gpkg import write_geopackage
 from tests.pgcluster import Cluster, ClusterUnavailable, start_cluster
 
@@ -201,3 +201,17 @@ def test_edits_and_their_audit_records_on_both_backends(store: Store) -> None:
     assert [(e.action, e.user, e.station_id) for e in audit.entries(store)] == [
         ("move", "ed", "s2"), ("import", "tester", "")]
     assert audit.entries(store)[0].before == editing.station_dict(BARE)
+
+
+def test_a_failed_write_is_a_store_write_failure_and_changes_nothing(store: Store) -> None:
+    # text PostgreSQL cannot hold (a NUL) or a SQLite failure: one error type for callers
+    from dataclasses import replace
+
+    from locator.errors import StoreWriteFailed
+
+    if not is_database_url(store.location):
+        pytest.skip("SQLite stores NUL in text; its disk failures are in test_edit_faults.py")
+    store.write([FULL], meta())
+    with pytest.raises(StoreWriteFailed):
+        store.write([replace(BARE, name="坏\x00名")], meta())
+    assert store.stations() == [FULL] and len(store.history()) == 1

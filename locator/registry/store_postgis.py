@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     Column,
@@ -29,8 +30,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
-from locator.errors import EditConflict, RegistryError
+from locator.errors import EditConflict, RegistryError, StoreWriteFailed
 from locator.model import Station
 from locator.registry.store import (
     COLUMNS,
@@ -203,23 +205,29 @@ class PostgisStore:
         """Store ``stations`` as a new version and make it active, in one transaction.
 
         ``expected_active`` (``0``: empty store) makes it a compare-and-swap that raises
-        :class:`~locator.errors.EditConflict` when another version is active.
+        :class:`~locator.errors.EditConflict` when another version is active. A database
+        failure (disk full, lost connection…) rolls back and raises
+        :class:`~locator.errors.StoreWriteFailed`, an ``OSError`` like the GeoPackage store's
+        disk errors, so callers need not know SQLAlchemy.
         """
-        with self._engine.begin() as conn:
-            conn.execute(text("LOCK TABLE registry_state IN EXCLUSIVE MODE"))
-            active = self._active_id(conn)
-            if expected_active is not None and (active or 0) != expected_active:
-                raise EditConflict(f"the store's active version is {active!r}, expected "
-                                   f"{expected_active!r}")
-            number = int(conn.execute(versions.insert().values(
-                created_at=_now(), user=meta.user, source=meta.source, sha256=meta.sha256,
-                rows=meta.rows, accepted=len(stations), rejected=meta.rejected, datum=meta.datum,
-                report=json.dumps(meta.report, ensure_ascii=False)
-            ).returning(versions.c.id)).scalar_one())
-            self._copy(conn, "station_history", f"version, ordinal, {_NAMES}",
-                       ((number, i, *encode_station(s)) for i, s in enumerate(stations)))
-            self._activate(conn, number, meta.user, "import", stations)
-            return self._versions(conn, number)[0]
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(text("LOCK TABLE registry_state IN EXCLUSIVE MODE"))
+                active = self._active_id(conn)
+                if expected_active is not None and (active or 0) != expected_active:
+                    raise EditConflict(f"the store's active version is {active!r}, expected "
+                                       f"{expected_active!r}")
+                number = int(conn.execute(versions.insert().values(
+                    created_at=_now(), user=meta.user, source=meta.source, sha256=meta.sha256,
+                    rows=meta.rows, accepted=len(stations), rejected=meta.rejected,
+                    datum=meta.datum, report=json.dumps(meta.report, ensure_ascii=False)
+                ).returning(versions.c.id)).scalar_one())
+                self._copy(conn, "station_history", f"version, ordinal, {_NAMES}",
+                           ((number, i, *encode_station(s)) for i, s in enumerate(stations)))
+                self._activate(conn, number, meta.user, "import", stations)
+                return self._versions(conn, number)[0]
+        except (SQLAlchemyError, psycopg.Error) as exc:  # (COPY raises psycopg's own errors)
+            raise StoreWriteFailed(f"{type(exc).__name__}: {exc}") from exc
 
     def rollback(self, *, user: str) -> Version:
         """Make the version before the active one active again (one transaction)."""

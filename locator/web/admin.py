@@ -38,7 +38,6 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from shapely.geometry import mapping
-from sqlalchemy.exc import SQLAlchemyError
 
 from locator import health, service
 from locator.accounts import Role
@@ -181,7 +180,7 @@ def commit() -> ResponseReturnValue:
             try:
                 version = importer.commit(store, prepared, user=auth.current_account().name,
                                           allow_partial=request.form.get("allow_partial") == "1")
-            except (sqlite3.Error, OSError, SQLAlchemyError) as exc:
+            except (sqlite3.Error, OSError) as exc:  # (PostGIS failures arrive as OSError)
                 raise StoreWriteFailed(_("The registry store could not be written (%(error)s); "
                                          "nothing was changed.", error=str(exc))) from None
             service.reload_from_store(current_app._get_current_object(),  # type: ignore[attr-defined]
