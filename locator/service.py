@@ -27,6 +27,7 @@ from flask import Flask, current_app
 
 from locator import health
 from locator.errors import ConfigError
+from locator.model import Station
 from locator.nearest import NearestIndex
 from locator.registry import Registry, load_registry
 from locator.registry.importer import store_location
@@ -37,7 +38,7 @@ from locator.travel import TravelModel
 
 __all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app", "refresh",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
-           "served", "start_watcher", "stop_watcher", "swap"]
+           "served", "start_watcher", "stations_by_id", "stop_watcher", "swap"]
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +234,18 @@ def served(app: Flask) -> Registry:
     """The registry ``app`` serves now (outside a request too)."""
     registry: Registry = app.extensions[_KEY]
     return registry
+
+
+_BY_ID: dict[int, tuple[Registry, dict[str, Station]]] = {}
+
+
+def stations_by_id(registry: Registry) -> dict[str, Station]:
+    """Every station of ``registry`` (located or not) by id, built once per served registry."""
+    cached = _BY_ID.get(id(registry))
+    if cached is None or cached[0] is not registry:
+        _BY_ID.clear()
+        cached = _BY_ID[id(registry)] = (registry, {s.id: s for s in registry.stations})
+    return cached[1]
 
 
 def swap(app: Flask, registry: Registry) -> None:

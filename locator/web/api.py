@@ -21,7 +21,7 @@ from locator.geojson import hits_collection, station_feature
 from locator.model import Station
 from locator.nearest import Filters
 from locator.registry import Registry
-from locator.service import current_registry
+from locator.service import current_registry, stations_by_id
 from locator.web.api_schemas import AMENITIES, KINDS, ref
 from locator.web.openapi import operation, path_param, query_param
 from locator.web.params import Args, filters, static_filters
@@ -175,24 +175,12 @@ def _link(rel: str, offset: int, limit: int) -> dict[str, str]:
             "href": url_for("api.stations", _external=True, **values)}
 
 
-_BY_ID: dict[int, tuple[Registry, dict[str, Station]]] = {}
-
-
-def _station_by_id(registry: Registry) -> dict[str, Station]:
-    """Every station (located or not) by id, cached for the served registry."""
-    cached = _BY_ID.get(id(registry))
-    if cached is None or cached[0] is not registry:
-        _BY_ID.clear()
-        cached = _BY_ID[id(registry)] = (registry, {s.id: s for s in registry.stations})
-    return cached[1]
-
-
 @bp.get("/stations/<station_id>")
 @operation("One station by id.", response=ref("StationFeature"),
            params=(path_param("station_id", "The station's id."),), errors=(404,))
 def station(station_id: str) -> Response:
     """One station as a GeoJSON Feature (``geometry`` null when its location is unknown)."""
-    found = _station_by_id(current_registry()).get(station_id)
+    found = stations_by_id(current_registry()).get(station_id)
     if found is None:
         raise NotFound(f"no station has id {station_id!r}", param="station_id")
     return jsonify(station_feature(found))

@@ -41,7 +41,8 @@ from locator.registry.store import Store, open_store
 from locator.web import auth
 from locator.web.stationform import Parsed, form_values, parse_station
 
-__all__ = ["bp", "find_station", "init_app", "open_edit_store", "save_and_serve", "service_area"]
+__all__ = ["bp", "find_station", "init_app", "open_edit_store", "save_and_serve", "service_area",
+           "stored_station"]
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 MAX_LISTED = 500
@@ -61,22 +62,48 @@ def open_edit_store() -> Store:
     EditConflict
         When ``REGISTRY`` is set: what is served is not the store, so edits would vanish.
     """
-    if current_app.config.get("REGISTRY"):
-        raise EditConflict(_("Editing is off: this server serves fixed registry files "
-                             "(LOCATOR_REGISTRY), not the store."))
+    _refuse_fixed_files()
     return open_store(importer.store_location(current_app.config, current_app.instance_path))
 
 
-def _stations(store: Store) -> list[Station]:
-    active = store.active()
-    return store.stations(active.id) if active else list(service.current_registry().stations)
+def _refuse_fixed_files() -> None:
+    if current_app.config.get("REGISTRY"):
+        raise EditConflict(_("Editing is off: this server serves fixed registry files "
+                             "(LOCATOR_REGISTRY), not the store."))
 
 
-def find_station(store: Store, station_id: str) -> Station:
-    for s in _stations(store):
-        if s.id == station_id:
-            return s
-    raise NotFound(_("No station with id %(id)s.", id=repr(station_id)))
+def find_station(station_id: str) -> Station:
+    """The station as served: what the editor sees and edits.
+
+    No store read: this process serves every save of its own at once, and another
+    process's within ``REGISTRY_POLL_SECONDS``; a save checks the editor's ETag against
+    the store itself, so an edit based on an older state is refused (409/412), not lost.
+
+    Raises
+    ------
+    EditConflict
+        When ``REGISTRY`` is set (see :func:`open_edit_store`).
+    NotFound
+        When no station has that id.
+    """
+    _refuse_fixed_files()
+    found = service.stations_by_id(service.current_registry()).get(station_id)
+    if found is None:
+        raise NotFound(_("No station with id %(id)s.", id=repr(station_id)))
+    return found
+
+
+def stored_station(station_id: str) -> Station | None:
+    """The station as the store holds it now (``None``: retired or unknown) — for showing
+    what a refused edit collided with, where the newest state matters more than speed."""
+    store = open_edit_store()
+    try:
+        active = store.active()
+        stations = (store.stations(active.id) if active
+                    else list(service.current_registry().stations))
+    finally:
+        store.close()
+    return next((s for s in stations if s.id == station_id), None)
 
 
 def save_and_serve(action: Action, station_id: str, new: Station | None, etag: str | None,
@@ -194,11 +221,7 @@ def service_area() -> Any:
 @auth.role_required(Role.VIEWER)
 def station(station_id: str) -> ResponseReturnValue:
     """Edit a station's fields or move it (typed coordinates or the dragged marker)."""
-    store = open_edit_store()
-    try:
-        current = find_station(store, station_id)
-    finally:
-        store.close()
+    current = find_station(station_id)
     if request.method == "GET":
         return _form(form_values(current, datum=Datum(_tiles()["datum"])), station=current,
                      errors={})
@@ -239,11 +262,7 @@ def _commit(action: Action, current: Station, parsed: Parsed) -> ResponseReturnV
 
 def _conflict(station_id: str, values: dict[str, Any], message: str) -> ResponseReturnValue:
     """409: the editor's input as typed, beside the station as it is now."""
-    store = open_edit_store()
-    try:
-        now = next((s for s in _stations(store) if s.id == station_id), None)
-    finally:
-        store.close()
+    now = stored_station(station_id)
     theirs = form_values(now, datum=Datum.parse(str(values.get("coord_datum") or "wgs84"))) \
         if now else None
     if now is not None:
@@ -278,11 +297,7 @@ def retire(station_id: str) -> ResponseReturnValue:
 
 def _simple(action: Action, station_id: str, *, verified_on: date | None = None
             ) -> ResponseReturnValue:
-    store = open_edit_store()
-    try:
-        current = find_station(store, station_id)
-    finally:
-        store.close()
+    current = find_station(station_id)
     values = {**form_values(current, datum=Datum(_tiles()["datum"])),
               "etag": request.form.get("etag", "")}
     try:

@@ -26,7 +26,7 @@ from locator.editing import Action
 from locator.errors import EditConflict, LocatorError, NotFound, QueryError
 from locator.model import Station
 from locator.web import auth
-from locator.web.edit import find_station, open_edit_store, save_and_serve, service_area
+from locator.web.edit import find_station, save_and_serve, service_area, stored_station
 from locator.web.stationform import parse_station
 
 __all__ = ["bp", "init_app"]
@@ -92,13 +92,7 @@ class _Precondition(LocatorError):
 
 def _stale(station_id: str, exc: LocatorError) -> ResponseReturnValue:
     """412 with the station as it is now (or gone) so the client can merge and retry."""
-    store = open_edit_store()
-    try:
-        now = find_station(store, station_id)
-    except NotFound:
-        now = None
-    finally:
-        store.close()
+    now = stored_station(station_id)
     body = {"error": {"code": "precondition_failed", "message": exc.message},
             "current": editing.station_dict(now)}
     response = jsonify(body)
@@ -112,11 +106,7 @@ def _stale(station_id: str, exc: LocatorError) -> ResponseReturnValue:
 @auth.role_required(Role.VIEWER)
 def get_station(station_id: str) -> ResponseReturnValue:
     """The station with its ETag."""
-    store = open_edit_store()
-    try:
-        return _answer(find_station(store, station_id))
-    finally:
-        store.close()
+    return _answer(find_station(station_id))
 
 
 @bp.put("/stations/<path:station_id>")
@@ -124,11 +114,7 @@ def get_station(station_id: str) -> ResponseReturnValue:
 def put_station(station_id: str) -> ResponseReturnValue:
     """Replace a station's fields (If-Match required)."""
     etag = _if_match()
-    store = open_edit_store()
-    try:
-        current = find_station(store, station_id)
-    finally:
-        store.close()
+    current = find_station(station_id)
     parsed = parse_station(_body(), station_id=station_id, base=current, boundary=service_area())
     if parsed.station is None:
         return jsonify({"error": {"code": "bad_station", "message": "; ".join(
