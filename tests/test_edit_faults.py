@@ -78,9 +78,13 @@ def check_whole(path: Path, *, user: str = "killer") -> str:
         label = edited.note
         assert edited == VARIANTS[label]
         report = store.report() or {}
-        assert report["audit"] == [{"action": "edit", "station_id": "s7",
-                                    "before": report["audit"][0]["before"],
-                                    "after": editing.station_dict(edited)}]
+        (record,) = report["audit"]
+        # before: the state this save replaced (the base or the other variant), never itself
+        earlier = [editing.station_dict(s) for s in (BASE[7], *VARIANTS.values()) if s != edited]
+        before = record.pop("before")
+        assert record == {"action": "edit", "station_id": "s7",
+                          "after": editing.station_dict(edited)}
+        assert before in earlier
         assert active.user == user
         return label
     finally:
