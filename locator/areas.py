@@ -44,7 +44,7 @@ from locator.errors import RegistryError
 from locator.gaps import equal_area_m2
 from locator.registry.rawtable import RawRow, RawTable
 from locator.registry.readers import MAX_BYTES, read_source
-from locator.registry.records import Problem, RowError
+from locator.registry.records import Problem, RowError, shown_value
 from locator.registry.validate import check_geometry
 from locator.units import AdminName, AdminUnit, Boundaries, admin_names, load_boundaries, unit_code
 
@@ -249,16 +249,10 @@ class _Rows:
         self.notes: list[Problem] = []
 
     def reject(self, row: int, err: RowError) -> None:
-        self.problems.append(Problem(self.source, row, err.column, _short(err.value),
-                                     err.reason))
+        self.problems.append(err.at(self.source, row))
 
     def note(self, row: int, column: str, value: Any, text: str) -> None:
-        self.notes.append(Problem(self.source, row, column, _short(value), text))
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+        self.notes.append(Problem(self.source, row, column, shown_value(value), text))
 
 
 def prepare_areas(source: str | os.PathLike[str] | bytes, *, level: str,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from locator.model import Station
-from locator.registry.records import Problem, RowError, station_from_record
+from locator.registry.records import Problem, RowError, shown_value, station_from_record
 
 __all__ = ["LoadReport", "load_files", "read_records"]
 
@@ -115,11 +115,6 @@ def read_records(path: Path) -> Iterator[Record]:
                      "(use .geojson, .csv, .xlsx or .gpkg)")
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def load_files(paths: Iterable[Path]) -> tuple[list[Station], LoadReport]:
     """Load stations from files; every rejected row is in the report and the log.
 
@@ -136,7 +131,7 @@ def load_files(paths: Iterable[Path]) -> tuple[list[Station], LoadReport]:
         try:
             records = list(read_records(path))
         except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
-            problems.append(Problem(path.name, 0, None, _short(str(path)),
+            problems.append(Problem(path.name, 0, None, shown_value(str(path)),
                                     f"file unreadable: {exc}"))
             continue
         for row, rec, lon, lat in records:
@@ -149,7 +144,7 @@ def load_files(paths: Iterable[Path]) -> tuple[list[Station], LoadReport]:
                     raise RowError("id", station.id,
                                    f"duplicate id (first seen in {seen[station.id]})")
             except RowError as err:
-                problems.append(Problem(path.name, row, err.column, _short(err.value), err.reason))
+                problems.append(err.at(path.name, row))
                 continue
             seen[station.id] = f"{path.name} row {row}"
             stations.append(station)

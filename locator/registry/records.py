@@ -20,7 +20,7 @@ from locator.datum import Datum
 from locator.errors import DatumError
 from locator.model import KIND_NAMES_ZH, Amenity, Entry, Kind, Station
 
-__all__ = ["FIELDS", "Problem", "RowError", "parse_kind", "station_from_record"]
+__all__ = ["FIELDS", "Problem", "RowError", "parse_kind", "shown_value", "station_from_record"]
 
 FIELDS = ("id", "name", "kind", "amenities", "opening_hours", "entry", "address",
           "district_code", "subdistrict_code", "community_code", "source", "datum",
@@ -39,6 +39,10 @@ class RowError(ValueError):
         self.value = value
         self.reason = reason
 
+    def at(self, source: str, row: int) -> Problem:
+        """This error as the :class:`Problem` of ``row`` in ``source``."""
+        return Problem(source, row, self.column, shown_value(self.value), self.reason)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -53,6 +57,12 @@ class Problem:
     def __str__(self) -> str:
         col = f" column {self.column!r}" if self.column else ""
         return f"{self.source} row {self.row}{col}: {self.reason} (value {self.value})"
+
+
+def shown_value(value: Any) -> str:
+    """A bad value as a :class:`Problem` shows it: its ``repr``, cut to 80 characters."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _blank(value: Any) -> bool:

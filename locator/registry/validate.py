@@ -229,11 +229,6 @@ class Validated:
     ignored_columns: tuple[str, ...]
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
 def _in_range(x: Any, y: Any) -> Any:
     return (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
 
@@ -264,7 +259,7 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
     pending: list[tuple[RawRow, dict[str, Any], float, float]] = []
 
     def reject(raw: RawRow, err: RowError) -> None:
-        problems.append(Problem(table.name, raw.row, err.column, _short(err.value), err.reason))
+        problems.append(err.at(table.name, raw.row))
 
     for raw in table.rows:
         if raw.error is not None:
