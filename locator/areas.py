@@ -259,9 +259,7 @@ def prepare_areas(source: str | os.PathLike[str] | bytes, *, level: str,
                   datum: Datum | str = Datum.WGS84, name_field: str | None = None,
                   code_field: str | None = None, district_field: str | None = None,
                   parent_field: str | None = None, name: str | None = None,
-                  layer: str | None = None, max_bytes: int = MAX_BYTES,
-                  city: Boundaries | None = None,
-                  known: Sequence[AdminName] | None = None) -> AreaImport:
+                  layer: str | None = None, max_bytes: int = MAX_BYTES) -> AreaImport:
     """Read, check and match an area file; nothing is stored.
 
     Parameters
@@ -276,10 +274,6 @@ def prepare_areas(source: str | os.PathLike[str] | bytes, *, level: str,
     name_field, code_field, district_field, parent_field : str, optional
         Columns holding the unit's name, code, district and parent subdistrict; by
         default recognised from common names (名称/name, 代码/code, 区县/district, ...).
-    city : Boundaries, optional
-        City and districts polygons (default: the shipped Lanzhou ones).
-    known : sequence of AdminName, optional
-        Units to match against (default: ``geodata/lanzhou/admin_units.csv``).
 
     Raises
     ------
@@ -302,9 +296,9 @@ def prepare_areas(source: str | os.PathLike[str] | bytes, *, level: str,
             raise RegistryError(f"{table.name}: {column} {wanted!r} is not a column; columns: "
                                 f"{list(table.columns)}", file=table.name)
     transformer = _to_wgs84(table)
-    city = city or load_boundaries()
+    city = load_boundaries()  # the shipped city and districts
     area = city.area.geometry
-    known = tuple(known if known is not None else admin_names())
+    known = admin_names()  # geodata/lanzhou/admin_units.csv
     out = _Rows(table.name)
     units: list[AdminUnit] = []
     seen: dict[str, int] = {}

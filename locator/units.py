@@ -189,8 +189,8 @@ def _in_district(station: Station, district: str | None) -> bool:
     return (station.district_code or (station.subdistrict_code or "")[:6]) == district
 
 
-def code_counts(stations: Sequence[Station], level: str, *, district: str | None = None,
-                known: Sequence[AdminName] | None = None) -> list[CodeCount]:
+def code_counts(stations: Sequence[Station], level: str, *,
+                district: str | None = None) -> list[CodeCount]:
     """Stations per subdistrict or community **by the codes they carry** (no polygons needed).
 
     One row per known unit of ``level`` (in ``district`` if given, stations counted when
@@ -205,7 +205,7 @@ def code_counts(stations: Sequence[Station], level: str, *, district: str | None
     """
     if level not in ("subdistrict", "community"):
         raise ValueError(f"level must be subdistrict or community, got {level!r}")
-    names = [n for n in (known if known is not None else admin_names())
+    names = [n for n in admin_names()
              if n.level == level and (district is None or n.district_code == district)]
     total: Counter[str] = Counter()
     demo: Counter[str] = Counter()
