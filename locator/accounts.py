@@ -17,16 +17,19 @@ from __future__ import annotations
 import re
 import secrets
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from locator.errors import AccountError
 
-__all__ = ["MIN_PASSWORD_LENGTH", "Role", "User", "UserStore", "check_name", "check_password"]
+__all__ = ["MIN_PASSWORD_LENGTH", "Role", "User", "UserStore", "check_name", "check_password",
+           "users_location"]
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -241,3 +244,9 @@ class UserStore:
         """The stored hash (for tests that check nothing is kept in clear)."""
         row = self._row(name)
         return None if row is None else row[2]
+
+
+def users_location(config: Mapping[str, Any], instance_path: str) -> Path:
+    """The accounts file: ``USERS_DB``, else ``<instance folder>/users.sqlite``."""
+    setting = config.get("USERS_DB")
+    return Path(setting) if setting else Path(instance_path) / "users.sqlite"

@@ -11,12 +11,27 @@ import json
 import sys
 
 import click
+from flask import Flask
 
-from locator import create_app
+from locator import config, create_app
 from locator.errors import LocatorError
 from locator.geojson import hits_collection
 
-__all__ = ["main"]
+__all__ = ["Failed", "main", "settings"]
+
+
+class Failed(click.ClickException):
+    """A project error, shown as one line with exit status 2."""
+
+    exit_code = 2
+
+
+def settings() -> Flask:
+    """An app carrying only the configuration (nothing loaded): for commands that need the
+    instance folder and settings, not the served registry."""
+    app = Flask("locator.app", instance_relative_config=True)
+    config.load(app)
+    return app
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,27 +13,18 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask
 
-from locator import config
 from locator.areas import AREA_LEVELS, AreaImport, prepare_areas
 from locator.areastore import areas_dir, list_areas, remove_areas, save_areas
-from locator.cli import main
+from locator.cli import main, settings
 from locator.errors import LocatorError
 
 __all__ = ["areas_group"]
 
 
-def _app() -> Flask:
-    """An app carrying only the configuration (the registry is not loaded)."""
-    app = Flask("locator.app", instance_relative_config=True)
-    config.load(app)
-    return app
-
-
 def _folder() -> Path:
     """``AREAS_DIR`` of the app's configuration."""
-    app = _app()
+    app = settings()
     return areas_dir(app.config, app.instance_path)
 
 
@@ -74,7 +65,7 @@ def import_command(file: str, level: str, datum: str, name_field: str | None,
         result = prepare_areas(file, level=level, datum=datum, name_field=name_field,
                                code_field=code_field, district_field=district_field,
                                parent_field=parent_field, layer=layer,
-                               max_bytes=int(_app().config["IMPORT_MAX_BYTES"]))
+                               max_bytes=int(settings().config["IMPORT_MAX_BYTES"]))
     except LocatorError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)

@@ -15,10 +15,8 @@ from typing import Any
 
 import click
 import shapely
-from flask import Flask
 
-from locator import config
-from locator.cli import main
+from locator.cli import Failed, main, settings
 from locator.errors import LocatorError
 from locator.registry import importer
 from locator.registry.export import EXPORT_FORMATS, export_stations
@@ -29,21 +27,9 @@ from locator.registry.validate import parse_mapping
 __all__ = ["export_command", "import_command", "registry"]
 
 
-class Failed(click.ClickException):
-    """A project error, shown as one line with exit status 2."""
-
-    exit_code = 2
-
-
-def _settings() -> Flask:
-    app = Flask("locator.app", instance_relative_config=True)
-    config.load(app)
-    return app
-
-
 @contextmanager
 def _store(location: str | None) -> Iterator[Store]:
-    app = _settings()
+    app = settings()
     try:
         store = open_store(location or importer.store_location(app.config, app.instance_path))
     except LocatorError as exc:
@@ -90,7 +76,7 @@ def import_command(file: Path, datum: str, mapping: str | None, layer: str | Non
     Prints every rejected row; exits 1 when rows were rejected (nothing is written)
     unless --allow-partial.
     """
-    app = _settings()
+    app = settings()
     bar: Any = None
 
     def progress(done: int, total: int) -> None:
@@ -160,7 +146,7 @@ def registry() -> None:
 @_STORE_OPTION
 def check(store_location: str | None) -> None:
     """Check the store's consistency and re-validate every active station (exit 1 on problems)."""
-    app = _settings()
+    app = settings()
     with _store(store_location) as store:
         problems = list(store.check())
         stations = store.stations()

@@ -14,11 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import Flask
 
-from locator import config
-from locator.accounts import Role, UserStore
-from locator.cli import main
+from locator.accounts import Role, UserStore, users_location
+from locator.cli import Failed, main, settings
 from locator.errors import AccountError
 
 __all__ = ["user"]
@@ -30,19 +28,11 @@ _STDIN_OPTION = click.option("--password-stdin", is_flag=True,
                              help="Read the password from the first line of standard input.")
 
 
-class Failed(click.ClickException):
-    """An account error, shown as one line with exit status 2."""
-
-    exit_code = 2
-
-
 @contextmanager
 def _users(db: Path | None) -> Iterator[UserStore]:
     if db is None:
-        app = Flask("locator.app", instance_relative_config=True)
-        config.load(app)
-        setting = app.config.get("USERS_DB")
-        db = Path(setting) if setting else Path(app.instance_path) / "users.sqlite"
+        app = settings()
+        db = users_location(app.config, app.instance_path)
     users = UserStore(db)
     try:
         yield users

@@ -38,7 +38,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
-from locator.accounts import Role, User, UserStore
+from locator.accounts import Role, User, UserStore, users_location
 from locator.web import ratelimit
 
 __all__ = ["Account", "bp", "current_account", "init_app", "role_required",
@@ -81,8 +81,7 @@ class Anonymous(AnonymousUserMixin):  # type: ignore[misc]
 
 def users_path(app: Flask) -> Path:
     """``USERS_DB``, else ``<instance folder>/users.sqlite``."""
-    setting = app.config.get("USERS_DB")
-    return Path(setting) if setting else Path(app.instance_path) / "users.sqlite"
+    return users_location(app.config, app.instance_path)
 
 
 def init_app(app: Flask) -> None:
