@@ -37,6 +37,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "load": (["bench/load.py"], ["bench/load.py", "--quick"]),
     "serve_memory": (["bench/serve_memory.py"], ["bench/serve_memory.py", "--quick"]),
     "postgis_nearest": (["bench/postgis_nearest.py"], ["bench/postgis_nearest.py", "--quick"]),
+    "edit": (["bench/edit.py"], ["bench/edit.py", "--quick"]),
 }
 
 
