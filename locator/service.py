@@ -38,7 +38,7 @@ from locator.travel import TravelModel
 
 __all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app", "refresh",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
-           "served", "start_watcher", "stations_by_id", "stop_watcher", "swap"]
+           "served", "start_watcher", "stations_by_id", "stop_watcher", "swap", "watching"]
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,12 @@ def start_watcher(app: Flask) -> threading.Thread | None:
     thread = threading.Thread(target=run, name="locator-store-watch", daemon=True)
     thread.start()
     return thread
+
+
+def watching(app: Flask) -> bool:
+    """True while a :func:`start_watcher` thread checks the store for ``app``."""
+    watch: _Watch | None = app.extensions.get(_WATCH)
+    return watch is not None and watch.background
 
 
 def stop_watcher(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""The app as gunicorn serves it, plus an ``X-Worker-Pid`` header (for tests/test_serve.py).
+"""The app as gunicorn serves it, plus ``X-Worker-Pid`` and ``X-Store-Watch`` headers (which
+worker answered; whether a watcher thread, not requests, checks its store) for test_serve.py.
 
 Imported by each gunicorn worker (no preload), so every worker builds its own app.
 """
@@ -9,7 +10,7 @@ import os
 
 from flask import Response
 
-from locator import create_app
+from locator import create_app, service
 
 app = create_app()
 
@@ -17,4 +18,5 @@ app = create_app()
 @app.after_request
 def _worker_pid(response: Response) -> Response:
     response.headers["X-Worker-Pid"] = str(os.getpid())
+    response.headers["X-Store-Watch"] = "thread" if service.watching(app) else "requests"
     return response

@@ -110,6 +110,7 @@ def test_gunicorn_workers_swap_to_a_new_version_without_failing_a_request(
 
     failures: list[str] = []
     seen: dict[str, set[int]] = {}  # worker pid -> store versions it answered with
+    watch: set[str] = set()  # who checked the store: a worker's thread, or its requests
     stop = threading.Event()
 
     def fire(path: str) -> None:
@@ -123,6 +124,7 @@ def test_gunicorn_workers_swap_to_a_new_version_without_failing_a_request(
                 failures.append(f"{path}: HTTP {status} {body[:200]!r}")
             elif path.startswith("/api/v1/registry/report"):
                 seen.setdefault(headers["x-worker-pid"], set()).add(_version(body))
+                watch.add(headers["x-store-watch"])
 
     clients = [threading.Thread(target=fire, args=(path,)) for path in
                ("/api/v1/registry/report", "/api/v1/registry/report",
@@ -146,6 +148,7 @@ def test_gunicorn_workers_swap_to_a_new_version_without_failing_a_request(
     assert len(seen) == 2, f"answers came from workers {sorted(seen)}"
     assert {pid: 2 in versions for pid, versions in seen.items()} == dict.fromkeys(seen, True)
     assert all(versions <= {1, 2} for versions in seen.values())
+    assert watch == {"thread"}  # gunicorn_conf started a watcher in every worker
     status, _, body = _get(port, "/api/v1/nearest?lat=36.06&lon=103.83&k=50")
     assert status == 200 and len(json.loads(body)["features"]) == 50
 
