@@ -34,7 +34,14 @@ from shapely.geometry.base import BaseGeometry
 from locator.model import Station
 from locator.nearest import Filters, NearestIndex
 from locator.travel import TravelModel
-from locator.units import AdminUnit, Boundaries, at_level, code_counts, load_boundaries
+from locator.units import (
+    AdminUnit,
+    Boundaries,
+    CodeCount,
+    at_level,
+    code_counts,
+    load_boundaries,
+)
 
 __all__ = ["DISTANCE_CLASSES", "Coverage", "Grid", "NearestFn", "UnitRow", "assign_units",
            "compute", "counted_stations", "distance_class", "grid_for", "listed_stations",
@@ -317,6 +324,21 @@ def listed_stations(stations: Sequence[Station], filters: Filters | None = None
             and (not filters.only_24h or s.always_open)]
 
 
+def in_area(grid: Grid, stations: Sequence[Station]) -> list[Station]:
+    """The located stations whose cell is in ``grid``: the ones a unit table's total counts."""
+    located = [s for s in stations if s.located]
+    inside = station_cells(grid, located) >= 0
+    return [s for s, ok in zip(located, inside.tolist(), strict=True) if ok]
+
+
+def unit_code_counts(bounds: Boundaries, level: str, stations: Sequence[Station],
+                     filters: Filters | None = None) -> list[CodeCount]:
+    """:func:`locator.units.code_counts` of the stations matching ``filters`` in the area of
+    ``bounds`` (the whole city, or one district)."""
+    area = None if bounds.area.level == "city" else bounds.area.code
+    return code_counts(listed_stations(stations, filters), level, district=area)
+
+
 def summary(index: NearestIndex, boundaries: Boundaries | None = None, *,
             radius_m: float = 1000.0, resolution: int = DEFAULT_RESOLUTION,
             filters: Filters | None = None, district: str | None = None,
@@ -370,21 +392,17 @@ def summary(index: NearestIndex, boundaries: Boundaries | None = None, *,
     counted = counted_stations(index, filters)
     rows = unit_table(cov, bounds.units, counted, total=bounds.area)
     total = rows[-1].as_dict()
-    located = [s for s in counted if s.located]
-    inside = station_cells(grid, located) >= 0
     out: dict[str, Any] = {
         "area": {"code": bounds.area.code, "name": bounds.area.name,
                  "level": bounds.area.level},
         "level": level, "resolution": resolution, "radius_m": float(radius_m), "basis": "area",
         **{k: v for k, v in total.items() if k not in ("code", "name", "level", "people",
                                                        "people_covered")},
-        "synthetic_stations": sum(1 for s, ok in zip(located, inside, strict=True)
-                                  if ok and s.synthetic),
+        "synthetic_stations": sum(1 for s in in_area(grid, counted) if s.synthetic),
         "units": [r.as_dict() for r in rows[:-1]], "polygons": polygons,
     }
     if not polygons:
-        everyone = listed_stations(registry_stations if registry_stations is not None
-                                   else index.stations, filters)
-        area = None if bounds.area.level == "city" else bounds.area.code
-        out["code_counts"] = [c.as_dict() for c in code_counts(everyone, level, district=area)]
+        everyone = registry_stations if registry_stations is not None else index.stations
+        out["code_counts"] = [c.as_dict()
+                              for c in unit_code_counts(bounds, level, everyone, filters)]
     return out

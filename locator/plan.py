@@ -23,7 +23,7 @@ from locator.gaps import Gap
 from locator.model import Station
 from locator.nearest import Filters, NearestIndex
 from locator.siting import Suggestion
-from locator.units import AdminUnit, Boundaries, CodeCount, at_level, code_counts
+from locator.units import AdminUnit, Boundaries, CodeCount, at_level
 
 __all__ = ["UNIT_FIELDS", "Plan", "make_plan", "plan_geojson", "read_units_csv", "units_csv"]
 
@@ -112,14 +112,12 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
         done("sites")
     counts: tuple[CodeCount, ...] = ()
     if not polygons:
-        area = None if boundaries.area.level == "city" else boundaries.area.code
-        everyone = coverage.listed_stations(registry_stations if registry_stations is not None
-                                            else index.stations, filters)
-        counts = tuple(code_counts(everyone, level, district=area))
+        everyone = registry_stations if registry_stations is not None else index.stations
+        counts = tuple(coverage.unit_code_counts(boundaries, level, everyone, filters))
+    here = coverage.in_area(grid, counted)  # the stations the table's total counts
     return Plan(boundaries, cov, tuple(rows), tuple(found), suggestion,
                 "area" if people is None else "people",
-                sum(1 for s in counted if s.synthetic), len(counted),
-                level, polygons, counts)
+                sum(1 for s in here if s.synthetic), len(here), level, polygons, counts)
 
 
 def _cell(value: Any) -> str:

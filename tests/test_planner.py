@@ -58,6 +58,9 @@ def test_downloads_re_read_identically(pclient: FlaskClient, planner_app: Flask)
     assert geo == json.loads(json.dumps(plan_geojson(plan)))
     assert {f["properties"]["layer"] for f in geo["features"]} == {"gap", "site"}
     assert geo["meta"]["synthetic_stations"] > 0 and geo["meta"]["basis"] == "area"
+    # the demonstration banner counts the stations the table counts: those in the district
+    assert plan.stations == plan.rows[-1].stations < len(registry.index)
+    assert plan.synthetic_stations <= plan.stations
 
 
 def test_report_page_says_demonstration_data(pclient: FlaskClient) -> None:
