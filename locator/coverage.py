@@ -318,10 +318,7 @@ def listed_stations(stations: Sequence[Station], filters: Filters | None = None
     """
     if filters is None or filters.empty:
         return list(stations)
-    return [s for s in stations
-            if (not filters.kinds or s.kind in filters.kinds)
-            and filters.amenities <= s.amenities
-            and (not filters.only_24h or s.always_open)]
+    return [s for s in stations if filters.accepts(s)]
 
 
 def in_area(grid: Grid, stations: Sequence[Station]) -> list[Station]:

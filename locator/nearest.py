@@ -83,6 +83,16 @@ class Filters:
         """True when nothing is filtered."""
         return not (self.kinds or self.amenities or self.open_at or self.only_24h)
 
+    def accepts(self, station: Station) -> bool:
+        """Whether ``station`` has a wanted kind, every wanted amenity and, if asked, 24 h.
+
+        ``open_at`` is not checked here: for many stations :meth:`NearestIndex.mask`
+        evaluates each distinct timetable once.
+        """
+        return ((not self.kinds or station.kind in self.kinds)
+                and self.amenities <= station.amenities
+                and (not self.only_24h or station.always_open))
+
 
 class Hit(NamedTuple):
     """One result: the station, geodesic metres and travel minutes.

@@ -200,3 +200,15 @@ def test_around_matches_brute_force(n: int, seed: int, limit: int) -> None:
         # every kept station is nearer than every dropped one (sphere vs ellipsoid: 0.7 %)
         kept = np.isin(among, got)
         assert metres[kept].max() <= metres[~kept].min() * 1.007
+
+
+def test_filters_accept_by_hand() -> None:
+    s = station(1, 103.8, 36.0, kind=Kind.GIG_MARKET, opening_hours="24/7",
+                amenities=frozenset({Amenity.WATER, Amenity.TOILET}))
+    assert Filters().accepts(s)
+    assert Filters(kinds=frozenset({Kind.GIG_MARKET, Kind.BOX_STATION})).accepts(s)
+    assert not Filters(kinds=frozenset({Kind.BOX_STATION})).accepts(s)
+    assert Filters(amenities=frozenset({Amenity.WATER})).accepts(s)
+    assert not Filters(amenities=frozenset({Amenity.WATER, Amenity.WIFI})).accepts(s)
+    assert Filters(only_24h=True).accepts(s)
+    assert not Filters(only_24h=True).accepts(station(2, 103.8, 36.0))  # no hours

@@ -18,7 +18,6 @@ from numpy.typing import NDArray
 from locator import hours
 from locator.errors import NotFound
 from locator.geojson import hits_collection, station_feature
-from locator.model import Station
 from locator.nearest import Filters
 from locator.registry import Registry
 from locator.service import current_registry, stations_by_id
@@ -133,13 +132,8 @@ def listed(registry: Registry, wanted: Filters,
     if bbox is not None:
         return index.positions[keep & index.within(bbox)]
     unlocated = [i for i in index.unlocated_positions.tolist()
-                 if _matches(registry.stations[i], wanted)]
+                 if wanted.accepts(registry.stations[i])]
     return np.sort(np.concatenate([index.positions[keep], np.array(unlocated, dtype=np.intp)]))
-
-
-def _matches(station: Station, wanted: Filters) -> bool:
-    return ((not wanted.kinds or station.kind in wanted.kinds)
-            and wanted.amenities <= station.amenities)
 
 
 @bp.get("/stations")
