@@ -40,6 +40,7 @@ from flask_login import AnonymousUserMixin, LoginManager, current_user, login_us
 
 from locator.accounts import Role, User, UserStore, users_location
 from locator.web import ratelimit
+from locator.web.errors import wants_json
 
 __all__ = ["Account", "bp", "current_account", "init_app", "role_required",
            "safe_next", "users_path"]
@@ -105,12 +106,6 @@ def _load(session_id: str) -> Account | None:
     with UserStore(users_path(current_app)) as users:
         user = users.by_session_id(session_id)
     return None if user is None else Account(user)
-
-
-def wants_json() -> bool:
-    """JSON clients: the editing API, or a request that prefers JSON."""
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return "/api/" in request.path or best == "application/json"
 
 
 def _unauthorized() -> ResponseReturnValue:

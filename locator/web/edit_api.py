@@ -18,7 +18,6 @@ from flask import Blueprint, Flask, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 
 from locator import editing
 from locator.accounts import Role
@@ -37,17 +36,6 @@ bp = Blueprint("edit_api", __name__, url_prefix="/edit/api")
 def init_app(app: Flask) -> None:
     """Register the editing API."""
     app.register_blueprint(bp)
-
-
-@bp.errorhandler(LocatorError)
-def _locator_error(exc: LocatorError) -> ResponseReturnValue:
-    return jsonify(exc.to_dict()), exc.status
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> ResponseReturnValue:
-    code = (exc.name or "error").lower().replace(" ", "_")
-    return jsonify({"error": {"code": code, "message": exc.description or ""}}), exc.code or 500
 
 
 def _answer(station: Station, status: int = 200) -> Response:

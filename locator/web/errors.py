@@ -1,4 +1,5 @@
-"""One error handler: LocatorError and HTTP errors become JSON under /api, a page elsewhere."""
+"""One error handler: LocatorError and HTTP errors become JSON for API clients (see
+:func:`wants_json`), a page elsewhere."""
 
 from __future__ import annotations
 
@@ -11,18 +12,25 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from locator.errors import LocatorError, RateLimited
 
-__all__ = ["init_app", "render_error", "render_http_error"]
+__all__ = ["init_app", "render_error", "render_http_error", "wants_json"]
 
 log = logging.getLogger(__name__)
 
 
-def _wants_json() -> bool:
-    """JSON under ``/api`` and for requests that sent JSON (e.g. a refused edit API call)."""
-    return request.path.startswith("/api/") or request.is_json
+_JSON_PATHS = ("/api/", "/edit/api/")  # the public API and the editing API
+
+
+def wants_json() -> bool:
+    """Whether this request gets JSON rather than a page: under the APIs, or a request that
+    sent JSON or prefers it."""
+    if request.path.startswith(_JSON_PATHS) or request.is_json:
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) \
+        == "application/json"
 
 
 def _render(status: int, body: dict[str, object]) -> tuple[Response | str, int]:
-    if _wants_json():
+    if wants_json():
         return jsonify(body), status
     return render_template("error.html", status=status, error=body["error"]), status
 
