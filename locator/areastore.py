@@ -26,7 +26,7 @@ from locator.atomicfile import write_atomic
 from locator.errors import RegistryError
 from locator.units import AdminUnit
 
-__all__ = ["StoredAreas", "area_path", "areas_dir", "list_areas", "load_areas",
+__all__ = ["StoredAreas", "area_path", "areas_dir", "areas_for", "list_areas", "load_areas",
            "remove_areas", "save_areas"]
 
 _lock = threading.Lock()
@@ -40,6 +40,11 @@ class StoredAreas:
     level: str
     units: tuple[AdminUnit, ...]
     meta: dict[str, Any]
+
+    @property
+    def stamp(self) -> tuple[Any, Any]:
+        """Changes with every import of this level (for caches of what was computed)."""
+        return self.meta.get("sha256"), self.meta.get("imported_at")
 
 
 def areas_dir(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> Path:
@@ -84,6 +89,13 @@ def save_areas(folder: str | os.PathLike[str], result: AreaImport, *,
                       ensure_ascii=False, allow_nan=False)
     write_atomic(path, body.encode("utf-8"))
     return path
+
+
+def areas_for(config: Mapping[str, Any], instance_path: str | os.PathLike[str],
+              level: str) -> StoredAreas | None:
+    """The imported polygons of ``level`` under an app's settings (``AREAS_DIR``); ``None``
+    for districts (they ship with the app) or when none were imported."""
+    return None if level == "district" else load_areas(areas_dir(config, instance_path), level)
 
 
 def load_areas(folder: str | os.PathLike[str], level: str) -> StoredAreas | None:

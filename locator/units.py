@@ -25,13 +25,19 @@ from locator.errors import NotFound, RegistryError
 from locator.model import Station
 
 __all__ = ["ADMIN_UNITS", "BOUNDARIES", "LEVELS", "AdminName", "AdminUnit", "Boundaries",
-           "CodeCount", "admin_names", "at_level", "code_counts", "load_boundaries",
-           "unit_code"]
+           "CodeCount", "admin_names", "at_level", "code_counts", "default_level",
+           "load_boundaries", "unit_code"]
 
 GEODATA = Path(__file__).resolve().parent.parent / "geodata" / "lanzhou"
 BOUNDARIES = GEODATA / "boundaries.geojson"
 ADMIN_UNITS = GEODATA / "admin_units.csv"
 LEVELS = ("district", "subdistrict", "community")
+
+
+def default_level(district: str | None) -> str:
+    """The units a report lists when none are asked for: districts for the whole city,
+    subdistricts inside one district (the page, the API and the CLI alike)."""
+    return "subdistrict" if district else "district"
 
 
 @dataclass(frozen=True, slots=True)

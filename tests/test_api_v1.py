@@ -274,6 +274,11 @@ def test_coverage_of_one_district(client: FlaskClient) -> None:
     assert body["resolution"] == 7 and body["basis"] == "area"
     assert 0 < body["covered_share"] <= 1
     assert body["stations"] == 3  # a, b and c lie in 城关区; d is in 安宁区
+    # inside a district the units are its subdistricts by default (no polygons here: counts
+    # by code), as on the planner page and in the CLI; the whole city lists districts
+    assert body["level"] == "subdistrict" and body["polygons"] is False
+    assert "code_counts" in body
+    assert get_json(client, "/api/v1/coverage?resolution=6")["level"] == "district"
     again = client.get("/api/v1/coverage?district=620102&resolution=7&radius_m=2000")
     assert again.get_json() == body  # served from the cache, same answer
     fewer = get_json(client, "/api/v1/coverage?district=620102&resolution=7&radius_m=2000"

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from locator import create_app
-from locator.areastore import areas_dir, load_areas
+from locator.areastore import areas_for
 from locator.atomicfile import write_atomic
 from locator.cli import main
 from locator.coverage import Mode, grid_for
@@ -24,7 +24,7 @@ from locator.model import Kind
 from locator.nearest import Filters
 from locator.plan import Plan, make_plan, plan_geojson, units_csv
 from locator.planio import demand_per_cell, read_candidates, read_points
-from locator.units import LEVELS, load_boundaries
+from locator.units import LEVELS, default_level, load_boundaries
 
 __all__ = ["coverage_command", "suggest_command"]
 
@@ -68,9 +68,8 @@ def _run(district: str | None, level: str | None, resolution: int, radius_m: flo
     try:
         app = create_app()
         registry = app.extensions["locator"]
-        level = level or ("subdistrict" if district else "district")
-        stored = None if level == "district" else load_areas(
-            areas_dir(app.config, app.instance_path), level)
+        level = level or default_level(district)
+        stored = areas_for(app.config, app.instance_path, level)
         bounds = load_boundaries()
         if district:
             bounds = bounds.district(district)

@@ -14,10 +14,10 @@ from typing import Any
 from flask import Response, current_app, jsonify, request
 
 from locator import coverage, places
-from locator.areastore import areas_dir, load_areas
+from locator.areastore import areas_for
 from locator.errors import NotFound, QueryError
 from locator.service import current_registry
-from locator.units import LEVELS
+from locator.units import LEVELS, default_level
 from locator.web.api import FILTER_PARAMS, bp
 from locator.web.api_schemas import ref
 from locator.web.openapi import operation, query_param
@@ -80,9 +80,9 @@ def place_search() -> Response:
                query_param("resolution", {"type": "integer", "minimum": RESOLUTIONS[0],
                                           "maximum": RESOLUTIONS[1], "default": 8},
                            "H3 grid resolution (8: cells of ~0.7 km², 9: ~0.1 km²)."),
-               query_param("level", {"type": "string", "enum": list(LEVELS),
-                                     "default": "district"},
-                           "Units of the per-unit rows. Subdistricts and communities need "
+               query_param("level", {"type": "string", "enum": list(LEVELS)},
+                           "Units of the per-unit rows (default: districts for the city, "
+                           "subdistricts inside a district). Subdistricts and communities need "
                            "imported polygons (locator areas import); without them "
                            "'units' is empty and 'code_counts' counts stations per unit "
                            "by the codes they carry."),
@@ -100,13 +100,11 @@ def coverage_summary() -> Response:
     resolution = args.integer("resolution", low=RESOLUTIONS[0], high=RESOLUTIONS[1],
                               default=8)
     wanted = static_filters(args)
-    level = args.raw("level") or "district"
+    level = args.raw("level") or default_level(district)
     if level not in LEVELS:
         raise QueryError("level", f"level must be one of {', '.join(LEVELS)}, got {level!r}")
-    stored = None if level == "district" else load_areas(
-        areas_dir(current_app.config, current_app.instance_path), level)
-    stamp = None if stored is None else (stored.meta.get("sha256"),
-                                         stored.meta.get("imported_at"))
+    stored = areas_for(current_app.config, current_app.instance_path, level)
+    stamp = None if stored is None else stored.stamp
     registry = current_registry()
     key = (id(registry), radius, district, resolution, wanted, level, stamp)
     with _lock:

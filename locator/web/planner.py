@@ -19,14 +19,14 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
-from locator.areastore import areas_dir, load_areas
+from locator.areastore import areas_for
 from locator.errors import QueryError
 from locator.model import KIND_LABELS, N_, Kind
 from locator.nearest import Filters
 from locator.plan import Plan, make_plan, plan_geojson, units_csv
 from locator.planmap import planner_map, planner_parts
 from locator.service import current_registry
-from locator.units import LEVELS, AdminUnit, load_boundaries
+from locator.units import LEVELS, default_level, load_boundaries
 from locator.web.params import Args, parse_kind_value
 
 __all__ = ["bp"]
@@ -55,7 +55,7 @@ def _query() -> dict[str, Any]:
     mode = args.raw("mode") or "walk"
     if mode not in ("walk", "ebike"):
         raise QueryError("mode", f"mode must be walk or ebike, got {mode!r}")
-    level = args.raw("level") or ("district" if area == bounds.area.code else "subdistrict")
+    level = args.raw("level") or default_level(None if area == bounds.area.code else area)
     if level not in LEVELS:
         raise QueryError("level", f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     kinds = tuple(sorted(set(args.multi("kind", parse_kind_value))))
@@ -64,19 +64,10 @@ def _query() -> dict[str, Any]:
             "kinds": kinds, "resolution": int(current_app.config["PLANNER_RESOLUTION"])}
 
 
-def _areas(level: str) -> tuple[tuple[AdminUnit, ...] | None, Any]:
-    """The imported polygons of ``level`` (``None`` when none) and their file's stamp."""
-    if level == "district":
-        return None, None
-    stored = load_areas(areas_dir(current_app.config, current_app.instance_path), level)
-    if stored is None:
-        return None, None
-    return stored.units, (stored.meta.get("sha256"), stored.meta.get("imported_at"))
-
-
 def _plan(q: dict[str, Any]) -> Plan:
     registry = current_registry()
-    areas, stamp = _areas(q["level"])
+    stored = areas_for(current_app.config, current_app.instance_path, q["level"])
+    areas, stamp = (None, None) if stored is None else (stored.units, stored.stamp)
     key = (id(registry), q["area"], q["radius"], q["minutes"], q["mode"], q["n"],
            q["resolution"], q["level"], q["kinds"], stamp)
     with _LOCK:
