@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["fsync_dir", "write_atomic"]
+__all__ = ["fsync_dir", "replace_with", "write_atomic"]
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644) -> None:
@@ -23,18 +24,36 @@ def write_atomic(path: str | os.PathLike[str], data: bytes, *, mode: int = 0o644
         When the data cannot be written (disk full, read-only…); ``path`` is then unchanged
         and no temporary file is left behind.
     """
+    replace_with(path, lambda tmp: tmp.write_bytes(data), mode=mode)
+
+
+def replace_with(path: str | os.PathLike[str], fill: Callable[[Path], object], *,
+                 mode: int = 0o644) -> None:
+    """Replace ``path`` with a file that ``fill`` writes at a temporary path beside it.
+
+    ``fill`` gets an empty file's path (SQLite may open it as a new database) and raises to
+    abandon the replacement. The file is then fsynced, renamed over ``path`` and the folder
+    fsynced.
+
+    Raises
+    ------
+    OSError
+        When writing fails (disk full, read-only…), or what ``fill`` raised; ``path`` is then
+        unchanged and no temporary file is left behind.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    tmp = Path(name)
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        os.close(fd)
+        fill(tmp)
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     fsync_dir(target.parent)
 

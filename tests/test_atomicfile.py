@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from locator.atomicfile import write_atomic
+from locator.atomicfile import replace_with, write_atomic
 
 
 def test_replaces_the_file_and_creates_its_folder(tmp_path: Path) -> None:
@@ -39,3 +39,18 @@ def test_mode_is_applied(tmp_path: Path) -> None:
     path = tmp_path / "secret"
     write_atomic(path, b"x", mode=0o600)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_fill_that_fails_leaves_the_target_and_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "store.gpkg"
+    target.write_bytes(b"old")
+
+    def half(tmp: Path) -> None:
+        tmp.write_bytes(b"half a backup")
+        raise OSError("backup did not verify")
+
+    with pytest.raises(OSError, match="did not verify"):
+        replace_with(target, half)
+    assert target.read_bytes() == b"old" and sorted(tmp_path.iterdir()) == [target]
+    replace_with(target, lambda tmp: tmp.write_bytes(b"new"))
+    assert target.read_bytes() == b"new" and sorted(tmp_path.iterdir()) == [target]

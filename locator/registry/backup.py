@@ -19,7 +19,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
-from locator.atomicfile import fsync_dir
+from locator.atomicfile import fsync_dir, replace_with
 from locator.errors import StoreUnavailable
 
 __all__ = ["aside_path", "backup_path", "check_file", "degraded_marker", "move_aside",
@@ -115,22 +115,19 @@ def write_backup(con: sqlite3.Connection, store: Path) -> Path:
         When the copy cannot be written or does not verify; the previous backup is kept.
     """
     target = backup_path(store)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    copy = sqlite3.connect(tmp, isolation_level=None)
-    try:
-        con.backup(copy)
-        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it
-    finally:
-        copy.close()
-    problem = check_file(tmp)
-    if problem is not None:
-        tmp.unlink(missing_ok=True)
-        raise OSError(f"backup of {str(store)!r} did not verify: {problem}")
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    fsync_dir(target.parent)
+
+    def copy_and_verify(tmp: Path) -> None:
+        copy = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.backup(copy)
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal
+        finally:
+            copy.close()
+        problem = check_file(tmp)
+        if problem is not None:
+            raise OSError(f"backup of {str(store)!r} did not verify: {problem}")
+
+    replace_with(target, copy_and_verify)
     return target
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import struct
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from locator.atomicfile import replace_with
 from locator.errors import EditConflict, RegistryError
 from locator.model import Station
 from locator.registry import backup
@@ -124,20 +124,20 @@ def _fill_layer(con: sqlite3.Connection, stations: Iterable[Station]) -> None:
 
 
 def write_geopackage(path: Path, stations: Sequence[Station]) -> None:
-    """Write ``stations`` as a fresh one-layer GeoPackage at ``path`` (temp file + rename)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    con = sqlite3.connect(tmp, isolation_level=None)
-    try:
-        con.execute(f"PRAGMA application_id={_APPLICATION_ID}")
-        con.execute(f"PRAGMA user_version={_USER_VERSION}")
-        con.executescript(_GPKG_SCHEMA)
-        con.execute("BEGIN")
-        _fill_layer(con, stations)
-        con.execute("COMMIT")
-    finally:
-        con.close()
-    os.replace(tmp, path)
+    """Write ``stations`` as a fresh one-layer GeoPackage at ``path`` (atomically)."""
+    def fill(tmp: Path) -> None:
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA application_id={_APPLICATION_ID}")
+            con.execute(f"PRAGMA user_version={_USER_VERSION}")
+            con.executescript(_GPKG_SCHEMA)
+            con.execute("BEGIN")
+            _fill_layer(con, stations)
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    replace_with(path, fill)
 
 
 class GpkgStore:
