@@ -135,9 +135,10 @@ def _record(action: Action, station_id: str, before: Station | None,
 
 @dataclass(frozen=True, slots=True)
 class Saved:
-    """A committed edit: the new version and the station's new state."""
+    """A committed edit: the new version, its stations and the edited station's new state."""
 
     version: Version
+    stations: tuple[Station, ...]
     station: Station | None
 
     @property
@@ -184,5 +185,5 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
                 f"the registry store {store.location!r} could not be written ({exc}); "
                 "nothing was changed — is the disk full or the file read-only?") from None
         after = None if action is Action.RETIRE else rows[_find(rows, station_id)]
-        return Saved(version, after)
+        return Saved(version, tuple(rows), after)
     raise EditConflict(f"the registry kept changing while saving {station_id!r}; try again")

@@ -21,6 +21,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -33,12 +34,13 @@ from locator.registry import Registry, load_registry
 from locator.registry.importer import store_location
 from locator.registry.load import LoadReport
 from locator.registry.records import Problem
-from locator.registry.store import Store, is_database_url, open_store
+from locator.registry.store import Store, Version, is_database_url, open_store
 from locator.travel import TravelModel
 
 __all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app", "refresh",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
-           "served", "start_watcher", "stations_by_id", "stop_watcher", "swap", "watching"]
+           "serve_written", "served", "start_watcher", "stations_by_id", "stop_watcher", "swap",
+           "watching"]
 
 log = logging.getLogger(__name__)
 
@@ -101,12 +103,16 @@ def registry_from_store(store: Store, *, travel: TravelModel | None = None) -> R
     active = store.active()
     if active is None:
         return None
-    stations = store.stations(active.id)
     stored = store.report(active.id) or {}
     problems = tuple(Problem(str(p.get("file")), int(p.get("row", 0)), p.get("column"),
                              str(p.get("value")), str(p.get("reason")))
                      for p in stored.get("problems", []))
-    report = LoadReport((f"{active.source} (store version {active.id})",), active.rows,
+    return _registry(active, store.stations(active.id), problems, travel)
+
+
+def _registry(version: Version, stations: Sequence[Station], problems: tuple[Problem, ...],
+              travel: TravelModel | None) -> Registry:
+    report = LoadReport((f"{version.source} (store version {version.id})",), version.rows,
                         len(stations), problems)
     return Registry(tuple(stations), NearestIndex(stations, travel=travel), report)
 
@@ -115,11 +121,24 @@ def reload_from_store(app: Flask, store: Store) -> Registry | None:
     """Serve the store's active version from now on (swapped atomically); returns it."""
     registry = registry_from_store(store, travel=_travel(app))
     if registry is not None:
-        swap(app, registry)
-        watch = app.extensions.get(_WATCH)
-        if watch is not None:
-            watch.version = registry_version(registry)
+        _serve(app, registry)
     return registry
+
+
+def serve_written(app: Flask, version: Version, stations: Sequence[Station]) -> Registry:
+    """Serve a version this process has just written, from the rows it wrote (an edit has no
+    rejected rows): the same registry :func:`reload_from_store` would build, without reading
+    the whole version back (~3 s at 200,000 stations)."""
+    registry = _registry(version, stations, (), _travel(app))
+    _serve(app, registry)
+    return registry
+
+
+def _serve(app: Flask, registry: Registry) -> None:
+    swap(app, registry)
+    watch = app.extensions.get(_WATCH)
+    if watch is not None:
+        watch.version = registry_version(registry)
 
 
 def _served_version(registry: Registry | None) -> int | None:

@@ -210,6 +210,17 @@ def test_verify_records_the_date_and_who(app: Flask, editor: tuple[FlaskClient, 
     assert entries(app)[0].action == "verify"
     page = client.get("/edit/station/a?lang=en").get_data(as_text=True)
     assert "2026-03-04" in page and "by editor" in page
+    # served from the rows just written: the registry a fresh read of the store would give
+    from locator.service import registry_from_store
+
+    store = store_of(app)
+    try:
+        fresh = registry_from_store(store)
+    finally:
+        store.close()
+    now = app.extensions["locator"]
+    assert fresh is not None
+    assert (now.stations, now.report) == (fresh.stations, fresh.report)
 
 
 def test_retire_takes_the_station_off_the_map(app: Flask,

@@ -117,7 +117,7 @@ def save_and_serve(action: Action, station_id: str, new: Station | None, etag: s
                              base=lambda: service.current_registry().stations,
                              verified_on=verified_on)
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-        service.reload_from_store(app, store)
+        service.serve_written(app, saved.version, saved.stations)
     finally:
         store.close()
     return saved
