@@ -122,8 +122,8 @@ def check_store(location: str) -> Health:
     if is_database_url(location):
         return Health()
     path = Path(location)
-    if not path.parent.is_dir():
-        return Health()  # no store yet
+    if not path.is_file() and not marker_path(path).is_file():
+        return Health()  # no store yet (a restore writes its marker before the file moves)
     # server workers start together: one checks (and restores) at a time, the others then
     # find the restored file and the marker instead of racing on the rename
     with open(path.with_name(f".{path.name}.check.lock"), "a") as lock:
