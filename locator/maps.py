@@ -50,7 +50,7 @@ from locator.errors import ConfigError, QueryError
 from locator.model import KIND_LABELS, N_, Kind, Station
 
 __all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "LocalAssetMap", "TileSpec", "finder_map",
-           "format_distance", "local_map_parts", "map_parts", "safe_json"]
+           "format_distance", "local_map_parts", "map_parts", "safe_json", "tile_json"]
 
 LEAFLET = "vendor/leaflet-1.9.4"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
@@ -220,7 +220,7 @@ def _micro(values: NDArray[np.float64]) -> NDArray[np.int64]:
     return out
 
 
-def _tile_json(spec: TileSpec, key: str | None) -> dict[str, Any]:
+def tile_json(spec: TileSpec, key: str | None = None) -> dict[str, Any]:
     """A base map for the page's switcher (``tk`` only for layers that need a key)."""
     out: dict[str, Any] = {"name": spec.name, "url": spec.url, "overlays": list(spec.overlays),
                            "attribution": spec.attribution, "subdomains": spec.subdomains,
@@ -321,7 +321,7 @@ def finder_map(
     user = {"wgs84": [wy[0] / 1e6, wx[0] / 1e6], "gcj02": [gy[0] / 1e6, gx[0] / 1e6]}
     payload: dict[str, Any] = {
         "datum": spec.datum.value, "base": spec.name,
-        "tiles": [_tile_json(t, tianditu_key) for t in TILES.values()
+        "tiles": [tile_json(t, tianditu_key) for t in TILES.values()
                   if not t.needs_key or _KEY_RE.fullmatch(tianditu_key or "")],
         "kinds": [k.value for k in kinds],
         "glyphs": [KIND_GLYPHS[k] for k in kinds],

@@ -34,7 +34,7 @@ from locator.accounts import Role
 from locator.datum import Datum, convert
 from locator.editing import Action
 from locator.errors import DuplicateStation, EditConflict, LocatorError, NotFound
-from locator.maps import TILES, safe_json
+from locator.maps import TILES, safe_json, tile_json
 from locator.model import AMENITY_LABELS, ENTRY_LABELS, KIND_LABELS, Station
 from locator.registry import importer
 from locator.registry.store import Store, open_store
@@ -134,10 +134,7 @@ def _labels() -> dict[str, Any]:
 def _tiles() -> dict[str, Any]:
     name = str(current_app.config.get("DEFAULT_TILES") or "amap")
     spec = TILES.get(name, TILES["osm"])
-    if spec.needs_key:
-        spec = TILES["osm"]
-    return {"url": spec.url, "subdomains": spec.subdomains, "max_zoom": spec.max_zoom,
-            "datum": spec.datum.value, "attribution": spec.attribution}
+    return tile_json(TILES["osm"] if spec.needs_key else spec)  # (no key on this page)
 
 
 def _map_data(values: dict[str, Any]) -> str:
