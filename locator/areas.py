@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import math
 import os
 import re
 import unicodedata
@@ -35,7 +34,7 @@ import numpy as np
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from locator.areafile import read_area_table
@@ -45,7 +44,7 @@ from locator.gaps import equal_area_m2
 from locator.registry.rawtable import RawRow, RawTable
 from locator.registry.readers import MAX_BYTES, read_source
 from locator.registry.records import Problem, RowError, shown_value
-from locator.registry.validate import check_geometry
+from locator.registry.validate import InvalidGeometry, check_geometry
 from locator.units import AdminName, AdminUnit, Boundaries, admin_names, load_boundaries, unit_code
 
 __all__ = ["AREA_LEVELS", "AreaImport", "match_unit", "normalise_name",
@@ -171,29 +170,16 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     return MultiPolygon(polys) if len(polys) > 1 else (polys[0] if polys else Polygon())
 
 
-def _finite(coords: Any) -> bool:
-    """False when a number anywhere in nested coordinate lists is NaN or infinite."""
-    if isinstance(coords, float):
-        return math.isfinite(coords)
-    if isinstance(coords, list):
-        return all(_finite(c) for c in coords)
-    return True
-
-
 def _geometry(raw: RawRow) -> tuple[BaseGeometry, str | None]:
     """A valid (Multi)Polygon and the repair note, if it had to be repaired."""
     if raw.geometry is None:
         raise RowError("geometry", None, "missing geometry")
-    if not _finite(raw.geometry.get("coordinates") if isinstance(raw.geometry, dict) else 0):
-        raise RowError("geometry", raw.geometry.get("type"),
-                       "non-finite coordinate (NaN or Infinity)")
     try:
         return check_geometry(raw.geometry, allowed=("Polygon", "MultiPolygon")), None
-    except RowError as err:
-        if not err.reason.startswith("invalid geometry") or \
-                raw.geometry.get("type") not in ("Polygon", "MultiPolygon"):
+    except InvalidGeometry as err:
+        if err.value not in ("Polygon", "MultiPolygon"):
             raise
-        fixed = _polygonal(shapely.make_valid(shape(raw.geometry)))
+        fixed = _polygonal(shapely.make_valid(err.shape))
         if fixed.is_empty:
             raise RowError("geometry", err.value, f"{err.reason}; make_valid leaves no "
                                                   "polygon") from None

@@ -30,8 +30,8 @@ from locator.model import Station
 from locator.registry.readers import RawRow, RawTable, open_vector_file
 from locator.registry.records import FIELDS, Problem, RowError, station_from_record
 
-__all__ = ["DEFAULT_BOUNDARY", "Validated", "cell_values", "check_geometry", "column_map",
-           "load_boundary", "parse_mapping", "unquote_formula", "validate_table"]
+__all__ = ["DEFAULT_BOUNDARY", "InvalidGeometry", "Validated", "cell_values", "check_geometry",
+           "column_map", "load_boundary", "parse_mapping", "unquote_formula", "validate_table"]
 
 DEFAULT_BOUNDARY = (Path(__file__).resolve().parents[2] / "geodata" / "lanzhou"
                     / "boundaries.geojson")
@@ -162,21 +162,37 @@ def check_geometry(geom: Any, *, allowed: Sequence[str]) -> BaseGeometry:
         if isinstance(ring, list) and len(ring) >= 2 and ring[0] != ring[-1]:
             raise RowError("geometry", kind, f"unclosed ring: first point {ring[0]} ≠ last "
                                              f"point {ring[-1]}")
+    if not _finite(geom.get("coordinates")):  # before shapely, which warns on NaN rings
+        raise RowError("geometry", kind, "non-finite coordinate (NaN or Infinity)")
     try:
         result = shape(geom)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError,
             shapely.errors.GEOSException) as exc:
         raise RowError("geometry", kind, f"malformed {kind}: {exc}") from None
-    coords = shapely.get_coordinates(result)
-    if not np.isfinite(coords).all():
-        raise RowError("geometry", kind, "non-finite coordinate (NaN or Infinity)")
     if result.is_empty:
         raise RowError("geometry", kind, "empty geometry")
     if not result.is_valid:
-        raise RowError("geometry", kind, f"invalid geometry: {explain_validity(result)}")
+        raise InvalidGeometry(kind, result)
     if kind not in allowed:
         raise RowError("geometry", kind, f"must be {' or '.join(allowed)}, got {kind}")
     return result
+
+
+class InvalidGeometry(RowError):
+    """A geometry GEOS calls invalid (self-intersection…); ``shape`` is it, for a repair."""
+
+    def __init__(self, kind: str, shape: BaseGeometry) -> None:
+        super().__init__("geometry", kind, f"invalid geometry: {explain_validity(shape)}")
+        self.shape = shape
+
+
+def _finite(coords: Any) -> bool:
+    """False when a number anywhere in nested coordinate lists is NaN or infinite."""
+    if isinstance(coords, float):
+        return math.isfinite(coords)
+    if isinstance(coords, list):
+        return all(_finite(c) for c in coords)
+    return True
 
 
 def _number(value: Any, column: str) -> float:
