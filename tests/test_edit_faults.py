@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
 import textwrap
@@ -26,6 +25,7 @@ from locator.editing import Action
 from locator.model import Kind, Station
 from locator.registry.store import ImportMeta
 from locator.registry.store_gpkg import GpkgStore
+from tests.killing import kill_during
 
 ROWS = 400  # a Lanzhou-sized registry: one save takes some tens of milliseconds
 KILLS = 50
@@ -104,23 +104,9 @@ def test_sigkill_during_edit_saves_never_leaves_a_partial_version(tmp_path: Path
     rng = random.Random(7)
     seen: set[str] = set()
     mid_save = 0
-    for _ in range(KILLS):
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child never returns
-            try:
-                os.close(read_fd)
-                _child(path, write_fd)
-            finally:
-                os._exit(0)
-        os.close(write_fd)
-        time.sleep(rng.uniform(0.0, 2.0 * save_s))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        events = b""
-        while chunk := os.read(read_fd, 4096):
-            events += chunk
-        os.close(read_fd)
+    for run in range(KILLS):
+        events = kill_during(lambda fd: _child(path, fd), run=run, rng=rng,
+                             max_delay_s=2.0 * save_s)
         mid_save += events.endswith(b"b")
         seen.add(check_whole(path))
     assert mid_save >= KILLS // 5, f"only {mid_save} of {KILLS} kills hit a save"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import time
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ import pytest
 from locator.model import Kind, Station
 from locator.registry.store import ImportMeta
 from locator.registry.store_gpkg import GpkgStore
+from tests.killing import kill_during
 
 ROWS = 6000  # one write takes roughly 100-300 ms here
 KILLS = 50
@@ -65,29 +66,9 @@ def test_sigkill_during_imports_never_leaves_a_partial_registry(tmp_path: Path) 
         current = before.active()
         before.close()
         assert current is not None
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the child never returns
-            try:
-                os.close(read_fd)
-                _child(path, registries, "B" if current.source == "A.csv" else "A", write_fd)
-            finally:
-                os._exit(0)
-        os.close(write_fd)
-        events = b""
-        if run % 3 == 2:
-            # on a loaded machine a child may never finish a write before a timed kill:
-            # every third run waits for one committed write first, then kills at random
-            while not events.endswith(b"c"):
-                chunk = os.read(read_fd, 1)
-                assert chunk, "the writer exited without committing"
-                events += chunk
-        time.sleep(rng.uniform(0.0, 1.5 * write_s))
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        while chunk := os.read(read_fd, 4096):
-            events += chunk
-        os.close(read_fd)
+        first = "B" if current.source == "A.csv" else "A"
+        events = kill_during(partial(_child, path, registries, first), run=run, rng=rng,
+                             max_delay_s=1.5 * write_s)
         mid_write += events.endswith(b"b")
         after = GpkgStore(path)
         try:
