@@ -37,8 +37,16 @@ from shapely.geometry.base import BaseGeometry
 from locator.datum import Datum
 from locator.model import Amenity, Entry, Kind, Station
 
-__all__ = ["DEFAULT_BOUNDARIES", "DEFAULT_PLACES", "Anchor", "generate", "load_anchors",
-           "load_districts", "sample_points"]
+__all__ = [
+    "DEFAULT_BOUNDARIES",
+    "DEFAULT_PLACES",
+    "Anchor",
+    "generate",
+    "load_anchors",
+    "load_districts",
+    "offset_degrees",
+    "sample_points",
+]
 
 _GEODATA = Path(__file__).resolve().parents[1] / "geodata" / "lanzhou"
 DEFAULT_BOUNDARIES = _GEODATA / "boundaries.geojson"
@@ -56,6 +64,15 @@ SEAT_SIGMA_M = 700.0  # round clusters around county/district seats
 MAX_SIGMAS = 2.5  # a point farther than this (Mahalanobis) from its anchor is redrawn
 _M_PER_DEG_LAT = 110_574.0
 _M_PER_DEG_LON_EQ = 111_320.0
+
+
+def offset_degrees(lon0: NDArray[np.float64], lat0: NDArray[np.float64],
+                   east_m: NDArray[np.float64], north_m: NDArray[np.float64]
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Points ``east_m``/``north_m`` metres from (lon0, lat0): a local flat-earth step, good
+    for the kilometres a synthetic station is scattered by (not for distances we report)."""
+    return (lon0 + east_m / (_M_PER_DEG_LON_EQ * np.cos(np.radians(lat0))),
+            lat0 + north_m / _M_PER_DEG_LAT)
 
 _KINDS = list(Kind)
 _KIND_P = {Kind.SMART_STATION: 0.30, Kind.BOX_STATION: 0.42, Kind.GIG_MARKET: 0.05,
@@ -228,8 +245,7 @@ def sample_points(
         u, v = z[:, 0] * s_along[k], z[:, 1] * s_across[k]  # metres along/across the axis
         east = u * np.cos(axis[k]) - v * np.sin(axis[k])
         north = u * np.sin(axis[k]) + v * np.cos(axis[k])
-        x = a_lon[k] + east / (_M_PER_DEG_LON_EQ * np.cos(np.radians(a_lat[k])))
-        y = a_lat[k] + north / _M_PER_DEG_LAT
+        x, y = offset_degrees(a_lon[k], a_lat[k], east, north)
         for code in np.unique(codes[k]):
             sel = codes[k] == code
             keep[sel] &= shapely.contains_xy(districts[str(code)][1], x[sel], y[sel])

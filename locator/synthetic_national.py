@@ -41,7 +41,11 @@ from shapely.geometry.base import BaseGeometry
 
 from locator.datum import Datum
 from locator.model import Station
-from locator.synthetic import _KIND_ZH, draw_traits  # traits drawn as for the Lanzhou demo
+from locator.synthetic import (  # traits drawn as for the Lanzhou demo
+    _KIND_ZH,
+    draw_traits,
+    offset_degrees,
+)
 
 __all__ = ["DEFAULT_N", "Cities", "generate", "land", "load_cities", "sample_points"]
 
@@ -53,8 +57,6 @@ CITY_SIGMA_M_PER_SQRT_MILLION = 2_500.0
 CITY_SIGMA_MIN_M, CITY_SIGMA_MAX_M = 800.0, 12_000.0
 NOT_SERVED = frozenset({"台湾省", "香港特别行政区", "澳门特别行政区"})
 NOTE = "演示数据 synthetic national benchmark record: not a real station"
-_M_PER_DEG_LAT = 110_574.0
-_M_PER_DEG_LON_EQ = 111_320.0
 
 
 def _need(package: str) -> ImportError:
@@ -108,8 +110,7 @@ def land() -> BaseGeometry:
 def _offsets(rng: np.random.Generator, lon0: NDArray[np.float64], lat0: NDArray[np.float64],
              sigma_m: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     z = rng.standard_normal((lon0.size, 2)) * sigma_m[:, None]
-    lon = lon0 + z[:, 0] / (_M_PER_DEG_LON_EQ * np.cos(np.radians(lat0)))
-    return lon, lat0 + z[:, 1] / _M_PER_DEG_LAT
+    return offset_degrees(lon0, lat0, z[:, 0], z[:, 1])
 
 
 def sample_points(n: int, *, seed: int = 2024, rng: np.random.Generator | None = None,
