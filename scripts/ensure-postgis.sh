@@ -11,10 +11,10 @@ if have; then
 fi
 if [ "$(id -u)" -ne 0 ]; then
     echo "PostGIS is missing and this is not root: install the Debian packages" \
-         "'postgresql' and 'postgis' (the PostGIS store tests will report SKIPPED)." >&2
+         "'postgresql' and 'postgresql-postgis' (the PostGIS store tests will report SKIPPED)." >&2
     exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends postgresql postgis >/dev/null
+apt-get install -y -qq --no-install-recommends postgresql postgresql-postgis >/dev/null
 have || { echo "postgresql/postgis installed but initdb or postgis.control not found" >&2; exit 1; }
