@@ -215,3 +215,35 @@ def test_a_failed_write_is_a_store_write_failure_and_changes_nothing(store: Stor
     with pytest.raises(StoreWriteFailed):
         store.write([replace(BARE, name="坏\x00名")], meta())
     assert store.stations() == [FULL] and len(store.history()) == 1
+
+
+def test_stored_columns_are_the_station_fields_in_order() -> None:
+    # decode_stations builds each Station from a row positionally
+    import dataclasses
+
+    from locator.registry.store import COLUMNS
+
+    assert tuple(f.name for f in dataclasses.fields(Station)) == COLUMNS
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_decoding_shares_repeated_values_and_leaves_the_collector_as_it_was(
+        collector_on: bool) -> None:
+    import gc
+
+    from locator.registry.store import decode_stations, encode_station
+
+    rows = [encode_station(s) for s in (FULL, BARE, FULL, BARE)]
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        decoded = decode_stations(iter(rows))
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert decoded == [FULL, BARE, FULL, BARE]
+    first, _, again, _ = decoded
+    assert first is not again
+    assert first.amenities is again.amenities and first.source is again.source
+    assert first.verified is again.verified and first.verified == date(2024, 5, 1)
+    assert decode_stations([]) == []

@@ -31,7 +31,7 @@ from locator.registry.store import (
     ImportMeta,
     LogEntry,
     Version,
-    decode_station,
+    decode_stations,
     encode_station,
     version_from_row,
 )
@@ -215,7 +215,7 @@ class GpkgStore:
                 return []
             rows = self._con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
                                      "ORDER BY ordinal", (number,))
-            return [decode_station(row) for row in rows]  # streamed: no list of raw rows
+            return decode_stations(rows)  # streamed: no list of raw rows
 
     def report(self, version: int | None = None) -> dict[str, Any] | None:
         """The validation report stored with ``version`` (default: the active one)."""
@@ -264,7 +264,7 @@ class GpkgStore:
         if stations is None:
             rows = con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
                                "ORDER BY ordinal", (number,)).fetchall()
-            stations = [decode_station(row) for row in rows]
+            stations = decode_stations(rows)
         _fill_layer(con, stations)
 
     def rollback(self, *, user: str) -> Version:

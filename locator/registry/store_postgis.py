@@ -39,7 +39,7 @@ from locator.registry.store import (
     ImportMeta,
     LogEntry,
     Version,
-    decode_station,
+    decode_stations,
     encode_station,
     version_from_row,
 )
@@ -149,7 +149,7 @@ class PostgisStore:
                 return []
             rows = conn.execute(select(*(history.c[c] for c in COLUMNS))
                                 .where(history.c.version == number).order_by(history.c.ordinal))
-            return [decode_station(tuple(row)) for row in rows]
+            return decode_stations(rows)
 
     def report(self, version: int | None = None) -> dict[str, Any] | None:
         """The validation report stored with ``version`` (default: the active one)."""
@@ -197,7 +197,7 @@ class PostgisStore:
         if stations is None:
             rows = conn.execute(select(*(history.c[c] for c in COLUMNS))
                                 .where(history.c.version == number).order_by(history.c.ordinal))
-            stations = [decode_station(tuple(row)) for row in rows]
+            stations = decode_stations(rows)
         self._fill_layer(conn, stations)
 
     def write(self, stations: Sequence[Station], meta: ImportMeta, *,
