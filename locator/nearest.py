@@ -149,12 +149,23 @@ class NearestIndex:
         self._tree = cKDTree(self._xyz)
         self._kind_bit = {k: 1 << i for i, k in enumerate(Kind)}
         self._amenity_bit = {a: 1 << i for i, a in enumerate(Amenity)}
-        self._kinds = np.fromiter((self._kind_bit[s.kind] for s in self.stations),
+        self._kinds = np.fromiter(map(self._kind_bit.__getitem__, (s.kind for s in self.stations)),
                                   dtype=np.uint32, count=n)
-        self._amenities = np.fromiter(
-            (sum(self._amenity_bit[a] for a in s.amenities) for s in self.stations),
-            dtype=np.uint32, count=n)
-        self._always = np.fromiter((s.always_open for s in self.stations), dtype=bool, count=n)
+        # amenity sets and timetables repeat (a store shares one object per distinct value):
+        # work each distinct one out once
+        amenity_bits: dict[frozenset[Amenity], int] = {}
+        always: dict[str | None, bool] = {}
+        for s in self.stations:
+            if s.amenities not in amenity_bits:
+                amenity_bits[s.amenities] = sum(self._amenity_bit[a] for a in s.amenities)
+            if s.opening_hours not in always:
+                always[s.opening_hours] = s.always_open
+        self._amenities = np.fromiter(map(amenity_bits.__getitem__,
+                                          (s.amenities for s in self.stations)),
+                                      dtype=np.uint32, count=n)
+        self._always = np.fromiter(map(always.__getitem__,
+                                       (s.opening_hours for s in self.stations)),
+                                   dtype=bool, count=n)
         self._hours = [s.opening_hours for s in self.stations]
         self._pools: dict[tuple[frozenset[Kind], frozenset[Amenity], bool],
                           tuple[NDArray[np.intp], cKDTree]] = {}
