@@ -34,7 +34,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from pyproj import Geod
 from shapely.geometry import shape
 
@@ -107,11 +106,23 @@ def _norm(text: str) -> str:
     return _SPACES.sub("", text).lower()
 
 
+def _pinyin(hanzi: str, *, initials: bool = False) -> str:
+    """Toneless pinyin of ``hanzi``, syllables joined (or only their initials).
+
+    pypinyin is imported here, on the first search, not with the app: loading its phrase
+    dictionary takes ~0.25 s that a worker need not spend before it can answer.
+    """
+    from pypinyin import Style, lazy_pinyin
+
+    style = Style.FIRST_LETTER if initials else Style.NORMAL
+    return "".join(lazy_pinyin(hanzi, style=style, v_to_u=False))
+
+
 def _keys(name: str) -> tuple[str, ...]:
     """Hanzi, full pinyin and initials of a name (all lower case, no spaces)."""
     hanzi = _norm(name)
-    full = _norm("".join(lazy_pinyin(hanzi, style=Style.NORMAL, v_to_u=False)))
-    initials = _norm("".join(lazy_pinyin(hanzi, style=Style.FIRST_LETTER)))
+    full = _norm(_pinyin(hanzi))
+    initials = _norm(_pinyin(hanzi, initials=True))
     return tuple(dict.fromkeys(k for k in (hanzi, full, initials) if k))
 
 
@@ -146,7 +157,7 @@ def _load(folder: Path) -> tuple[_Entry, ...]:
             dname, _, lon, lat, radius = districts[code]
             parents = ((dname,) if row["level"] == "subdistrict"
                        else (dname, row["parent_name_zh"]))
-            pinyin = "".join(lazy_pinyin(row["name_zh"])).capitalize()
+            pinyin = _pinyin(row["name_zh"]).capitalize()
             place = Place(row["name_zh"], pinyin, row["level"], row["level"], lon, lat,
                           radius, True, parents, code)
             entries.append(_Entry(place, _keys(row["name_zh"]),
