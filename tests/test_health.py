@@ -89,6 +89,24 @@ def test_a_healthy_store_is_ok(store_path: Path) -> None:
     assert not list(store_path.parent.glob("*.corrupt-*"))
 
 
+def test_workers_check_a_sound_store_side_by_side(store_path: Path) -> None:
+    # another worker is in the middle of its own check (it holds the shared lock): this one
+    # must not wait for it; with a corrupt store it would (the restore is exclusive)
+    import fcntl
+    import threading
+
+    lock_path = store_path.with_name(f".{store_path.name}.check.lock")
+    found: list[health.Health] = []
+    with open(lock_path, "a") as other:
+        fcntl.flock(other, fcntl.LOCK_SH)
+        checking = threading.Thread(target=lambda: found.append(
+            health.check_store(str(store_path))), daemon=True)
+        checking.start()
+        checking.join(timeout=30)
+        assert not checking.is_alive(), "a sound store's check waited for another worker"
+    assert found == [health.Health()]
+
+
 @pytest.mark.parametrize("how", ["header", "pages"])
 def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(
         store_path: Path, how: str, write_registry: Callable[[list[dict[str, Any]]], Path],
