@@ -152,6 +152,10 @@ def main() -> int:
     parser.add_argument("--flask-path", action="store_true",
                         help="also serve ours with LOCATOR_API_FAST_PATH=false (every request "
                              "through Flask's hooks) as a fourth server, 'ours-flask'")
+    parser.add_argument("--gthread", type=int, default=0, metavar="THREADS",
+                        help="also serve ours with gunicorn's gthread workers (THREADS threads "
+                             "each; they keep connections alive, sync workers close each one) "
+                             "as 'ours-gthread'")
     opts = parser.parse_args()
     seconds = opts.seconds or (4.0 if opts.quick else 10.0)
     rounds = opts.rounds or (1 if opts.quick else 3)
@@ -176,10 +180,15 @@ def main() -> int:
         servers["ours-flask"] = Gunicorn("locator:create_app()", {
             "LOCATOR_STORE": str(store), "LOCATOR_API_FAST_PATH": "false", **limit},
             workers=opts.workers)
+    if opts.gthread:
+        servers["ours-gthread"] = Gunicorn(
+            "locator:create_app()", {"LOCATOR_STORE": str(store), **limit},
+            workers=opts.workers, extra=("--worker-class", "gthread", "--threads",
+                                         str(opts.gthread)))
     paths = {"ours": [f"/api/v1/nearest?lat={y}&lon={x}&k=5" for x, y in points],
              "bare": [f"/nearest?lat={y}&lon={x}" for x, y in points],
              "naive": [f"/nearest?lat={y}&lon={x}" for x, y in points]}
-    paths["ours-flask"] = paths["ours"]
+    paths["ours-flask"] = paths["ours-gthread"] = paths["ours"]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in servers}
     startup: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -243,6 +252,12 @@ def report(best: dict[str, dict[str, Any]], runs: dict[str, list[dict[str, Any]]
         print(f"  without the fast path (every request through Flask): {flask['rps']:,.0f} "
               f"req/s = {100 * flask['rps'] / bare['rps']:.0f} % of bare, p99 "
               f"{flask['p99_ms']:.2f} ms, {flask['server_cpu_ms_per_request']:.2f} ms CPU/request")
+    if "ours-gthread" in best:
+        threaded = best["ours-gthread"]
+        print(f"  gthread workers ({opts.gthread} threads, keep-alive): {threaded['rps']:,.0f} "
+              f"req/s = {100 * threaded['rps'] / ours['rps']:.0f} % of ours with sync workers, "
+              f"p99 {threaded['p99_ms']:.2f} ms (sync: {ours['p99_ms']:.2f} ms), "
+              f"{threaded['server_cpu_ms_per_request']:.2f} ms CPU/request")
     print(f"  ours and bare agree on the nearest station for {agree} points "
           f"(ours ranks by geodesic metres, bare by chord)")
     print("  start-up (gunicorn launch → every worker ready): "
