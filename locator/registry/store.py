@@ -156,12 +156,12 @@ def decode_stations(rows: Iterable[Sequence[Any]]) -> list[Station]:
     """Inverse of :func:`encode_station` for many rows (the store only holds validated rows).
 
     Enum members, amenity sets, dates and repeated text are looked up in per-call tables
-    and shared between rows rather than built once per row; with the garbage collector
-    paused this reads a 200,000-station registry several times faster, and smaller.
+    and shared between rows rather than built once per row, and the garbage collector is
+    paused: 200,000 rows decode in about half the time, into less memory.
     """
-    kinds, entries, datums = dict(_KIND_OF), dict(_ENTRY_OF), dict(_DATUM_OF)
+    kinds, entries, datums = _KIND_OF, _ENTRY_OF, _DATUM_OF
     amenity_sets: dict[str | None, frozenset[Amenity]] = {}
-    dates: dict[str | None, date | None] = {None: None, "": None}
+    dates: dict[str, date] = {}
     shared: dict[str | None, str | None] = {None: None}  # repeated text: source, note, codes…
     floats: dict[float | None, float | None] = {None: None}  # precision_m: a handful of values
     out: list[Station] = []
@@ -174,8 +174,8 @@ def decode_stations(rows: Iterable[Sequence[Any]]) -> list[Station]:
             if found is None:
                 found = amenity_sets[amenities] = frozenset(
                     Amenity(a) for a in (amenities or "").split(";") if a)
-            day = dates.get(verified, date.min)
-            if day is date.min:
+            day = dates.get(verified) if verified else None
+            if day is None and verified:
                 day = dates[verified] = date.fromisoformat(verified)
             append(Station(
                 id_, name, kinds.get(kind) or Kind(kind), lon, lat, found,
