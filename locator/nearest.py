@@ -237,10 +237,11 @@ class NearestIndex:
         if not cand:
             return []
         inv, xs, ys = _GEOD.inv, self._lon_c, self._lat_c
-        ranked = sorted((inv(lon, lat, xs[i], ys[i])[2], i) for i in cand)
+        ranked = sorted([(inv(lon, lat, xs[i], ys[i])[2], i) for i in cand])
         if max_distance is not None:
             ranked = [(d, i) for d, i in ranked if d <= max_distance]
-        return [Hit(self.stations[i], d, d * self._walk, d * self._ebike) for d, i in ranked[:k]]
+        stations, walk, ebike = self.stations, self._walk, self._ebike
+        return [Hit(stations[i], d, d * walk, d * ebike) for d, i in ranked[:k]]
 
     def _open_checker(self, pool: NDArray[np.intp] | None,
                       at: datetime) -> Callable[[list[int]], list[bool]]:
@@ -334,7 +335,9 @@ def _search(tree: cKDTree, q: tuple[float, float, float], k: int, bound: float,
     kk = min(n, k + 2 if accept is None else 4 * k)
     checked: dict[int, bool] = {}
     while True:
-        dist, idx = tree.query(q, k=[*range(1, kk + 1)], distance_upper_bound=bound)
+        # k as an int gives arrays like the list 1..k does, ~1.5 µs sooner, except k=1
+        # (scalars)
+        dist, idx = tree.query(q, k=kk if kk > 1 else [1], distance_upper_bound=bound)
         found = [(d, i) for d, i in zip(dist.tolist(), idx.tolist(), strict=True) if i < n]
         if accept is not None:
             fresh = [i for _, i in found if i not in checked]
