@@ -113,10 +113,11 @@ def _connect(path: Path) -> sqlite3.Connection:
     return con
 
 
-def _fill_layer(con: sqlite3.Connection, stations: Iterable[Station]) -> None:
-    rows = [(point_blob(s.lon, s.lat), *encode_station(s)) for s in stations]
+def _fill_layer(con: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
+    """Replace the feature layer's rows by ``rows`` (encoded stations, :data:`COLUMNS`)."""
     con.execute("DELETE FROM stations")
-    con.executemany(f"INSERT INTO stations (geom, {_NAMES}) VALUES (?, {_MARKS})", rows)
+    con.executemany(f"INSERT INTO stations (geom, {_NAMES}) VALUES (?, {_MARKS})",
+                    ((point_blob(row[3], row[4]), *row) for row in rows))  # (lon, lat)
     con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
                 "min_x = (SELECT min(lon) FROM stations), min_y = (SELECT min(lat) FROM stations), "
                 "max_x = (SELECT max(lon) FROM stations), max_y = (SELECT max(lat) FROM stations) "
@@ -132,7 +133,7 @@ def write_geopackage(path: Path, stations: Sequence[Station]) -> None:
             con.execute(f"PRAGMA user_version={_USER_VERSION}")
             con.executescript(_GPKG_SCHEMA)
             con.execute("BEGIN")
-            _fill_layer(con, stations)
+            _fill_layer(con, map(encode_station, stations))
             con.execute("COMMIT")
         finally:
             con.close()
@@ -247,25 +248,26 @@ class GpkgStore:
                 (_now(), meta.user, meta.source, meta.sha256, meta.rows, len(stations),
                  meta.rejected, meta.datum, json.dumps(meta.report, ensure_ascii=False)))
             number = int(cursor.lastrowid or 0)
+            rows = [encode_station(s) for s in stations]  # once, for the history and the layer
             con.executemany(f"INSERT INTO station_history (version, ordinal, {_NAMES}) "
                             f"VALUES (?, ?, {_MARKS})",
-                            ((number, i, *encode_station(s)) for i, s in enumerate(stations)))
-            self._activate(number, meta.user, "import", stations)
+                            ((number, i, *row) for i, row in enumerate(rows)))
+            self._activate(number, meta.user, "import", rows)
         con.execute("PRAGMA wal_checkpoint(PASSIVE)")
         self.backup()
         return self._versions("WHERE id = ?", (number,))[0]
 
     def _activate(self, number: int, user: str, action: str,
-                  stations: Sequence[Station] | None = None) -> None:
+                  rows: Sequence[Sequence[Any]] | None = None) -> None:
+        """Make version ``number`` active; ``rows`` are its encoded stations (else read)."""
         con = self._con
         con.execute("UPDATE registry_state SET value = ? WHERE key = 'active'", (number,))
         con.execute("INSERT INTO registry_log (at, user, action, version) VALUES (?, ?, ?, ?)",
                     (_now(), user, action, number))
-        if stations is None:
+        if rows is None:
             rows = con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
                                "ORDER BY ordinal", (number,)).fetchall()
-            stations = decode_stations(rows)
-        _fill_layer(con, stations)
+        _fill_layer(con, rows)
 
     def rollback(self, *, user: str) -> Version:
         """Make the version before the active one active again (one transaction)."""

@@ -11,7 +11,7 @@ readers always see a complete version. Rows go in through ``COPY``.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -183,22 +183,24 @@ class PostgisStore:
             for row in rows:
                 copy.write_row(row)
 
-    def _fill_layer(self, conn: Connection, stations: Sequence[Station]) -> None:
+    def _fill_layer(self, conn: Connection, rows: Iterable[Sequence[Any]]) -> None:
+        """Replace the layer's rows by ``rows`` (encoded stations, :data:`COLUMNS` order)."""
         conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
         self._copy(conn, "stations", f"geom, {_NAMES}", (
-            (None if s.lon is None or s.lat is None else f"SRID=4326;POINT({s.lon!r} {s.lat!r})",
-             *encode_station(s)) for s in stations))
+            (None if row[3] is None or row[4] is None  # (lon, lat)
+             else f"SRID=4326;POINT({row[3]!r} {row[4]!r})", *row) for row in rows))
 
     def _activate(self, conn: Connection, number: int, user: str, action: str,
-                  stations: Sequence[Station] | None = None) -> None:
+                  rows: Sequence[Sequence[Any]] | None = None) -> None:
+        """Make version ``number`` active; ``rows`` are its encoded stations (else read)."""
         conn.execute(state.update().where(state.c.key == "active").values(value=number))
         conn.execute(log_table.insert().values(at=_now(), user=user, action=action,
                                                version=number))
-        if stations is None:
-            rows = conn.execute(select(*(history.c[c] for c in COLUMNS))
-                                .where(history.c.version == number).order_by(history.c.ordinal))
-            stations = decode_stations(rows)
-        self._fill_layer(conn, stations)
+        if rows is None:
+            rows = [tuple(row) for row in conn.execute(
+                select(*(history.c[c] for c in COLUMNS))
+                .where(history.c.version == number).order_by(history.c.ordinal))]
+        self._fill_layer(conn, rows)
 
     def write(self, stations: Sequence[Station], meta: ImportMeta, *,
               expected_active: int | None = None) -> Version:
@@ -222,9 +224,10 @@ class PostgisStore:
                     rows=meta.rows, accepted=len(stations), rejected=meta.rejected,
                     datum=meta.datum, report=json.dumps(meta.report, ensure_ascii=False)
                 ).returning(versions.c.id)).scalar_one())
+                rows = [encode_station(s) for s in stations]  # once: history and layer
                 self._copy(conn, "station_history", f"version, ordinal, {_NAMES}",
-                           ((number, i, *encode_station(s)) for i, s in enumerate(stations)))
-                self._activate(conn, number, meta.user, "import", stations)
+                           ((number, i, *row) for i, row in enumerate(rows)))
+                self._activate(conn, number, meta.user, "import", rows)
                 return self._versions(conn, number)[0]
         except (SQLAlchemyError, psycopg.Error) as exc:  # (COPY raises psycopg's own errors)
             raise StoreWriteFailed(f"{type(exc).__name__}: {exc}") from exc
