@@ -93,9 +93,38 @@ def test_every_field_round_trips(store: Store) -> None:
     assert store.check() == []
 
 
+def layer(store: Store) -> list[tuple[Any, ...]]:
+    """The feature layer's rows: id, name, amenities, verified and the geometry's x, y."""
+    if is_database_url(store.location):
+        from sqlalchemy import text
+
+        engine: Any = store._engine  # type: ignore[attr-defined]
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(
+                "SELECT id, name, amenities, verified, ST_X(geom), ST_Y(geom) FROM stations "
+                "ORDER BY fid"))]
+    import struct
+
+    con = sqlite3.connect(store.location)
+    try:
+        rows = con.execute("SELECT id, name, amenities, verified, geom FROM stations "
+                           "ORDER BY fid").fetchall()
+    finally:
+        con.close()
+    return [(*r[:4], *(struct.unpack("<dd", r[4][-16:]) if r[4] else (None, None)))
+            for r in rows]
+
+
+def layer_of(stations: list[Station]) -> list[tuple[Any, ...]]:
+    return [(s.id, s.name, ";".join(sorted(a.value for a in s.amenities)),
+             s.verified.isoformat() if s.verified else None, s.lon, s.lat) for s in stations]
+
+
 def test_versions_history_and_rollback(store: Store) -> None:
     first = store.write([FULL, BARE], meta("first.csv"))
+    assert layer(store) == layer_of([FULL, BARE])
     second = store.write([BARE], meta("second.xlsx", rows=3, rejected=2))
+    assert layer(store) == layer_of([BARE])
     assert [v.source for v in store.history()] == ["second.xlsx", "first.csv"]
     assert [v.active for v in store.history()] == [True, False]
     assert store.stations() == [BARE] and store.stations(first.id) == [FULL, BARE]
@@ -103,6 +132,7 @@ def test_versions_history_and_rollback(store: Store) -> None:
     back = store.rollback(user="boss")
     assert back.id == first.id and store.active() == back
     assert store.stations() == [FULL, BARE]
+    assert layer(store) == layer_of([FULL, BARE])  # refilled from the stored rows
     assert [(e.action, e.version, e.user) for e in store.log()] == [
         ("rollback", 1, "boss"), ("import", 2, "tester"), ("import", 1, "tester")]
     with pytest.raises(RegistryError, match="no earlier version"):
