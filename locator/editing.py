@@ -149,12 +149,16 @@ class Saved:
 
 def save(store: Store, action: Action, station_id: str, new: Station | None,
          etag: str | None, *, user: str, base: Callable[[], Sequence[Station]],
-         verified_on: date | None = None) -> Saved:
+         verified_on: date | None = None,
+         served: tuple[int, Sequence[Station]] | None = None) -> Saved:
     """Apply one edit to the store's active version and write it as a new version.
 
     ``base`` gives the registry to start from when the store is still empty (the
     registry being served, e.g. the shipped data): the first edit copies it into the
-    store. The save is retried on a newer version when one landed meanwhile.
+    store. ``served`` is the store version the caller serves and its stations: when that
+    is still the active version the edit starts from them instead of reading the version
+    back (~1 s at 200,000 stations). The save is retried on a newer version when one
+    landed meanwhile.
 
     Raises
     ------
@@ -167,7 +171,12 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
     """
     for _attempt in range(_ATTEMPTS):
         active = store.active()
-        stations = store.stations(active.id) if active is not None else list(base())
+        if active is None:
+            stations: Sequence[Station] = list(base())
+        elif served is not None and served[0] == active.id:
+            stations = served[1]
+        else:
+            stations = store.stations(active.id)
         rows, record = apply_edit(stations, action, station_id, new, etag,
                                   verified_on=verified_on)
         fingerprint = hashlib.sha256(json.dumps(

@@ -147,6 +147,34 @@ def test_a_save_is_reapplied_when_an_import_lands_in_between(tmp_path: Path) -> 
     store.close()
 
 
+def test_a_save_starts_from_the_served_version_and_never_from_a_stale_one(
+        tmp_path: Path) -> None:
+    store = GpkgStore(tmp_path / "s.gpkg")
+    store.write([A, B], ImportMeta(user="t", source="f.csv", sha256="0" * 64, rows=2,
+                                   rejected=0, datum="wgs84"))
+    real_stations = store.stations
+    read: list[int | None] = []
+
+    def counted(version: int | None = None) -> list[Station]:
+        read.append(version)
+        return real_stations(version)
+
+    store.stations = counted  # type: ignore[method-assign]
+    renamed = Station("b", "乙站 新", Kind.BOX_STATION, 103.85, 36.053)
+    editing.save(store, Action.EDIT, "b", renamed, editing.station_etag(B), user="ed",
+                 base=list, served=(1, [A, B]))
+    assert read == []  # version 1 is what the caller serves: not read back
+    # the caller still serves version 1 while version 2 is active: the store is read, and
+    # the rename in version 2 is kept
+    editing.save(store, Action.VERIFY, "a", None, editing.station_etag(A), user="ed",
+                 base=list, served=(1, [A, B]), verified_on=date(2026, 1, 2))
+    assert read == [2]
+    store.stations = real_stations  # type: ignore[method-assign]
+    assert [(s.name, s.verified) for s in store.stations()] == [
+        ("甲站", date(2026, 1, 2)), ("乙站 新", None)]
+    store.close()
+
+
 # --- the pages: each action ---
 
 

@@ -112,10 +112,12 @@ def save_and_serve(action: Action, station_id: str, new: Station | None, etag: s
     health.ensure_writable()
     store = open_edit_store()
     try:
+        registry = service.current_registry()
+        version = service.registry_version(registry)
         saved = editing.save(store, action, station_id, new, etag,
-                             user=auth.current_account().name,
-                             base=lambda: service.current_registry().stations,
-                             verified_on=verified_on)
+                             user=auth.current_account().name, base=lambda: registry.stations,
+                             verified_on=verified_on,
+                             served=None if version is None else (version, registry.stations))
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         service.serve_written(app, saved.version, saved.stations)
     finally:
