@@ -37,10 +37,10 @@ from locator.registry.records import Problem
 from locator.registry.store import Store, Version, is_database_url, open_store
 from locator.travel import TravelModel
 
-__all__ = ["DEFAULT_REGISTRY", "check_store", "current_registry", "init_app", "refresh",
+__all__ = ["DEFAULT_REGISTRY", "current_registry", "init_app", "refresh",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
            "serve_written", "served", "start_watcher", "stations_by_id", "stop_watcher", "swap",
-           "watching"]
+           "swap_if_changed", "watching"]
 
 log = logging.getLogger(__name__)
 
@@ -177,10 +177,10 @@ def refresh(app: Flask) -> None:
     watch: _Watch | None = app.extensions.get(_WATCH)
     if watch is None or watch.background or time.monotonic() < watch.due:
         return
-    check_store(app)
+    swap_if_changed(app)
 
 
-def check_store(app: Flask) -> bool:
+def swap_if_changed(app: Flask) -> bool:
     """Swap in the store's active version now if it is not the one served.
 
     Returns True when a new version was swapped in. Never raises: a store hiccup is
@@ -226,7 +226,7 @@ def start_watcher(app: Flask) -> threading.Thread | None:
 
     def run() -> None:
         while not stop.wait(max(0.05, watch.due - time.monotonic())):
-            check_store(app)
+            swap_if_changed(app)
 
     thread = threading.Thread(target=run, name="locator-store-watch", daemon=True)
     thread.start()
