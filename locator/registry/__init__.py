@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from locator.model import Station
@@ -14,24 +15,27 @@ from locator.travel import TravelModel
 __all__ = ["Registry", "load_registry"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Registry:
     """Everything served at once: swapped as a whole, never edited in place.
 
     ``index`` is built from ``stations`` (``index.positions`` and
-    ``index.unlocated_positions`` are positions in it).
+    ``index.unlocated_positions`` are positions in it). What is derived from the
+    stations is worked out on first use and kept (no ``slots``, so it can be): a
+    registry of 200,000 real stations took ~4 ms per finder page to find it has no
+    synthetic one.
     """
 
     stations: tuple[Station, ...]
     index: NearestIndex
     report: LoadReport
 
-    @property
+    @cached_property
     def has_synthetic(self) -> bool:
         """True when any station is a generated demonstration record."""
         return any(s.synthetic for s in self.stations)
 
-    @property
+    @cached_property
     def unlocated(self) -> tuple[Station, ...]:
         """Stations listed without a known location."""
         return tuple(self.stations[i] for i in self.index.unlocated_positions.tolist())
