@@ -38,7 +38,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from locator import create_app, maps, synthetic
+from locator import create_app, foliummap, synthetic
 from locator.nearest import NearestIndex
 
 CHROMIUM = "/usr/bin/chromium"
@@ -101,10 +101,10 @@ def html_sizes(path: Path) -> list[tuple[str, int, int]]:
     out = []
     for label, details in (("ours (details on demand)", "/station/__ID__"),
                            ("names embedded", None)):
-        m = maps.finder_map(stations, center=(103.83, 36.06), tiles="osm",
+        m = foliummap.finder_map(stations, center=(103.83, 36.06), tiles="osm",
                             nearest=[(h.station, h.distance_m) for h in hits], labels={},
                             static_url=lambda p: "/static/" + p, details_url=details)
-        script = str(maps.map_parts(m)["script"]).encode()
+        script = str(foliummap.map_parts(m)["script"]).encode()
         out.append((label, len(script), len(gzip.compress(script, 6))))
     return out
 

@@ -1,13 +1,11 @@
-"""The finder map: stations, the user's point and the nearest few, drawn with Leaflet.
+"""What the finder map draws, in which datum and under which tiles — without folium.
 
-Everything the browser loads comes from the app itself (``static_url``), never a CDN:
-folium's default jQuery/Bootstrap/Font-Awesome links are replaced by the vendored Leaflet
-and Leaflet.markercluster (see ``scripts/vendor_assets.sh``) and ``css/map.css``.
-
-Stations are emitted once as compact JSON and turned into markers by a short script, so a
-map of 10,000 stations stays small and fast. Every piece of station text reaches the page
-through ``textContent`` only, and the JSON is escaped so that no data can close the
-``<script>`` element it sits in.
+The map itself is built by :mod:`locator.foliummap` (folium, and with it pandas, load only
+when a page draws a map: ~0.45 s and ~40 MB a server worker need not spend to answer the
+API). This module holds what the pages and the map share: the tile layers
+(:data:`TILES`, each with the datum its tiles are drawn in), the glyphs and labels of the
+legend, :func:`safe_json` for data inside ``<script>``, and :func:`finder_payload`, the
+stations as the map's script receives them.
 
 Markers are drawn in the datum of the tiles under them: WGS-84 for OpenStreetMap and
 Tianditu (CGCS2000, equal to WGS-84 at map scale), GCJ-02 for Amap. Both coordinate sets
@@ -15,7 +13,7 @@ are computed here by :func:`locator.datum.wgs84_to_gcj02` and embedded, so the p
 layer switcher can move every marker to the new datum without any datum formula in
 JavaScript. Coordinates are integers of 1e-6 degree (0.11 m).
 
-The embedded JSON object (``StationLayer.payload``), columns of equal length per station:
+The payload (:func:`finder_payload`), columns of equal length per station:
 ``lat``/``lon`` WGS-84 in 1e-6° as deltas from the previous station (the first from 0);
 ``glat``/``glon`` the GCJ-02 minus WGS-84 offset in 1e-6°; ``kind`` an index into
 ``kinds``/``glyphs``; ``ids``; ``names`` and ``addresses`` only when no ``details`` URL is
@@ -24,7 +22,8 @@ given (else a popup fetches ``details`` with ``__ID__`` replaced by the id). Als
 name; ``tiles`` the layers the switcher offers (``name``, ``url``, ``overlays``,
 ``attribution``, ``subdomains``, ``max_zoom``, ``datum``, ``tk``); ``labels``; ``user``
 ``{"wgs84": [lat, lon], "gcj02": [lat, lon]}``; ``nearest`` rows ``[position, metres,
-text]``; ``has_synthetic`` (a page shows its demo banner when true).
+text]``; ``has_synthetic`` (a page shows its demo banner when true). Every piece of
+station text reaches the page through ``textContent`` only.
 """
 
 from __future__ import annotations
@@ -32,35 +31,20 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-import folium
 import numpy as np
-from branca.element import CssLink, Figure, JavascriptLink, MacroElement
-from folium.template import Template
-from markupsafe import Markup
 from numpy.typing import NDArray
 
-from locator import csp
 from locator.datum import Datum, wgs84_to_gcj02
 from locator.errors import ConfigError, QueryError
 from locator.model import KIND_LABELS, N_, Kind, Station
 
-__all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "LocalAssetMap", "TileSpec", "finder_map",
-           "format_distance", "local_map_parts", "map_parts", "safe_json", "tile_json"]
-
-LEAFLET = "vendor/leaflet-1.9.4"
-MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
-_JS = (("leaflet", f"{LEAFLET}/leaflet.js"),
-       ("markerclusterjs", f"{MARKERCLUSTER}/leaflet.markercluster.js"),
-       ("locator_map_js", "js/finder-map.js"))
-_CSS = (("leaflet_css", f"{LEAFLET}/leaflet.css"),
-        ("markerclustercss", f"{MARKERCLUSTER}/MarkerCluster.css"),
-        ("markerclusterdefaultcss", f"{MARKERCLUSTER}/MarkerCluster.Default.css"),
-        ("locator_map_css", "css/map.css"))
+__all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "TileSpec", "check_center",
+           "finder_payload", "format_distance", "safe_json", "tile_json", "tile_spec"]
 
 _DECIMALS = 6
 
@@ -126,7 +110,6 @@ DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
 })
 
 _KEY_RE = re.compile(r"[A-Za-z0-9]{8,64}")
-_UNSAFE_URL = re.compile(r"[\"'<>\s\\]")
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026",
                  "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
@@ -147,62 +130,16 @@ def format_distance(metres: float) -> str:
     return f"{km:.1f} km" if km < 9.95 else f"{round(km):d} km"
 
 
-class StationLayer(MacroElement):
-    """Markers, the user's point, lines to the nearest, a legend and the base maps.
+def tile_spec(tiles: str, tianditu_key: str | None) -> TileSpec:
+    """The tile layer named ``tiles``, its key checked.
 
-    The work is done by ``js/finder-map.js`` (``LZ.stations``); this element only passes
-    it the map, the ``payload`` (see the module docstring) and ``cluster``.
+    Raises
+    ------
+    QueryError
+        For an unknown name.
+    ConfigError
+        For a layer that needs a key (Tianditu) without a usable one.
     """
-
-    _template = Template("""
-{% macro script(this, kwargs) %}
-var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
-  {{ this.payload_json }}, {{ this.cluster|tojson }});
-{% endmacro %}
-""")
-
-    def __init__(self, payload: Mapping[str, Any], *, cluster: bool = True) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self._name = "StationLayer"
-        self.payload = payload
-        self.payload_json = safe_json(payload)
-        self.cluster = cluster
-
-
-_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
-
-
-class LocalAssetMap(folium.Map):
-    """A folium base map whose only assets are the app's own files (the finder's, the planner's).
-
-    Give it its assets with :meth:`use_assets`; :func:`local_map_parts` renders it and
-    refuses any other asset link.
-    """
-
-    asset_urls: frozenset[str] = frozenset()
-
-    def use_assets(self, js: Sequence[tuple[str, str]], css: Sequence[tuple[str, str]]) -> None:
-        """Make ``js`` and ``css`` (name, URL) the map's only script and style links."""
-        self.default_js, self.default_css = list(js), list(css)
-        self.asset_urls = frozenset(url for _, url in [*js, *css])
-
-
-class _FinderMap(LocalAssetMap):
-    """The finder's map."""
-
-
-def _resolve(items: Sequence[tuple[str, str]], static_url: Callable[[str], str],
-             ) -> list[tuple[str, str]]:
-    """Resolve asset paths through ``static_url``, refusing URLs unsafe in an attribute."""
-    urls = [(name, static_url(path)) for name, path in items]
-    for (_, path), (_, url) in zip(items, urls, strict=True):
-        if not url or _UNSAFE_URL.search(url):
-            raise ConfigError(f"static_url({path!r}) gave an unusable URL {url!r}")
-    return urls
-
-
-def _tile_spec(tiles: str, tianditu_key: str | None) -> TileSpec:
-    """Look up ``tiles`` and check its key."""
     try:
         spec = TILES[tiles]
     except (KeyError, TypeError):
@@ -230,7 +167,8 @@ def tile_json(spec: TileSpec, key: str | None = None) -> dict[str, Any]:
     return out
 
 
-def _check_center(center: tuple[float, float]) -> tuple[float, float]:
+def check_center(center: tuple[float, float]) -> tuple[float, float]:
+    """``center`` as a WGS-84 ``(lon, lat)`` of finite floats (QueryError otherwise)."""
     try:
         lon, lat = (float(v) for v in center)
         ok = math.isfinite(lon) and math.isfinite(lat) and abs(lon) <= 180 and abs(lat) <= 90
@@ -241,66 +179,17 @@ def _check_center(center: tuple[float, float]) -> tuple[float, float]:
     return lon, lat
 
 
-def finder_map(
-    stations: Sequence[Station],
-    *,
-    center: tuple[float, float],
-    nearest: Sequence[tuple[Station, float]] = (),
-    tiles: str = "amap",
-    tianditu_key: str | None = None,
-    labels: Mapping[str, str],
-    static_url: Callable[[str], str],
-    zoom: int = 13,
-    cluster: bool = True,
-    details_url: str | None = None,
-) -> folium.Map:
-    """Build the finder map.
+def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
+                   nearest: Sequence[tuple[Station, float]], spec: TileSpec,
+                   tianditu_key: str | None, labels: Mapping[str, str],
+                   details_url: str | None) -> dict[str, Any]:
+    """The JSON object the finder map's script draws (see the module docstring).
 
-    Parameters
-    ----------
-    stations : sequence of Station
-        Stations to draw; those without a location are skipped.
-    center : (float, float)
-        The user's point, WGS-84 ``(lon, lat)``; the map centres on it.
-    nearest : sequence of (Station, float)
-        The k nearest and their geodesic distances in metres, nearest first: a bigger
-        marker, a line from the user and a distance label each, never clustered.
-    tiles : {"amap", "osm", "tianditu"}
-        The base map (a key of :data:`TILES`); ``tianditu`` needs ``tianditu_key`` (tk).
-    labels : mapping of str to str
-        Translated UI strings keyed as :data:`DEFAULT_LABELS` (every Kind value,
-        ``you_are_here``, ``legend_title``, ``distance``, ``nearest``, ``demo``); missing
-        keys fall back to the English defaults, other keys are ignored.
-    static_url : callable
-        Maps a path under ``locator/static`` to its URL, e.g.
-        ``lambda p: url_for("static", filename=p)``.
-    zoom : int
-        Initial zoom, 0 to the tile layer's ``max_zoom``.
-    cluster : bool
-        Cluster the markers that are not among the nearest.
-    details_url : str, optional
-        URL of a station's details (JSON ``name``, ``address``, ``hours``, ``links``) with
-        ``__ID__`` where the id goes. Given, names stay out of the page and popups fetch
-        them (a light page for thousands of stations); ``None`` embeds names and addresses.
-
-    Returns
-    -------
-    folium.Map
-        Render it with :func:`map_parts`.
-
-    Raises
-    ------
-    QueryError
-        For an unknown ``tiles`` name, a bad ``center`` or ``zoom``.
-    ConfigError
-        For Tianditu without a usable key, or a ``static_url`` giving unsafe URLs.
+    ``stations`` without a location are skipped; a ``nearest`` station missing from them
+    is added. ``spec`` gives the initial tiles; ``labels`` fall back to
+    :data:`DEFAULT_LABELS`.
     """
-    spec = _tile_spec(tiles, tianditu_key)
-    lon, lat = _check_center(center)
-    if isinstance(zoom, bool) or not isinstance(zoom, int) or not 0 <= zoom <= spec.max_zoom:
-        raise QueryError("zoom", f"zoom must be an integer 0-{spec.max_zoom}, got {zoom!r}")
-    js, css = _resolve(_JS, static_url), _resolve(_CSS, static_url)
-
+    lon, lat = check_center(center)
     drawn: list[Station] = [s for s in stations if s.located]
     index = {s.id: i for i, s in enumerate(drawn)}
     near: list[tuple[int, float]] = []
@@ -318,7 +207,6 @@ def finder_map(
 
     kinds = list(Kind)
     kind_index = {k: i for i, k in enumerate(kinds)}
-    user = {"wgs84": [wy[0] / 1e6, wx[0] / 1e6], "gcj02": [gy[0] / 1e6, gx[0] / 1e6]}
     payload: dict[str, Any] = {
         "datum": spec.datum.value, "base": spec.name,
         "tiles": [tile_json(t, tianditu_key) for t in TILES.values()
@@ -327,7 +215,7 @@ def finder_map(
         "glyphs": [KIND_GLYPHS[k] for k in kinds],
         "labels": {key: str(labels.get(key, default)) for key, default in
                    DEFAULT_LABELS.items()},
-        "user": user,
+        "user": {"wgs84": [wy[0] / 1e6, wx[0] / 1e6], "gcj02": [gy[0] / 1e6, gx[0] / 1e6]},
         "lat": np.diff(wy[1:], prepend=0).tolist(),
         "lon": np.diff(wx[1:], prepend=0).tolist(),
         "glat": (gy[1:] - wy[1:]).tolist(), "glon": (gx[1:] - wx[1:]).tolist(),
@@ -341,56 +229,4 @@ def finder_map(
     if details_url is None:
         payload["names"] = [s.name for s in drawn]
         payload["addresses"] = [s.address for s in drawn]
-
-    centre = user[spec.datum.value]
-    m = _FinderMap(location=centre, tiles=None,
-                   zoom_start=zoom, max_zoom=spec.max_zoom, control_scale=True)
-    m.use_assets(js, css)
-    StationLayer(payload, cluster=cluster).add_to(m)
-    return m
-
-
-def map_parts(m: folium.Map) -> dict[str, Markup]:
-    """Render a map from :func:`finder_map` into parts for a page template.
-
-    Returns
-    -------
-    dict
-        ``header`` (``<link>``/``<script src>``/``<style>`` for ``<head>``), ``html``
-        (the map's ``<div>``) and ``script`` (JavaScript *without* ``<script>`` tags; put it
-        in a ``<script>`` element after ``html`` and after the header's scripts).
-
-    Raises
-    ------
-    TypeError
-        When ``m`` was not made by :func:`finder_map`.
-    ConfigError
-        When anything added an asset link other than the app's own files.
-    """
-    if not isinstance(m, _FinderMap):
-        raise TypeError(f"map_parts needs a map from finder_map, got {type(m).__name__}")
-    return local_map_parts(m)
-
-
-def local_map_parts(m: LocalAssetMap) -> dict[str, Markup]:
-    """``header``/``html``/``script`` of any :class:`LocalAssetMap` (see :func:`map_parts`).
-
-    Raises
-    ------
-    TypeError
-        When ``m`` is not inside its folium Figure.
-    ConfigError
-        When anything added an asset link other than the map's own files.
-    """
-    root = m.get_root()
-    if not isinstance(root, Figure):
-        raise TypeError("map_parts needs the map inside its folium Figure")
-    root.render()
-    for child in root.header._children.values():
-        if isinstance(child, JavascriptLink | CssLink) and child.url not in m.asset_urls:
-            raise ConfigError(f"the map links a foreign asset {child.url!r}")
-    # folium's <meta viewport> forbids pinch-zoom (WCAG 1.4.4); the page has its own
-    header = _FOLIUM_VIEWPORT.sub("", root.header.render())
-    return {"header": csp.with_nonce(header),  # rendered by folium; nonces for the CSP
-            "html": Markup(root.html.render()),  # noqa: S704
-            "script": Markup(root.script.render())}  # noqa: S704
+    return payload

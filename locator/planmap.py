@@ -1,6 +1,6 @@
 """The planner map: distance classes, gap polygons, suggested sites and stations, with folium.
 
-Like the finder map (:mod:`locator.maps`) every asset is the app's own file, and every
+Like the finder map (:mod:`locator.foliummap`) every asset is the app's own file, and every
 piece of text reaches the page through ``textContent`` from JSON made by
 :func:`locator.maps.safe_json`: candidate names from a file are untrusted.
 
@@ -24,7 +24,7 @@ from markupsafe import Markup
 from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 
-from locator import maps
+from locator import foliummap, maps
 from locator.coverage import distance_class
 from locator.datum import Datum, wgs84_to_gcj02
 from locator.model import Station
@@ -34,11 +34,11 @@ __all__ = ["CLASS_COLOURS", "planner_map", "planner_parts"]
 
 CLASS_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
 _SIMPLIFY_DEG = 0.0003
-_JS = (("leaflet", f"{maps.LEAFLET}/leaflet.js"),)
-_CSS = (("leaflet_css", f"{maps.LEAFLET}/leaflet.css"), ("locator_map_css", "css/map.css"))
+_JS = (("leaflet", f"{foliummap.LEAFLET}/leaflet.js"),)
+_CSS = (("leaflet_css", f"{foliummap.LEAFLET}/leaflet.css"), ("locator_map_css", "css/map.css"))
 
 
-class _PlannerMap(maps.LocalAssetMap):
+class _PlannerMap(foliummap.LocalAssetMap):
     """The planner's map."""
 
 
@@ -187,4 +187,4 @@ def planner_parts(m: folium.Map) -> dict[str, Markup]:
     """``header``/``html``/``script`` of a :func:`planner_map`, refusing foreign assets."""
     if not isinstance(m, _PlannerMap):
         raise TypeError(f"planner_parts needs a map from planner_map, got {type(m).__name__}")
-    return maps.local_map_parts(m)
+    return foliummap.local_map_parts(m)

@@ -13,14 +13,8 @@ import pytest
 
 from locator.datum import wgs84_to_gcj02
 from locator.errors import ConfigError, LocatorError, QueryError
-from locator.maps import (
-    DEFAULT_LABELS,
-    TILES,
-    finder_map,
-    format_distance,
-    map_parts,
-    safe_json,
-)
+from locator.foliummap import finder_map, map_parts
+from locator.maps import DEFAULT_LABELS, TILES, format_distance, safe_json
 from locator.model import Kind, Station
 from tests.conftest import HOSTILE_MORE
 

@@ -203,3 +203,24 @@ def test_watcher_thread_swaps_in_a_version_written_by_another_process(tmp_path: 
         stop_watcher(app)
         again.join(timeout=DEADLINE_S)
     assert not again.is_alive()
+
+
+def test_a_worker_starts_and_answers_the_api_without_the_map_and_pinyin_libraries() -> None:
+    """folium (with pandas, ~0.45 s and ~40 MB) and pypinyin (~0.25 s, ~55 MB) load with the
+    first map page and the first place search, not with the app (start-up ≤ 3 s, issue 8)."""
+    script = """
+import sys
+from locator import create_app
+app = create_app({"TESTING": True})
+heavy = ("folium", "pandas", "pypinyin")
+client = app.test_client()
+assert client.get("/api/v1/nearest?lat=36.06&lon=103.83&k=3").status_code == 200
+before = [m for m in heavy if m in sys.modules]
+assert client.get("/?lat=36.06&lon=103.83").status_code == 200
+assert client.get("/places?q=yanchang").status_code == 200
+after = [m for m in heavy if m in sys.modules]
+print(before, after)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, check=True)
+    assert done.stdout.strip() == "[] ['folium', 'pandas', 'pypinyin']", done.stderr

@@ -83,7 +83,9 @@ def widget() -> str:
     drawn = index.around(opts.lon, opts.lat, int(current_app.config["MAP_MAX_STATIONS"]),
                          np.flatnonzero(index.mask(wanted)))
     shown: list[Station] = [index.stations[i] for i in drawn.tolist()]
-    folium_map = maps.finder_map(
+    from locator import foliummap  # (folium loads with the first map, not at start-up)
+
+    folium_map = foliummap.finder_map(
         shown, center=(opts.lon, opts.lat), tiles=opts.tiles,
         nearest=[(h.station, h.distance_m) for h in hits],
         tianditu_key=current_app.config["TIANDITU_KEY"], labels=_labels(opts.here),
@@ -93,7 +95,7 @@ def widget() -> str:
                                    "k": opts.k, "tiles": opts.tiles,
                                    "lang": request.args.get("lang")}
     return render_template(
-        "embed/widget.html", parts=maps.map_parts(folium_map), map_name=folium_map.get_name(),
+        "embed/widget.html", parts=foliummap.map_parts(folium_map), map_name=folium_map.get_name(),
         hits=hits, opts=opts, show_demo=any(s.synthetic for s in shown),
         finder_url=url_for("finder.index", _external=True,
                            **{k: v for k, v in finder_args.items() if v is not None}),

@@ -207,7 +207,9 @@ def index() -> str | BaseResponse:
     # a national registry would make a page of megabytes: draw the nearest MAP_MAX_STATIONS
     drawn = index.around(*view.point, int(current_app.config["MAP_MAX_STATIONS"]), matching)
     stations = [index.stations[i] for i in drawn.tolist()]
-    folium_map = maps.finder_map(
+    from locator import foliummap  # (folium loads with the first map, not at start-up)
+
+    folium_map = foliummap.finder_map(
         stations, center=view.point, tiles=view.tiles,
         nearest=[(h.station, h.distance_m) for h in hits],
         tianditu_key=current_app.config["TIANDITU_KEY"], labels=map_labels(),
@@ -215,7 +217,7 @@ def index() -> str | BaseResponse:
         details_url=url_for("finder.station", station_id="__ID__", **_origin(view)))
     found = places.search(view.query, limit=10) if view.query else []
     return render_template(
-        "finder/index.html", parts=maps.map_parts(folium_map), view=view,
+        "finder/index.html", parts=foliummap.map_parts(folium_map), view=view,
         rows=[_row(h, view) for h in hits], places_found=found, now=now,
         tile_names=list(maps.TILES), shown_count=matching.size, drawn_count=len(stations),
         glyphs=maps.KIND_GLYPHS,

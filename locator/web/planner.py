@@ -24,7 +24,6 @@ from locator.errors import QueryError
 from locator.model import KIND_LABELS, N_, Kind
 from locator.nearest import Filters
 from locator.plan import Plan, make_plan, plan_geojson, units_csv
-from locator.planmap import planner_map, planner_parts
 from locator.service import current_registry
 from locator.units import LEVELS, default_level, load_boundaries
 from locator.web.params import Args, parse_kind_value
@@ -109,6 +108,8 @@ def _page(template: str) -> str:
     rows.sort(key=lambda r: (r[sort] is None, r[sort] if r[sort] is not None else 0),
               reverse=desc)
     tiles = str(current_app.config["DEFAULT_TILES"])
+    from locator.planmap import planner_map, planner_parts  # (folium: with the first map)
+
     fmap = planner_map(plan, current_registry().index.stations, tiles=tiles,
                        labels={"legend": gettext("Distance to the nearest station"),
                                "gap": gettext("Gap"), "site": gettext("New site")},
