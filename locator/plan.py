@@ -17,12 +17,13 @@ import numpy as np
 from numpy.typing import NDArray
 from shapely.geometry import mapping
 
-from locator import coverage, gaps, siting
-from locator.coverage import Coverage, Mode, UnitRow
+from locator import coverage, gaps, siting, unitcoverage
+from locator.coverage import Coverage, Mode
 from locator.gaps import Gap
 from locator.model import Station
 from locator.nearest import Filters, NearestIndex
 from locator.siting import Suggestion
+from locator.unitcoverage import UnitRow
 from locator.units import AdminUnit, Boundaries, CodeCount, at_level
 
 __all__ = ["UNIT_FIELDS", "Plan", "make_plan", "plan_geojson", "read_units_csv", "units_csv"]
@@ -100,8 +101,8 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
     cov = coverage.compute(grid, coverage.straight_line(index, filters), radius_m=radius_m,
                            minutes=minutes, mode=mode, travel=index.travel)
     done("distances")
-    counted = coverage.counted_stations(index, filters)
-    rows = coverage.unit_table(cov, boundaries.units, counted, people=people,
+    counted = unitcoverage.counted_stations(index, filters)
+    rows = unitcoverage.unit_table(cov, boundaries.units, counted, people=people,
                                total=boundaries.area)
     done("units")
     found = gaps.find_gaps(cov, people=people, limit=max_gaps)
@@ -113,8 +114,8 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
     counts: tuple[CodeCount, ...] = ()
     if not polygons:
         everyone = registry_stations if registry_stations is not None else index.stations
-        counts = tuple(coverage.unit_code_counts(boundaries, level, everyone, filters))
-    here = coverage.in_area(grid, counted)  # the stations the table's total counts
+        counts = tuple(unitcoverage.unit_code_counts(boundaries, level, everyone, filters))
+    here = unitcoverage.in_area(grid, counted)  # the stations the table's total counts
     return Plan(boundaries, cov, tuple(rows), tuple(found), suggestion,
                 "area" if people is None else "people",
                 sum(1 for s in here if s.synthetic), len(here), level, polygons, counts)

@@ -18,7 +18,7 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import Polygon, box, mapping
 
-from locator import areastore, coverage
+from locator import areastore, unitcoverage
 from locator.areas import match_unit, normalise_name, prepare_areas
 from locator.datum import Datum, convert
 from locator.errors import RegistryError
@@ -383,8 +383,8 @@ def test_subdistrict_tables_add_up_to_the_district_totals(tmp_path: Path) -> Non
     stations = [Station(f"s{i}", "站", Kind.SMART_STATION, X0 + dx, Y0, synthetic=i > 0)
                 for i, dx in enumerate((-0.01, 0.01, 0.02, 0.05))]
     index = NearestIndex(stations)
-    city = coverage.summary(index, resolution=8)
-    sub = coverage.summary(index, resolution=8, district="620102", level="subdistrict",
+    city = unitcoverage.summary(index, resolution=8)
+    sub = unitcoverage.summary(index, resolution=8, district="620102", level="subdistrict",
                            areas=units)
     district_row = next(u for u in city["units"] if u["code"] == "620102")
     assert [u["name"] for u in sub["units"]] == ["五泉街道", "东岗街道", ""]  # + outside
@@ -407,10 +407,11 @@ def test_summary_counts_synthetic_stations_of_the_chosen_district_only() -> None
                                                (103.85, True), (103.86, True),
                                                (103.87, True)])]
     index = NearestIndex(stations)
-    assert coverage.summary(index, bounds, resolution=7)["synthetic_stations"] == 4
-    west_only = coverage.summary(index, bounds, resolution=7, district="W")
+    assert unitcoverage.summary(index, bounds, resolution=7)["synthetic_stations"] == 4
+    west_only = unitcoverage.summary(index, bounds, resolution=7, district="W")
     assert (west_only["stations"], west_only["synthetic_stations"]) == (2, 1)
-    assert coverage.summary(index, bounds, resolution=7, district="E")["synthetic_stations"] == 3
+    east_only = unitcoverage.summary(index, bounds, resolution=7, district="E")
+    assert east_only["synthetic_stations"] == 3
 
 
 def test_station_counts_per_code_without_polygons() -> None:
@@ -439,7 +440,7 @@ def test_station_counts_per_code_without_polygons() -> None:
 def test_summary_without_polygons_gives_code_counts() -> None:
     stations = [Station("a", "站", Kind.BOX_STATION, X0, Y0, district_code="620102",
                         subdistrict_code="620102015")]
-    out = coverage.summary(NearestIndex(stations), resolution=7, district="620102",
+    out = unitcoverage.summary(NearestIndex(stations), resolution=7, district="620102",
                            level="subdistrict")
     assert out["polygons"] is False and out["units"] == []
     assert out["code_counts"][0] == {"code": "620102015", "name": "东岗街道",
@@ -472,7 +473,7 @@ def test_code_counts_follow_the_kind_filter() -> None:
     unlocated = Station("u", "站", Kind.BOX_STATION, None, None, district_code="620102",
                         subdistrict_code="620102015")
     boxes = Filters(kinds=frozenset({Kind.BOX_STATION}))
-    out = coverage.summary(NearestIndex(stations), resolution=7, district="620102",
+    out = unitcoverage.summary(NearestIndex(stations), resolution=7, district="620102",
                            level="subdistrict", filters=boxes,
                            registry_stations=[*stations, unlocated])
     assert out["stations"] == 2 and out["code_counts"][0]["stations"] == 3

@@ -2,7 +2,7 @@
 
 Registered on :data:`locator.web.api.bp`; importing this module adds the routes (done by
 :func:`locator.web.public.init_app`). The work is done by :func:`locator.places.search`
-and :func:`locator.coverage.summary`; this module parses, caches and shapes the answer.
+and :func:`locator.unitcoverage.summary`; this module parses, caches and shapes the answer.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from locator import coverage, places
+from locator import places, unitcoverage
 from locator.areastore import areas_for
 from locator.errors import NotFound, QueryError
 from locator.service import current_registry
@@ -112,7 +112,7 @@ def coverage_summary() -> Response:
     if hit is not None and hit[0] is registry:
         return jsonify(hit[1])
     try:
-        body = coverage.summary(registry.index, radius_m=float(radius or 1000.0),
+        body = unitcoverage.summary(registry.index, radius_m=float(radius or 1000.0),
                                 resolution=resolution, district=district,
                                 filters=None if wanted.empty else wanted, level=level,
                                 areas=None if stored is None else stored.units,
