@@ -155,7 +155,6 @@ def finder_map(
         For Tianditu without a usable key, or a ``static_url`` giving unsafe URLs.
     """
     spec = maps.tile_spec(tiles, tianditu_key)
-    maps.check_center(center)
     if isinstance(zoom, bool) or not isinstance(zoom, int) or not 0 <= zoom <= spec.max_zoom:
         raise QueryError("zoom", f"zoom must be an integer 0-{spec.max_zoom}, got {zoom!r}")
     js, css = _resolve(_JS, static_url), _resolve(_CSS, static_url)

@@ -43,7 +43,7 @@ from locator.datum import Datum, wgs84_to_gcj02
 from locator.errors import ConfigError, QueryError
 from locator.model import KIND_LABELS, N_, Kind, Station
 
-__all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "TileSpec", "check_center",
+__all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "TileSpec",
            "finder_payload", "format_distance", "safe_json", "tile_json", "tile_spec"]
 
 _DECIMALS = 6
@@ -167,7 +167,7 @@ def tile_json(spec: TileSpec, key: str | None = None) -> dict[str, Any]:
     return out
 
 
-def check_center(center: tuple[float, float]) -> tuple[float, float]:
+def _check_center(center: tuple[float, float]) -> tuple[float, float]:
     """``center`` as a WGS-84 ``(lon, lat)`` of finite floats (QueryError otherwise)."""
     try:
         lon, lat = (float(v) for v in center)
@@ -189,7 +189,7 @@ def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
     is added. ``spec`` gives the initial tiles; ``labels`` fall back to
     :data:`DEFAULT_LABELS`.
     """
-    lon, lat = check_center(center)
+    lon, lat = _check_center(center)
     drawn: list[Station] = [s for s in stations if s.located]
     index = {s.id: i for i, s in enumerate(drawn)}
     near: list[tuple[int, float]] = []
