@@ -28,9 +28,9 @@ run: $(STAMP) $(MO)
 	$(BIN)/flask --app locator run --host $(HOST) --port $(PORT)
 
 # Production serving: gunicorn, one sync worker per core, each loading the registry once
-# and swapping in new store versions in the background (locator/gunicorn_conf.py).
+# and swapping in new store versions in the background (locator/web/gunicorn_conf.py).
 serve: $(STAMP) $(MO)
-	$(BIN)/gunicorn -c python:locator.gunicorn_conf --bind $(HOST):$(PORT) 'locator:create_app()'
+	$(BIN)/gunicorn -c python:locator.web.gunicorn_conf --bind $(HOST):$(PORT) 'locator:create_app()'
 
 browser:
 	bash scripts/ensure-chromium.sh

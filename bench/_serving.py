@@ -1,6 +1,6 @@
 """Helpers shared by the serving benchmarks (load.py, serve_memory.py, postgis_nearest.py).
 
-* :func:`national_store` — the synthetic national registry (``locator.synthetic_national``,
+* :func:`national_store` — the synthetic national registry (``synthetic.national``,
   every record ``synthetic=True``) written once into a GeoPackage store under
   ``bench/results/cache/`` and reused by later runs (same size and seed → same file);
 * :class:`Gunicorn` — a gunicorn server on a free 127.0.0.1 port, started with the
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the synthetic generators live beside the package
 BIN = Path(sys.executable).parent
 RESULTS = ROOT / "bench" / "results"
 CACHE = RESULTS / "cache"
@@ -34,19 +35,19 @@ def national_store(n: int, seed: int = 2024) -> Path:
     path = CACHE / f"national-{n}-seed{seed}.gpkg"
     if path.is_file():
         return path
-    from locator import synthetic_national
     from locator.registry.store import ImportMeta, open_store
+    from synthetic import national
 
     CACHE.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp.gpkg")
     for stale in CACHE.glob(tmp.name + "*"):
         stale.unlink()
     t0 = time.perf_counter()
-    stations = synthetic_national.generate(n, seed=seed)
+    stations = national.generate(n, seed=seed)
     store = open_store(tmp)
     try:
         store.write(stations, ImportMeta(
-            user="bench", source=f"synthetic: locator.synthetic_national n={n} seed={seed}",
+            user="bench", source=f"synthetic: synthetic.national n={n} seed={seed}",
             sha256="0" * 64, rows=n, rejected=0, datum="wgs84"))
     finally:
         store.close()

@@ -2,7 +2,7 @@
 
 Every save writes the whole registry as a new store version (README, "Accounts and
 editing"); this measures that, side by side for each size, on a copy of a synthetic store
-(``locator.synthetic_national``, every record flagged synthetic) so the cached one is
+(``synthetic.national``, every record flagged synthetic) so the cached one is
 untouched:
 
     .venv/bin/python bench/edit.py            # 10,000 and 200,000 stations
@@ -34,10 +34,10 @@ def measure(n: int, *, served: bool) -> dict[str, float]:
     ``served``: pass the active version's stations as the app does (``editing.save``'s
     ``served``), else the save reads the version back from the store.
     """
-    from locator import editing
-    from locator.editing import Action
-    from locator.registry.backup import backup_path
+    from locator.registry import editing
+    from locator.registry.editing import Action
     from locator.registry.store import open_store
+    from locator.registry.store.backup import backup_path
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "registry.gpkg"

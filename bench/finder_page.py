@@ -5,7 +5,7 @@ Run from the project root (needs /usr/bin/chromium, as the browser tests do)::
     .venv/bin/python bench/finder_page.py            # 10,000 stations, 5 loads per row
     .venv/bin/python bench/finder_page.py --n 2000 --runs 3
 
-The registry is ``locator.synthetic.generate(n)`` (every station flagged synthetic),
+The registry is ``lanzhou.lanzhou.generate(n)`` (every station flagged synthetic),
 served by the real app on 127.0.0.1; every other request (map tiles) is aborted. Rows:
 
 * ``ours``: compressed responses (Flask-Compress, whatever Chromium accepts), names and
@@ -38,8 +38,10 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from locator import create_app, foliummap, synthetic
-from locator.nearest import NearestIndex
+from locator import create_app
+from locator.maps import finder
+from locator.stations.nearest import NearestIndex
+from synthetic import lanzhou
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -49,7 +51,7 @@ URL = "/?lat=36.06&lon=103.83&tiles=osm"
 def registry_file(n: int, folder: Path) -> Path:
     """``n`` seeded synthetic stations as a GeoJSON registry."""
     features = []
-    for s in synthetic.generate(n, seed=4):
+    for s in lanzhou.generate(n, seed=4):
         props = {"id": s.id, "name": s.name, "kind": s.kind.value, "synthetic": True,
                  "amenities": sorted(a.value for a in s.amenities),
                  "opening_hours": s.opening_hours, "source": s.source}
@@ -101,10 +103,10 @@ def html_sizes(path: Path) -> list[tuple[str, int, int]]:
     out = []
     for label, details in (("ours (details on demand)", "/station/__ID__"),
                            ("names embedded", None)):
-        m = foliummap.finder_map(stations, center=(103.83, 36.06), tiles="osm",
+        m = finder.finder_map(stations, center=(103.83, 36.06), tiles="osm",
                             nearest=[(h.station, h.distance_m) for h in hits], labels={},
                             static_url=lambda p: "/static/" + p, details_url=details)
-        script = str(foliummap.map_parts(m)["script"]).encode()
+        script = str(finder.map_parts(m)["script"]).encode()
         out.append((label, len(script), len(gzip.compress(script, 6))))
     return out
 

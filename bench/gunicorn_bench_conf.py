@@ -10,8 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from locator import gunicorn_conf
-from locator.gunicorn_conf import (  # noqa: F401  (the production settings themselves)
+from locator.web import gunicorn_conf
+from locator.web.gunicorn_conf import (  # noqa: F401  (the production settings themselves)
     accesslog,
     bind,
     keepalive,

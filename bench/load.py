@@ -7,7 +7,7 @@ Run from the project root (needs ``wrk``: ``bash scripts/ensure-wrk.sh``)::
 
 Three gunicorn servers with the production settings (``locator/gunicorn_conf.py``:
 sync workers, here ``--workers 2``) serve the same synthetic national registry
-(``locator.synthetic_national``, 200,000 stations, every one ``synthetic=True``, read
+(``synthetic.national``, 200,000 stations, every one ``synthetic=True``, read
 from one GeoPackage store):
 
 * ``ours`` — ``locator:create_app()``: full GeoJSON answer (k=5, geodesic metres, walk and
@@ -19,7 +19,7 @@ from one GeoPackage store):
 * ``naive`` — Flask + geopandas ``sjoin_nearest`` per request (``bench/load_apps.py``).
 
 ``wrk`` (C, one thread, 8 connections, keep-alive) cycles through 1,000 seeded query
-points drawn where the stations are (``synthetic_national.sample_points``), the same
+points drawn where the stations are (``national.sample_points``), the same
 points in the same order for every server. Servers are measured one at a time, each
 after a warm-up, in interleaved rounds (ours, bare, naive, ours, …); the round with the
 median throughput is reported. Bounded: each wrk run has a fixed duration and a hard
@@ -115,9 +115,9 @@ def measure(server: Gunicorn, script: Path, seconds: float, connections: int) ->
 
 def query_points(n: int, seed: int) -> list[tuple[float, float]]:
     """Seeded query points where people (and stations) are."""
-    from locator import synthetic_national
+    from synthetic import national
 
-    lon, lat, _ = synthetic_national.sample_points(n, seed=seed)
+    lon, lat, _ = national.sample_points(n, seed=seed)
     return [(round(x, 5), round(y, 5)) for x, y in zip(lon.tolist(), lat.tolist(), strict=True)]
 
 

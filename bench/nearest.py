@@ -44,7 +44,7 @@ from pyproj import Geod
 from scipy.spatial import cKDTree
 
 from locator.model import Amenity, Kind, Station
-from locator.nearest import Filters, NearestIndex, unit_vectors
+from locator.stations.nearest import Filters, NearestIndex, unit_vectors
 
 SIZES: tuple[int, ...] = (300, 20_000, 200_000)
 BOX = (103.5, 104.2, 35.9, 36.2)  # lon_min, lon_max, lat_min, lat_max (WGS-84)

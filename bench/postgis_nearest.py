@@ -52,9 +52,9 @@ def main() -> int:
     parser.add_argument("--stations", type=int, default=200_000)
     parser.add_argument("--no-json", action="store_true")
     opts = parser.parse_args()
-    from locator import synthetic_national
-    from locator.nearest import NearestIndex
     from locator.registry.store import ImportMeta
+    from locator.stations.nearest import NearestIndex
+    from synthetic import national
     from tests.pgcluster import ClusterUnavailable, start_cluster
 
     try:
@@ -63,9 +63,9 @@ def main() -> int:
         print(f"postgis nearest: SKIPPED: {exc} (bash scripts/ensure-postgis.sh)")
         return 0
     try:
-        from locator.registry.store_postgis import PostgisStore
+        from locator.registry.store.postgis import PostgisStore
 
-        stations = synthetic_national.generate(opts.stations)
+        stations = national.generate(opts.stations)
         store = PostgisStore(cluster.url)
         t0 = time.perf_counter()
         store.write(stations, ImportMeta(user="bench", source="synthetic national",
@@ -83,7 +83,7 @@ def main() -> int:
         index = NearestIndex(stations)
         index_s = time.perf_counter() - t0
         n = 200 if opts.quick else 1000
-        lon, lat, _ = synthetic_national.sample_points(n, seed=99)
+        lon, lat, _ = national.sample_points(n, seed=99)
         points = list(zip(lon.tolist(), lat.tolist(), strict=True))
         for lo, la in points[:20]:  # warm both (connection pool, caches)
             store.nearest(lo, la, k=5)

@@ -40,9 +40,9 @@ QUERY = "/api/v1/nearest?lat=31.23&lon=121.47&k=5"
 _PHASES = """
 import json, time
 t0 = time.perf_counter()
-import locator.app
+import locator.web.app
 t1 = time.perf_counter()
-from locator.nearest import NearestIndex
+from locator.stations.nearest import NearestIndex
 from locator.registry.store import open_store
 store = open_store(%r)
 stations = store.stations()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from locator.datum import Datum
+from locator.geo.datum import Datum
 
 __all__ = [
     "AMENITY_LABELS",

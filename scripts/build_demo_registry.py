@@ -4,7 +4,7 @@ Usage::
 
     python scripts/build_demo_registry.py [--n 300] [--seed 2023] [--out PATH]
 
-Every feature comes from :func:`locator.synthetic.generate` and says
+Every feature comes from :func:`synthetic.lanzhou.generate` and says
 ``"synthetic": true``; none is a real station. Properties use exactly the
 :class:`locator.model.Station` field names; geometry is a WGS-84 Point
 ``[lon, lat]`` with 6 decimals. Output is deterministic (sorted keys, one
@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from locator.model import Station
-from locator.synthetic import generate
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the synthetic generators live beside the package, not in it
+
+from locator.model import Station  # noqa: E402
+from synthetic.lanzhou import generate  # noqa: E402
+
 OUT = ROOT / "geodata" / "lanzhou" / "stations_demo.geojson"
 DIGITS = 6
 
@@ -51,7 +54,7 @@ def dumps_registry(stations: Sequence[Station], *, seed: int) -> str:
     head = json.dumps({
         "type": "FeatureCollection", "name": "lanzhou_stations_demo", "datum": "wgs84",
         "synthetic": True,
-        "source": f"SYNTHETIC demonstration data: locator.synthetic.generate(n={len(stations)}, "
+        "source": f"SYNTHETIC demonstration data: synthetic.lanzhou.generate(n={len(stations)}, "
                   f"seed={seed}); not real stations",
         "licence": "MIT (this project)",
     }, ensure_ascii=False, sort_keys=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
-from locator.accounts import UserStore
+from locator.registry.accounts import UserStore
 
 PASSWORD = "correct horse battery"  # noqa: S105 - a test password
 ROLES = ("viewer", "editor", "admin")

@@ -10,7 +10,8 @@ import os
 
 from flask import Response
 
-from locator import create_app, service
+from locator import create_app
+from locator.web import service
 
 app = create_app()
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from locator.accounts import Role, UserStore
 from locator.cli import main
 from locator.errors import AccountError
+from locator.registry.accounts import Role, UserStore
 
 PW = "correct horse battery"
 
@@ -147,6 +147,6 @@ def test_the_unknown_name_check_costs_what_a_real_one_does() -> None:
     # would answer faster than a wrong password
     from werkzeug.security import generate_password_hash
 
-    from locator.accounts import _DUMMY_HASH, _HASH_METHOD
+    from locator.registry.accounts import _DUMMY_HASH, _HASH_METHOD
 
     assert _DUMMY_HASH.split("$")[0] == generate_password_hash("x", _HASH_METHOD).split("$")[0]

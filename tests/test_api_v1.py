@@ -321,10 +321,10 @@ def _listed_by_definition(stations: list[Any], kinds: frozenset[Any], amenities:
 @given(data=st.data(), n=st.integers(0, 40))
 def test_listing_selection_matches_its_definition(data: st.DataObject, n: int) -> None:
     from locator.model import Amenity, Kind, Station
-    from locator.nearest import Filters, NearestIndex
     from locator.registry import Registry
     from locator.registry.load import LoadReport
-    from locator.web.api import listed
+    from locator.stations.nearest import Filters, NearestIndex
+    from locator.web.api.stations import listed
 
     coord = st.one_of(st.none(), st.tuples(st.floats(-180, 180), st.floats(-90, 90)))
     stations = []

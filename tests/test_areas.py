@@ -18,14 +18,15 @@ import shapely
 from pyproj import Transformer
 from shapely.geometry import Polygon, box, mapping
 
-from locator import areastore, unitcoverage
-from locator.areas import match_unit, normalise_name, prepare_areas
-from locator.datum import Datum, convert
+from locator.areas import store
+from locator.areas.imports import match_unit, normalise_name, prepare_areas
+from locator.areas.units import AdminUnit, Boundaries, admin_names, code_counts
 from locator.errors import RegistryError
+from locator.geo.datum import Datum, convert
 from locator.model import Kind, Station
-from locator.nearest import NearestIndex, geodesic_m
+from locator.planning import per_unit
 from locator.registry.records import RowError
-from locator.units import AdminUnit, Boundaries, admin_names, code_counts
+from locator.stations.nearest import NearestIndex, geodesic_m
 
 X0, Y0 = 103.86, 36.06  # inside 城关区 (620102)
 D = 0.004  # ~400 m: boxes small enough to stay inside the district
@@ -336,23 +337,23 @@ def _imported(tmp_path: Path, names: list[str]) -> Any:
 
 def test_store_round_trip_list_and_remove(tmp_path: Path) -> None:
     folder = tmp_path / "areas"
-    assert areastore.load_areas(folder, "subdistrict") is None
-    path = areastore.save_areas(folder, _imported(tmp_path, ["五泉街道", "东岗街道"]))
+    assert store.load_areas(folder, "subdistrict") is None
+    path = store.save_areas(folder, _imported(tmp_path, ["五泉街道", "东岗街道"]))
     assert path == folder / "subdistrict.geojson"
-    stored = areastore.load_areas(folder, "subdistrict")
+    stored = store.load_areas(folder, "subdistrict")
     assert stored is not None and [u.name for u in stored.units] == ["五泉街道", "东岗街道"]
     assert stored.units[0].geometry.equals_exact(cell(0), 1e-12)
     assert stored.meta["accepted"] == 2 and stored.meta["source"] == "in.geojson"
-    assert [s.level for s in areastore.list_areas(folder)] == ["subdistrict"]
-    assert areastore.remove_areas(folder, "subdistrict")
-    assert not areastore.remove_areas(folder, "subdistrict")
-    assert areastore.load_areas(folder, "subdistrict") is None
+    assert [s.level for s in store.list_areas(folder)] == ["subdistrict"]
+    assert store.remove_areas(folder, "subdistrict")
+    assert not store.remove_areas(folder, "subdistrict")
+    assert store.load_areas(folder, "subdistrict") is None
 
 
 def test_a_failing_write_leaves_the_old_file_intact(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "areas"
-    areastore.save_areas(folder, _imported(tmp_path, ["五泉街道"]))
+    store.save_areas(folder, _imported(tmp_path, ["五泉街道"]))
     before = (folder / "subdistrict.geojson").read_bytes()
 
     def crash(*_: Any) -> None:
@@ -360,7 +361,7 @@ def test_a_failing_write_leaves_the_old_file_intact(tmp_path: Path,
 
     monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        areastore.save_areas(folder, _imported(tmp_path, ["东岗街道", "五泉街道"]))
+        store.save_areas(folder, _imported(tmp_path, ["东岗街道", "五泉街道"]))
     assert (folder / "subdistrict.geojson").read_bytes() == before
     assert sorted(p.name for p in folder.iterdir()) == ["subdistrict.geojson"]  # no temp left
 
@@ -369,7 +370,7 @@ def test_an_import_without_valid_polygons_is_never_stored(tmp_path: Path) -> Non
     result = _imported(tmp_path, ["不存在街道"])
     assert result.units == () and len(result.problems) == 1
     with pytest.raises(RegistryError, match="no valid subdistrict"):
-        areastore.save_areas(tmp_path / "areas", result)
+        store.save_areas(tmp_path / "areas", result)
 
 
 # --- per-unit tables ----------------------------------------------------------------------
@@ -383,8 +384,8 @@ def test_subdistrict_tables_add_up_to_the_district_totals(tmp_path: Path) -> Non
     stations = [Station(f"s{i}", "站", Kind.SMART_STATION, X0 + dx, Y0, synthetic=i > 0)
                 for i, dx in enumerate((-0.01, 0.01, 0.02, 0.05))]
     index = NearestIndex(stations)
-    city = unitcoverage.summary(index, resolution=8)
-    sub = unitcoverage.summary(index, resolution=8, district="620102", level="subdistrict",
+    city = per_unit.summary(index, resolution=8)
+    sub = per_unit.summary(index, resolution=8, district="620102", level="subdistrict",
                            areas=units)
     district_row = next(u for u in city["units"] if u["code"] == "620102")
     assert [u["name"] for u in sub["units"]] == ["五泉街道", "东岗街道", ""]  # + outside
@@ -407,10 +408,10 @@ def test_summary_counts_synthetic_stations_of_the_chosen_district_only() -> None
                                                (103.85, True), (103.86, True),
                                                (103.87, True)])]
     index = NearestIndex(stations)
-    assert unitcoverage.summary(index, bounds, resolution=7)["synthetic_stations"] == 4
-    west_only = unitcoverage.summary(index, bounds, resolution=7, district="W")
+    assert per_unit.summary(index, bounds, resolution=7)["synthetic_stations"] == 4
+    west_only = per_unit.summary(index, bounds, resolution=7, district="W")
     assert (west_only["stations"], west_only["synthetic_stations"]) == (2, 1)
-    east_only = unitcoverage.summary(index, bounds, resolution=7, district="E")
+    east_only = per_unit.summary(index, bounds, resolution=7, district="E")
     assert east_only["synthetic_stations"] == 3
 
 
@@ -440,7 +441,7 @@ def test_station_counts_per_code_without_polygons() -> None:
 def test_summary_without_polygons_gives_code_counts() -> None:
     stations = [Station("a", "站", Kind.BOX_STATION, X0, Y0, district_code="620102",
                         subdistrict_code="620102015")]
-    out = unitcoverage.summary(NearestIndex(stations), resolution=7, district="620102",
+    out = per_unit.summary(NearestIndex(stations), resolution=7, district="620102",
                            level="subdistrict")
     assert out["polygons"] is False and out["units"] == []
     assert out["code_counts"][0] == {"code": "620102015", "name": "东岗街道",
@@ -464,7 +465,7 @@ def test_community_file_with_subdistrict_and_community_columns(tmp_path: Path) -
 
 
 def test_code_counts_follow_the_kind_filter() -> None:
-    from locator.nearest import Filters
+    from locator.stations.nearest import Filters
 
     stations = [Station(f"s{i}", "站", kind, X0, Y0, district_code="620102",
                         subdistrict_code="620102015")
@@ -473,7 +474,7 @@ def test_code_counts_follow_the_kind_filter() -> None:
     unlocated = Station("u", "站", Kind.BOX_STATION, None, None, district_code="620102",
                         subdistrict_code="620102015")
     boxes = Filters(kinds=frozenset({Kind.BOX_STATION}))
-    out = unitcoverage.summary(NearestIndex(stations), resolution=7, district="620102",
+    out = per_unit.summary(NearestIndex(stations), resolution=7, district="620102",
                            level="subdistrict", filters=boxes,
                            registry_stations=[*stations, unlocated])
     assert out["stations"] == 2 and out["code_counts"][0]["stations"] == 3

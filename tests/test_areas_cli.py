@@ -12,7 +12,7 @@ from shapely.geometry import box, mapping
 
 from locator import create_app
 from locator.cli import main
-from locator.plan import read_units_csv
+from locator.planning.plan import read_units_csv
 
 X0, Y0 = 103.86, 36.06  # 城关区
 
@@ -97,8 +97,8 @@ def test_coverage_reports_imported_subdistricts_then_codes_without_them(
 
 
 def test_planner_page_at_subdistrict_level(tmp_path: Path) -> None:
-    from locator.areas import prepare_areas
-    from locator.areastore import save_areas
+    from locator.areas.imports import prepare_areas
+    from locator.areas.store import save_areas
 
     folder = tmp_path / "areas"
     save_areas(folder, prepare_areas(areas_file(tmp_path / "jd.geojson",
@@ -119,8 +119,8 @@ def test_planner_page_at_subdistrict_level(tmp_path: Path) -> None:
 
 
 def test_api_coverage_by_level(tmp_path: Path) -> None:
-    from locator.areas import prepare_areas
-    from locator.areastore import save_areas
+    from locator.areas.imports import prepare_areas
+    from locator.areas.store import save_areas
 
     folder = tmp_path / "areas"
     app = create_app({"TESTING": True, "AREAS_DIR": str(folder)})

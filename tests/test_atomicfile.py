@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from locator.atomicfile import replace_with, write_atomic
+from locator.files.atomic import replace_with, write_atomic
 
 
 def test_replaces_the_file_and_creates_its_folder(tmp_path: Path) -> None:

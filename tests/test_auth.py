@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from locator.accounts import UserStore
+from locator.registry.accounts import UserStore
 from tests.accounts_util import PASSWORD, csrf_of, edit_app, sign_in
 
 

@@ -26,8 +26,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from locator import service
 from locator.registry.store import open_store
+from locator.web import service
 from tests.accounts_util import edit_app, sign_in
 
 CSV_HEAD = "id,name,kind,lon,lat\n"

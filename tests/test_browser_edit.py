@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from locator import audit
-from locator.datum import Datum, convert
+from locator.geo.datum import Datum, convert
+from locator.registry import audit
 from locator.registry.store import open_store
 from tests.accounts_util import PASSWORD, edit_app
 

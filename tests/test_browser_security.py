@@ -30,7 +30,7 @@ WIDE = {"width": 1280, "height": 800}
 
 @pytest.fixture
 def base(tmp_path: Path, tiny_path: Path, live_server: Callable[[Flask], str]) -> str:
-    from locator.accounts import UserStore
+    from locator.registry.accounts import UserStore
 
     with UserStore(tmp_path / "users.sqlite") as users:
         users.add("editor1", PASSWORD, "editor")

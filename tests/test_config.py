@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from locator import create_app
-from locator.config import DEFAULTS, DOCS
 from locator.errors import ConfigError
+from locator.web.config import DEFAULTS, DOCS
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -29,7 +29,7 @@ def test_defaults_then_environment_then_test_config(monkeypatch: pytest.MonkeyPa
 def test_instance_file_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from flask import Flask
 
-    from locator import config
+    from locator.web import config
 
     (tmp_path / "config.py").write_text("DEFAULT_K = 9\nEBIKE_KMH = 18.0\n", encoding="utf-8")
     app = Flask("x", instance_path=str(tmp_path), instance_relative_config=True)

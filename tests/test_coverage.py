@@ -10,11 +10,11 @@ import pytest
 from numpy.typing import NDArray
 from shapely.geometry import box
 
-from locator import coverage, unitcoverage
+from locator.areas.units import AdminUnit, Boundaries, load_boundaries
 from locator.model import Kind, Station
-from locator.nearest import Filters, NearestIndex, geodesic_m
-from locator.travel import TravelModel
-from locator.units import AdminUnit, Boundaries, load_boundaries
+from locator.planning import coverage, per_unit
+from locator.stations.nearest import Filters, NearestIndex, geodesic_m
+from locator.stations.travel import TravelModel
 
 LON0, LAT0 = 103.80, 36.05
 M_PER_DEG_LAT = 110_950.0  # near 36° N
@@ -142,7 +142,7 @@ def test_unit_tables_add_up_to_the_total() -> None:
                 station(2, LON0 + 5, LAT0)]  # far away: in no unit
     grid = coverage.grid_for(bounds, 10)
     cov = coverage.compute(grid, coverage.straight_line(NearestIndex(stations)), radius_m=600)
-    rows = unitcoverage.unit_table(cov, bounds.units, stations, total=bounds.area)
+    rows = per_unit.unit_table(cov, bounds.units, stations, total=bounds.area)
     west, east, total = rows
     assert [west.code, east.code, total.code] == ["W", "E", "A"]
     assert west.cells + east.cells == total.cells == len(grid)
@@ -171,14 +171,14 @@ def test_people_weights_are_reported_beside_area() -> None:
     grid = coverage.grid_for(bounds, 9)
     cov = coverage.compute(grid, coverage.straight_line(NearestIndex([])), radius_m=600)
     people = np.ones(len(grid))
-    rows = unitcoverage.unit_table(cov, bounds.units, [], people=people, total=bounds.area)
+    rows = per_unit.unit_table(cov, bounds.units, [], people=people, total=bounds.area)
     assert rows[-1].people == len(grid) and rows[-1].people_covered == 0
     assert rows[-1].worst_gap_m is None  # no station at all: no finite gap
 
 
 def test_summary_of_a_district_is_json_ready() -> None:
     idx = NearestIndex([station(0, 103.8343, 36.0611, synthetic=True)])
-    s = unitcoverage.summary(idx, load_boundaries(), radius_m=1000, resolution=8,
+    s = per_unit.summary(idx, load_boundaries(), radius_m=1000, resolution=8,
                          district="620102")
     assert s["area"]["code"] == "620102" and s["basis"] == "area"
     assert s["stations"] == 1 and s["synthetic_stations"] == 1

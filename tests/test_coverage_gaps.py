@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from locator import coverage, gaps
-from locator.nearest import NearestIndex
+from locator.planning import coverage, gaps
+from locator.stations.nearest import NearestIndex
 from tests.test_coverage import LAT0, LON0, M_PER_DEG_LON, square, station
 
 

@@ -8,9 +8,9 @@ from geographiclib.geodesic import Geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from locator import datum
-from locator.datum import Datum
 from locator.errors import DatumError
+from locator.geo import datum
+from locator.geo.datum import Datum
 
 WGS = Geodesic.WGS84
 

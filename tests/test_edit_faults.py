@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from locator import editing
-from locator.editing import Action
 from locator.model import Kind, Station
+from locator.registry import editing
+from locator.registry.editing import Action
 from locator.registry.store import ImportMeta
-from locator.registry.store_gpkg import GpkgStore
+from locator.registry.store.gpkg import GpkgStore
 from tests.killing import kill_during
 
 ROWS = 400  # a Lanzhou-sized registry: one save takes some tens of milliseconds
@@ -116,9 +116,9 @@ def test_sigkill_during_edit_saves_never_leaves_a_partial_version(tmp_path: Path
 DISK_FULL_CHILD = textwrap.dedent("""
     import resource, signal, sys
     from pathlib import Path
-    from locator import editing
+    from locator.registry import editing
     from locator.errors import StoreWriteFailed
-    from locator.registry.store_gpkg import GpkgStore
+    from locator.registry.store.gpkg import GpkgStore
     from tests.test_edit_faults import VARIANTS, current_s7
 
     store = GpkgStore(Path(sys.argv[1]))

@@ -14,14 +14,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from locator import audit, editing
-from locator.datum import Datum, convert
-from locator.editing import Action
 from locator.errors import EditConflict, NotFound
-from locator.health import Health
+from locator.geo.datum import Datum, convert
 from locator.model import Kind, Station
+from locator.registry import audit, editing
+from locator.registry.editing import Action
 from locator.registry.store import ImportMeta, open_store
-from locator.registry.store_gpkg import GpkgStore
+from locator.registry.store.gpkg import GpkgStore
+from locator.web.health import Health
 from tests.accounts_util import edit_app, sign_in
 
 A = Station(id="a", name="甲站", kind=Kind.SMART_STATION, lon=103.84, lat=36.053)
@@ -239,7 +239,7 @@ def test_verify_records_the_date_and_who(app: Flask, editor: tuple[FlaskClient, 
     page = client.get("/edit/station/a?lang=en").get_data(as_text=True)
     assert "2026-03-04" in page and "by editor" in page
     # served from the rows just written: the registry a fresh read of the store would give
-    from locator.service import registry_from_store
+    from locator.web.service import registry_from_store
 
     store = store_of(app)
     try:
@@ -417,7 +417,7 @@ def test_every_write_is_refused_with_503_while_degraded(app: Flask,
                                                        editor: tuple[FlaskClient, str]) -> None:
     client, token = editor
     data = form_of(client.get("/edit/station/a").get_data(as_text=True))
-    app.extensions["locator.health"] = Health(status="degraded", reason="store corrupt: test")
+    app.extensions["locator.web.health"] = Health(status="degraded", reason="store corrupt: test")
     writes = [("/edit/station/a", {**data, "name": "x"}),
               ("/edit/new", {**data, "id": "q", "name": "q"}),
               ("/edit/station/a/verify", {"etag": data["etag"], "verified": "2026-01-01"}),

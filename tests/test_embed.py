@@ -116,7 +116,7 @@ def test_without_configured_origins_only_the_app_itself_may_frame(client: FlaskC
 
 def frame_ancestors(response: Any) -> list[str]:
     """The frame-ancestors directives of every CSP header (one header holds the whole policy,
-    see locator.web.security)."""
+    see locator.web.http.security)."""
     return [d.strip() for h in response.headers.get_all("Content-Security-Policy")
             for d in h.split(";") if d.strip().startswith("frame-ancestors")]
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from werkzeug.test import TestResponse
 
 from locator import create_app
-from locator.web.fastpath import NearestFastPath
+from locator.web.api.fastpath import NearestFastPath
 
 # A fixed open_at: "now" would differ between two requests that straddle a minute.
 PLAIN = [
@@ -149,8 +149,8 @@ def test_the_rate_limit_counts_fast_answers_and_flask_refuses(tiny_path: Path) -
 
 def test_a_swapped_registry_is_served_at_once(tiny_path: Path,
                                               write_registry: Any) -> None:
-    from locator import service
     from locator.registry import load_registry
+    from locator.web import service
 
     fast, _ = apps(tiny_path)
     client = fast.test_client()
@@ -187,7 +187,7 @@ def test_property_same_bytes_as_flask_anywhere(tiny_path: Path, lat: float, lon:
 
 def test_a_fault_beside_flask_falls_back_to_flask(tiny_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from locator.web import fastpath
+    from locator.web.api import fastpath
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("a fault only the fast path has")

@@ -16,8 +16,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from locator import create_app
-from locator.datum import wgs84_to_gcj02
-from locator.nearest import geodesic_m
+from locator.geo.datum import wgs84_to_gcj02
+from locator.stations.nearest import geodesic_m
 
 POINT = "lat=36.053&lon=103.841&k=5"
 

@@ -21,8 +21,9 @@ from pyproj import Geod
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from locator import hours, synthetic
 from locator.model import Amenity, Entry, Kind, Station
+from locator.stations import hours
+from synthetic import lanzhou
 
 ROOT = Path(__file__).resolve().parents[1]
 GEODATA = ROOT / "geodata" / "lanzhou"
@@ -347,7 +348,7 @@ def test_demo_is_about_300_and_all_synthetic() -> None:
         p = f["properties"]
         assert set(p) == STATION_PROPS
         assert p["synthetic"] is True and p["name"].startswith("演示"), p["id"]
-        assert p["source"] == "synthetic: locator.synthetic seed=2023"
+        assert p["source"] == "synthetic: synthetic.lanzhou seed=2023"
         assert p["precision_m"] > 0 and p["datum"] == "wgs84"
         assert p["opening_hours"] is None or hours.is_valid(p["opening_hours"]), p["id"]
     assert feats[0]["properties"]["id"] == "demo-0001"
@@ -362,42 +363,42 @@ def test_demo_inside_its_district() -> None:
 
 
 def test_demo_near_an_anchor() -> None:
-    anchors = synthetic.load_anchors()
+    anchors = lanzhou.load_anchors()
     lon = np.array([f["geometry"]["coordinates"][0] for f in _demo()])
     lat = np.array([f["geometry"]["coordinates"][1] for f in _demo()])
     dist = np.full(lon.size, np.inf)
     for a in anchors:
         _, _, d = _GEOD.inv(np.full(lon.size, a.lon), np.full(lon.size, a.lat), lon, lat)
         dist = np.minimum(dist, d)
-    limit = synthetic.MAX_SIGMAS * max(synthetic.VALLEY_SIGMA_M) * 1.01
+    limit = lanzhou.MAX_SIGMAS * max(lanzhou.VALLEY_SIGMA_M) * 1.01
     assert dist.max() <= limit
 
 
 def test_demo_mostly_in_the_urban_valley() -> None:
     codes = [f["properties"]["district_code"] for f in _demo()]
-    urban = sum(c in synthetic.URBAN for c in codes) / len(codes)
+    urban = sum(c in lanzhou.URBAN for c in codes) / len(codes)
     assert 0.6 < urban < 0.85
     assert set(codes) == DISTRICT_CODES
 
 
 def test_demo_file_reproducible_from_seed() -> None:
     build = _script("build_demo_registry")
-    text = build.dumps_registry(synthetic.generate(300, seed=2023), seed=2023)
+    text = build.dumps_registry(lanzhou.generate(300, seed=2023), seed=2023)
     assert text == (GEODATA / "stations_demo.geojson").read_text(encoding="utf-8")
 
 
 def test_generate_depends_on_seed_only() -> None:
-    assert synthetic.generate(50, seed=7) == synthetic.generate(50, seed=7)
-    assert synthetic.generate(50, seed=7) != synthetic.generate(50, seed=8)
-    assert synthetic.generate(0) == []
+    assert lanzhou.generate(50, seed=7) == lanzhou.generate(50, seed=7)
+    assert lanzhou.generate(50, seed=7) != lanzhou.generate(50, seed=8)
+    assert lanzhou.generate(0) == []
 
 
 def test_generate_rejects_negative_n() -> None:
     with pytest.raises(ValueError, match="-1"):
-        synthetic.generate(-1)
+        lanzhou.generate(-1)
 
 
 def test_generate_large_is_vectorised() -> None:
-    lon, lat, codes, _ = synthetic.sample_points(20_000, seed=1)
+    lon, lat, codes, _ = lanzhou.sample_points(20_000, seed=1)
     assert lon.shape == lat.shape == codes.shape == (20_000,)
     assert np.isfinite(lon).all() and set(codes.tolist()) == DISTRICT_CODES

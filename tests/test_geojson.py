@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from locator.geojson import hit_feature, hits_collection, station_feature, station_properties
 from locator.model import Amenity, Kind, Station
-from locator.nearest import Hit
+from locator.stations.geojson import (
+    hit_feature,
+    hits_collection,
+    station_feature,
+    station_properties,
+)
+from locator.stations.nearest import Hit
 
 MON_2130 = datetime(2026, 11, 30, 21, 30)  # a Monday, Lanzhou local time
 

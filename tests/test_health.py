@@ -19,11 +19,13 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from locator import create_app, health
+from locator import create_app
 from locator.cli import main
 from locator.errors import ConfigError, StoreUnavailable
-from locator.registry import backup, importer
-from locator.registry.store_gpkg import GpkgStore
+from locator.registry import importer
+from locator.registry.store import backup
+from locator.registry.store.gpkg import GpkgStore
+from locator.web import health
 from tests.accounts_util import make_users, sign_in
 
 ROWS = [{"id": "a", "name": "甲站", "kind": "smart_station", "lon": 103.84, "lat": 36.053},
@@ -228,7 +230,7 @@ def test_workers_starting_together_restore_once(store_path: Path) -> None:
     """Four processes check one corrupt store at once (as gunicorn workers start): one sets
     it aside and restores it, every one of them ends degraded, and the restored file is sound."""
     corrupt(store_path, "header")
-    code = ("import sys; from locator import health; "
+    code = ("import sys; from locator.web import health; "
             "print(health.check_store(sys.argv[1]).status)")
     procs = [subprocess.Popen([sys.executable, "-c", code, str(store_path)],
                               stdout=subprocess.PIPE, text=True) for _ in range(4)]

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import opening_hours
 import pytest
 
-from locator import hours
-from locator.hours import OpenState
+from locator.stations import hours
+from locator.stations.hours import OpenState
 
 MON = datetime(2026, 11, 30)  # a Monday
 SAT = datetime(2026, 12, 5)

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "locator" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
-METHODS = [("locator/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [("locator/**.py", "python"), ("locator/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
 
 

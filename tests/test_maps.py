@@ -11,10 +11,10 @@ import folium
 import folium.plugins
 import pytest
 
-from locator.datum import wgs84_to_gcj02
 from locator.errors import ConfigError, LocatorError, QueryError
-from locator.foliummap import finder_map, map_parts
-from locator.maps import DEFAULT_LABELS, TILES, format_distance, safe_json
+from locator.geo.datum import wgs84_to_gcj02
+from locator.maps.finder import finder_map, map_parts
+from locator.maps.layers import DEFAULT_LABELS, TILES, format_distance, safe_json
 from locator.model import Kind, Station
 from tests.conftest import HOSTILE_MORE
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from locator.foliummap import finder_map
+from locator.maps.finder import finder_map
 from locator.model import Kind, Station
 from tests.conftest import HOSTILE_MORE, PageWatch
 

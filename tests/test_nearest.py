@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from locator.model import Amenity, Kind, Station
-from locator.nearest import Filters, NearestIndex, geodesic_m
-from locator.travel import TravelModel
+from locator.stations.nearest import Filters, NearestIndex, geodesic_m
+from locator.stations.travel import TravelModel
 
 WGS = Geodesic.WGS84
 KINDS = list(Kind)

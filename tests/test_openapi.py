@@ -34,7 +34,7 @@ def test_every_api_route_is_in_the_spec(app: Flask, client: FlaskClient) -> None
 
 
 def test_an_undeclared_route_is_caught(app: Flask) -> None:
-    from locator.web.openapi import build_spec
+    from locator.web.api.openapi import build_spec
 
     app.add_url_rule("/api/v1/secret", "secret", lambda: "x")
     assert "/api/v1/secret" not in build_spec(app)["paths"]  # so the meta-test above fails

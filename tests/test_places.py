@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, shape
 
-from locator import places
+from locator.areas import places
 from locator.errors import QueryError
 
 

@@ -11,11 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from locator import create_app
+from locator.areas.units import load_boundaries
 from locator.cli import main
-from locator.plan import make_plan, plan_geojson, read_units_csv, units_csv
+from locator.planning.plan import make_plan, plan_geojson, read_units_csv, units_csv
 from locator.registry import load_registry
-from locator.service import DEFAULT_REGISTRY
-from locator.units import load_boundaries
+from locator.web.service import DEFAULT_REGISTRY
 
 Q = "area=620102&n=2&radius=1000"
 

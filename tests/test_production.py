@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from locator import create_app, production
+from locator import create_app
 from locator.errors import ConfigError
+from locator.web import production
 
 
 def bare(**config: object) -> Flask:

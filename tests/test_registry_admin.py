@@ -91,7 +91,7 @@ def test_preview_reports_and_writes_nothing_then_commit_serves(
     version = store.active()
     assert version is not None and (version.accepted, version.rejected) == (2, 1)
     assert version.user == role  # the import is audited under the account's name
-    from locator import audit
+    from locator.registry import audit
 
     assert [(e.action, e.user, e.version) for e in audit.entries(store)] == [
         ("import", role, version.id)]

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from locator.datum import Datum, wgs84_to_bd09, wgs84_to_gcj02
 from locator.errors import RegistryError
-from locator.nearest import geodesic_m
+from locator.files.readers import open_vector_file
+from locator.geo.datum import Datum, wgs84_to_bd09, wgs84_to_gcj02
 from locator.registry.importer import Prepared, boundary_from_setting, prepare
-from locator.registry.readers import open_vector_file
+from locator.stations.nearest import geodesic_m
 
 AREA = boundary_from_setting(None)
 HEAD = "id,name,kind,lon,lat"

@@ -14,8 +14,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from locator import create_app, csp
-from locator.web.security import content_security_policy, tile_sources
+from locator import create_app
+from locator.web.http import csp
+from locator.web.http.security import content_security_policy, tile_sources
 from tests.accounts_util import csrf_of, make_users
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"

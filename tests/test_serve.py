@@ -23,7 +23,7 @@ import pytest
 
 from locator.registry.load import load_files
 from locator.registry.store import ImportMeta, open_store
-from locator.service import DEFAULT_REGISTRY
+from locator.web.service import DEFAULT_REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -71,7 +71,7 @@ def served(tmp_path: Path) -> Iterator[tuple[int, Path, dict[str, str]]]:
     log = tmp_path / "gunicorn.log"
     with log.open("w") as sink:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "python:locator.gunicorn_conf", "--workers", "2",
+            [str(BIN / "gunicorn"), "-c", "python:locator.web.gunicorn_conf", "--workers", "2",
              "--bind", f"127.0.0.1:{port}", "tests.gunicorn_pid_app:app"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sink)
     try:
@@ -155,7 +155,7 @@ def test_gunicorn_workers_swap_to_a_new_version_without_failing_a_request(
 
 def test_watcher_thread_swaps_in_a_version_written_by_another_process(tmp_path: Path) -> None:
     from locator import create_app
-    from locator.service import current_registry, registry_version, start_watcher, stop_watcher
+    from locator.web.service import current_registry, registry_version, start_watcher, stop_watcher
 
     store_path = tmp_path / "registry.gpkg"
     stations, _ = load_files([DEFAULT_REGISTRY[1]])

@@ -12,8 +12,8 @@ import pytest
 from numpy.typing import NDArray
 from scipy import sparse
 
-from locator import coverage, siting
-from locator.nearest import NearestIndex
+from locator.planning import coverage, siting
+from locator.stations.nearest import NearestIndex
 from tests.test_coverage import LAT0, LON0, M_PER_DEG_LAT, M_PER_DEG_LON, square, station
 
 

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from locator.datum import Datum
 from locator.errors import RegistryError
+from locator.files.readers import open_vector_file
+from locator.geo.datum import Datum
 from locator.model import Amenity, Entry, Kind, Station
-from locator.nearest import geodesic_m
-from locator.registry.readers import open_vector_file
 from locator.registry.store import ImportMeta, Store, is_database_url, open_store
-from locator.registry.store_gpkg import write_geopackage
+from locator.registry.store.gpkg import write_geopackage
+from locator.stations.nearest import geodesic_m
 from tests.pgcluster import Cluster, ClusterUnavailable, start_cluster
 
 FULL = Station(id="s1", name="城关区 \"东方红\" 驿站, 一号", kind=Kind.SMART_STATION, lon=103.84055,
@@ -65,12 +65,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "gpkg":
         opened = open_store(tmp_path / "registry.gpkg")
     else:
-        from locator.registry import store_postgis
+        from locator.registry.store import postgis
 
         cluster: Cluster = request.getfixturevalue("pg_cluster")
         opened = open_store(cluster.url)
         engine: Any = opened._engine  # type: ignore[attr-defined]
-        store_postgis.metadata.drop_all(engine)
+        postgis.metadata.drop_all(engine)
         opened.close()
         opened = open_store(cluster.url)
     yield opened
@@ -173,13 +173,13 @@ def test_exported_geopackage_reads_back(tmp_path: Path) -> None:
 def test_postgis_nearest_uses_the_gist_index(pg_cluster: Cluster) -> None:
     from sqlalchemy import text
 
-    from locator.registry import store_postgis
+    from locator.registry.store import postgis
 
-    store = store_postgis.PostgisStore(pg_cluster.url)
+    store = postgis.PostgisStore(pg_cluster.url)
     try:
-        store_postgis.metadata.drop_all(store._engine)
+        postgis.metadata.drop_all(store._engine)
         store.close()
-        store = store_postgis.PostgisStore(pg_cluster.url)
+        store = postgis.PostgisStore(pg_cluster.url)
         store.write([*NEAR, BARE], meta(rows=13))
         lon, lat = 103.853, 36.051
         got = store.nearest(lon, lat, k=3)
@@ -215,7 +215,7 @@ def test_write_with_expected_active_is_a_compare_and_swap(store: Store) -> None:
 
 def test_edits_and_their_audit_records_on_both_backends(store: Store) -> None:
     """A station edit is one version with its audit record, on either backend."""
-    from locator import audit, editing
+    from locator.registry import audit, editing
 
     store.write([FULL, BARE], meta())
     moved = Station(**{**{f: getattr(BARE, f) for f in BARE.__dataclass_fields__},

@@ -18,7 +18,7 @@ import pytest
 
 from locator.model import Kind, Station
 from locator.registry.store import ImportMeta
-from locator.registry.store_gpkg import GpkgStore
+from locator.registry.store.gpkg import GpkgStore
 from tests.killing import kill_during
 
 ROWS = 6000  # one write takes roughly 100-300 ms here

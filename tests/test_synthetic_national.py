@@ -10,9 +10,9 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from locator import synthetic_national as sn
 from locator.model import Station
-from locator.nearest import geodesic_m
+from locator.stations.nearest import geodesic_m
+from synthetic import national as sn
 
 N = 20_000
 
@@ -32,7 +32,7 @@ def test_every_record_is_flagged_synthetic(stations: list[Station]) -> None:
     assert len(stations) == N
     assert all(s.synthetic for s in stations)
     assert all(s.id.startswith("cn-synth-") and s.name.startswith("演示") for s in stations)
-    assert all(s.source == "synthetic: locator.synthetic_national seed=7" for s in stations)
+    assert all(s.source == "synthetic: synthetic.national seed=7" for s in stations)
     assert len({s.id for s in stations}) == N
 
 

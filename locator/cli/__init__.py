@@ -1,4 +1,4 @@
-"""The ``locator`` command line. Each topic lives in its own module and adds its commands here.
+"""The ``locator`` command line: one group, and every topic's commands added to it here.
 
 Commands work on the same configuration as the web app (defaults, instance file,
 ``LOCATOR_*`` environment), so ``LOCATOR_REGISTRY=... locator nearest ...`` answers
@@ -11,27 +11,14 @@ import json
 import sys
 
 import click
-from flask import Flask
 
-from locator import config, create_app
+from locator.cli import areas, coverage, registry, users
+from locator.cli.common import Failed, settings
 from locator.errors import LocatorError
-from locator.geojson import hits_collection
+from locator.stations.geojson import hits_collection
+from locator.web.app import create_app
 
-__all__ = ["Failed", "main", "settings"]
-
-
-class Failed(click.ClickException):
-    """A project error, shown as one line with exit status 2."""
-
-    exit_code = 2
-
-
-def settings() -> Flask:
-    """An app carrying only the configuration (nothing loaded): for commands that need the
-    instance folder and settings, not the served registry."""
-    app = Flask("locator.app", instance_relative_config=True)
-    config.load(app)
-    return app
+__all__ = ["Failed", "main", "run", "settings"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -39,7 +26,7 @@ def main() -> None:
     """Lanzhou trade-union station locator."""
 
 
-@main.command()
+@click.command()
 @click.option("--lat", type=click.FloatRange(-90, 90), required=True, help="WGS-84 latitude.")
 @click.option("--lon", type=click.FloatRange(-180, 180), required=True, help="WGS-84 longitude.")
 @click.option("-k", type=click.IntRange(1, 50), default=5, show_default=True)
@@ -51,12 +38,18 @@ def nearest(lat: float, lon: float, k: int) -> None:
     click.echo(json.dumps(hits_collection(hits), ensure_ascii=False, indent=1))
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the app with Flask's server (use gunicorn 'locator:create_app()' in production)."""
     create_app().run(host=host, port=port)
+
+
+for command in (nearest, serve, registry.import_command, registry.export_command,
+                registry.registry, coverage.coverage_command, coverage.suggest_command,
+                areas.areas_group, users.user):
+    main.add_command(command)
 
 
 def run() -> None:
@@ -66,9 +59,3 @@ def run() -> None:
     except LocatorError as exc:
         click.echo(f"error: {exc.message}", err=True)
         sys.exit(2)
-
-
-from locator.cli import areas as _areas  # noqa: E402,F401 - adds areas import/list/remove
-from locator.cli import coverage as _coverage  # noqa: E402,F401 - adds coverage/suggest
-from locator.cli import registry as _registry  # noqa: E402,F401 - adds import/export/registry
-from locator.cli import users as _users  # noqa: E402,F401 - adds user add/remove/passwd/role/list

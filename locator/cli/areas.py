@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
-from locator.areas import AREA_LEVELS, AreaImport, prepare_areas
-from locator.areastore import areas_dir, list_areas, remove_areas, save_areas
-from locator.cli import main, settings
+from locator.areas.imports import AREA_LEVELS, AreaImport, prepare_areas
+from locator.areas.store import areas_dir, list_areas, remove_areas, save_areas
+from locator.cli.common import settings
 from locator.errors import LocatorError
 
 __all__ = ["areas_group"]
@@ -28,7 +28,7 @@ def _folder() -> Path:
     return areas_dir(app.config, app.instance_path)
 
 
-@main.group("areas")
+@click.group("areas")
 def areas_group() -> None:
     """Subdistrict (街道) and community (社区) polygons for the planner's per-unit tables."""
 

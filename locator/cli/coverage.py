@@ -14,17 +14,16 @@ from typing import Any
 
 import click
 
-from locator import create_app
-from locator.areastore import areas_for
-from locator.atomicfile import write_atomic
-from locator.cli import main
-from locator.coverage import Mode, grid_for
+from locator.areas.store import areas_for
+from locator.areas.units import LEVELS, default_level, load_boundaries
 from locator.errors import LocatorError
+from locator.files.atomic import write_atomic
 from locator.model import Kind
-from locator.nearest import Filters
-from locator.plan import Plan, make_plan, plan_geojson, units_csv
-from locator.planio import demand_per_cell, read_candidates, read_points
-from locator.units import LEVELS, default_level, load_boundaries
+from locator.planning.coverage import Mode, grid_for
+from locator.planning.inputs import demand_per_cell, read_candidates, read_points
+from locator.planning.plan import Plan, make_plan, plan_geojson, units_csv
+from locator.stations.nearest import Filters
+from locator.web.app import create_app
 
 __all__ = ["coverage_command", "suggest_command"]
 
@@ -140,7 +139,7 @@ def _code_report(plan: Plan) -> None:
     click.echo(f"  {empty} {plan.level} units have no station by code")
 
 
-@main.command("coverage")
+@click.command("coverage")
 @_options
 def coverage_command(district: str | None, level: str | None, resolution: int,
                      radius_m: float | None, minutes: float | None, mode: Mode,
@@ -150,7 +149,7 @@ def coverage_command(district: str | None, level: str | None, resolution: int,
                  out, 0, None))
 
 
-@main.command("suggest")
+@click.command("suggest")
 @_options
 @click.option("-n", "sites", type=click.IntRange(1, 200), default=5, show_default=True,
               help="How many new sites.")

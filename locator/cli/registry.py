@@ -16,7 +16,7 @@ from typing import Any
 import click
 import shapely
 
-from locator.cli import Failed, main, settings
+from locator.cli.common import Failed, settings
 from locator.errors import LocatorError
 from locator.registry import importer
 from locator.registry.export import EXPORT_FORMATS, export_stations
@@ -200,7 +200,3 @@ def rollback(user: str | None, store_location: str | None) -> None:
     click.echo(f"version {version.id} ({version.source}, {version.accepted} stations) is "
                "active again")
 
-
-main.add_command(import_command)
-main.add_command(export_command)
-main.add_command(registry)

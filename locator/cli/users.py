@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from locator.accounts import Role, UserStore, users_location
-from locator.cli import Failed, main, settings
+from locator.cli.common import Failed, settings
 from locator.errors import AccountError
+from locator.registry.accounts import Role, UserStore, users_location
 
 __all__ = ["user"]
 
@@ -50,7 +50,7 @@ def _password(from_stdin: bool) -> str:
     return value
 
 
-@main.group("user")
+@click.group("user")
 def user() -> None:
     """Manage the accounts that may sign in to the editing pages."""
 

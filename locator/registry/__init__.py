@@ -8,9 +8,9 @@ from functools import cached_property
 from pathlib import Path
 
 from locator.model import Station
-from locator.nearest import NearestIndex
 from locator.registry.load import LoadReport, load_files
-from locator.travel import TravelModel
+from locator.stations.nearest import NearestIndex
+from locator.stations.travel import TravelModel
 
 __all__ = ["Registry", "load_registry"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from locator.model import Station
 from locator.registry.store import COLUMNS, encode_station
-from locator.registry.store_gpkg import write_geopackage
+from locator.registry.store.gpkg import write_geopackage
 from locator.registry.validate import neutralise
 
 __all__ = ["EXPORT_FORMATS", "export_stations", "neutralise", "to_csv", "to_geojson", "to_xlsx"]

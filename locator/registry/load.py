@@ -84,7 +84,7 @@ def _csv_records(path: Path) -> Iterator[Record]:
 
 
 def _container_records(path: Path) -> Iterator[Record]:
-    from locator.registry.readers import open_vector_file  # the safe XLSX/GeoPackage readers
+    from locator.files.readers import open_vector_file  # the safe XLSX/GeoPackage readers
     from locator.registry.validate import cell_values
 
     table = open_vector_file(path, allowed=("xlsx", "gpkg"))

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from locator import hours
-from locator.datum import Datum
 from locator.errors import DatumError
+from locator.geo.datum import Datum
 from locator.model import KIND_NAMES_ZH, Amenity, Entry, Kind, Station
+from locator.stations import hours
 
 __all__ = ["FIELDS", "Problem", "RowError", "parse_kind", "shown_value", "station_from_record"]
 

@@ -15,7 +15,6 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,17 +23,17 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
-from locator.datum import Datum, convert
+from locator import resources
 from locator.errors import RegistryError
+from locator.files.readers import RawRow, RawTable, open_vector_file
+from locator.geo.datum import Datum, convert
 from locator.model import Station
-from locator.registry.readers import RawRow, RawTable, open_vector_file
 from locator.registry.records import FIELDS, Problem, RowError, station_from_record
 
 __all__ = ["DEFAULT_BOUNDARY", "InvalidGeometry", "Validated", "cell_values", "check_geometry",
            "column_map", "load_boundary", "parse_mapping", "unquote_formula", "validate_table"]
 
-DEFAULT_BOUNDARY = (Path(__file__).resolve().parents[2] / "geodata" / "lanzhou"
-                    / "boundaries.geojson")
+DEFAULT_BOUNDARY = resources.lanzhou("boundaries.geojson")
 TARGETS = (*FIELDS, "lon", "lat")
 
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -258,7 +257,7 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
     Parameters
     ----------
     table : RawTable
-        As read by :func:`~locator.registry.readers.open_vector_file`.
+        As read by :func:`~locator.files.readers.open_vector_file`.
     datum : Datum or str
         The datum the file's coordinates are in. Stations keep it as their ``datum``
         (a WGS-84 import keeps a row's own ``datum`` column as provenance).

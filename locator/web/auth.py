@@ -2,7 +2,7 @@
 
 * ``/login`` (rate-limited per client by ``LOGIN_RATE_LIMIT``) answers every failure
   with one generic message, and an unknown name costs as long as a wrong password
-  (:meth:`locator.accounts.UserStore.authenticate`). ``next=`` is followed only when
+  (:meth:`locator.registry.accounts.UserStore.authenticate`). ``next=`` is followed only when
   it is a path on this site (:func:`safe_next`): never another host.
 * The session cookie is HttpOnly and ``SameSite=Lax``; ``SESSION_COOKIE_SECURE`` makes
   it HTTPS-only (set it behind HTTPS). The identity in it includes the user's session
@@ -10,7 +10,7 @@
 * :func:`role_required` guards views: anonymous visitors of pages are sent to the
   login page, JSON clients get ``401``; a signed-in user without the role gets ``403``.
 * Forms carry a Flask-WTF CSRF token (``csrf_token``; JSON clients send
-  ``X-CSRFToken``), checked app-wide before any view by :mod:`locator.web.csrf`.
+  ``X-CSRFToken``), checked app-wide before any view by :mod:`locator.web.http.csrf`.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
-from locator.accounts import Role, User, UserStore, users_location
-from locator.web import ratelimit
-from locator.web.errors import wants_json
+from locator.registry.accounts import Role, User, UserStore, users_location
+from locator.web.http import ratelimit
+from locator.web.http.errors import wants_json
 
 __all__ = ["Account", "bp", "current_account", "init_app", "role_required",
            "safe_next", "users_path"]
@@ -62,7 +62,7 @@ class Account:
         self.role = user.role
 
     def get_id(self) -> str:
-        """Name and session token: see :attr:`locator.accounts.User.session_id`."""
+        """Name and session token: see :attr:`locator.registry.accounts.User.session_id`."""
         return self.user.session_id
 
     def can(self, role: Role) -> bool:
@@ -94,7 +94,6 @@ def init_app(app: Flask) -> None:
     manager.user_loader(_load)
     manager.unauthorized_handler(_unauthorized)
     app.jinja_env.globals["Role"] = Role
-    app.register_blueprint(bp)
     view = app.view_functions["auth.login"]
     limit = str(app.config.get("LOGIN_RATE_LIMIT") or "10 per minute")
     with app.app_context():

@@ -9,11 +9,11 @@ from typing import TypeVar
 
 from werkzeug.datastructures import MultiDict
 
-from locator import hours
 from locator.errors import QueryError
 from locator.model import Amenity, Kind
-from locator.nearest import Filters
 from locator.registry.records import RowError, parse_kind
+from locator.stations import hours
+from locator.stations.nearest import Filters
 
 __all__ = ["Args", "filters", "parse_amenity", "parse_kind_value", "static_filters"]
 

@@ -1,0 +1,1 @@
+"""Administrative units, imported area polygons and the place search."""

@@ -1,0 +1,147 @@
+"""Where imported subdistrict/community polygons live: ``<AREAS_DIR>/<level>.geojson``.
+
+``AREAS_DIR`` defaults to ``instance/areas``. Each level is one RFC 7946 GeoJSON file
+(WGS-84) with a ``meta`` member (source file, its SHA-256, datum, when, counts).
+Writes are atomic: a temp file in the same folder is written and fsynced, renamed over
+the old file with :func:`os.replace`, and the folder is fsynced, so a crash leaves the
+complete old file or the complete new one, never half of either. Reads are cached per
+file and modification time, so pages see a new import without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import mapping, shape
+
+from locator.areas.imports import AREA_LEVELS, AreaImport
+from locator.areas.units import AdminUnit
+from locator.errors import RegistryError
+from locator.files.atomic import write_atomic
+
+__all__ = ["StoredAreas", "area_path", "areas_dir", "areas_for", "list_areas", "load_areas",
+           "remove_areas", "save_areas"]
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[tuple[int, int], StoredAreas]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAreas:
+    """The imported units of one level and the ``meta`` of their import."""
+
+    level: str
+    units: tuple[AdminUnit, ...]
+    meta: dict[str, Any]
+
+    @property
+    def stamp(self) -> tuple[Any, Any]:
+        """Changes with every import of this level (for caches of what was computed)."""
+        return self.meta.get("sha256"), self.meta.get("imported_at")
+
+
+def areas_dir(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> Path:
+    """``config["AREAS_DIR"]`` if set, else ``<instance>/areas``."""
+    configured = config.get("AREAS_DIR")
+    return Path(configured) if configured else Path(instance_path) / "areas"
+
+
+def area_path(folder: str | os.PathLike[str], level: str) -> Path:
+    """The file holding one level's polygons.
+
+    Raises
+    ------
+    RegistryError
+        For a level other than ``subdistrict`` or ``community``.
+    """
+    if level not in AREA_LEVELS:
+        raise RegistryError(f"level must be one of {', '.join(AREA_LEVELS)}, got {level!r}")
+    return Path(folder) / f"{level}.geojson"
+
+
+def save_areas(folder: str | os.PathLike[str], result: AreaImport, *,
+               now: datetime | None = None) -> Path:
+    """Store the accepted units of ``result`` as its level's file (replacing the old one).
+
+    Raises
+    ------
+    RegistryError
+        When there is no unit to store (an import never empties a level: use remove).
+    """
+    if not result.units:
+        raise RegistryError(f"{result.source}: no valid {result.level} polygon to store")
+    path = area_path(folder, result.level)
+    meta = {"level": result.level, "source": result.source, "sha256": result.sha256,
+            "datum": result.datum, "rows": result.rows, "accepted": len(result.units),
+            "rejected": len(result.problems),
+            "imported_at": (now or datetime.now(UTC)).isoformat(timespec="seconds")}
+    features = [{"type": "Feature", "geometry": mapping(u.geometry), "properties": {
+        "code": u.code, "name": u.name, "level": u.level, "parent_code": u.parent_code,
+        "district_code": u.district_code}} for u in result.units]
+    body = json.dumps({"type": "FeatureCollection", "meta": meta, "features": features},
+                      ensure_ascii=False, allow_nan=False)
+    write_atomic(path, body.encode("utf-8"))
+    return path
+
+
+def areas_for(config: Mapping[str, Any], instance_path: str | os.PathLike[str],
+              level: str) -> StoredAreas | None:
+    """The imported polygons of ``level`` under an app's settings (``AREAS_DIR``); ``None``
+    for districts (they ship with the app) or when none were imported."""
+    return None if level == "district" else load_areas(areas_dir(config, instance_path), level)
+
+
+def load_areas(folder: str | os.PathLike[str], level: str) -> StoredAreas | None:
+    """The stored units of ``level``, or ``None`` when none were imported.
+
+    Raises
+    ------
+    RegistryError
+        When the file exists but cannot be read.
+    """
+    path = area_path(folder, level)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    stamp = (info.st_mtime_ns, info.st_size)
+    key = os.fspath(path)
+    with _lock:
+        hit = _cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        units = tuple(AdminUnit(str(p["code"]), str(p["name"]), level, shape(f["geometry"]),
+                                str(p.get("parent_code", "")), str(p.get("district_code", "")))
+                      for f in data["features"] for p in [f["properties"]])
+        meta = dict(data.get("meta") or {})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RegistryError(f"cannot read stored areas {key!r}: {exc}") from None
+    stored = StoredAreas(level, units, meta)
+    with _lock:
+        _cache[key] = (stamp, stored)
+    return stored
+
+
+def remove_areas(folder: str | os.PathLike[str], level: str) -> bool:
+    """Delete one level's polygons; ``True`` if there were any."""
+    path = area_path(folder, level)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def list_areas(folder: str | os.PathLike[str]) -> list[StoredAreas]:
+    """Every imported level (subdistrict first)."""
+    found = (load_areas(folder, level) for level in AREA_LEVELS)
+    return [s for s in found if s is not None]

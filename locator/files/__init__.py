@@ -1,0 +1,1 @@
+"""Files from outside: reading untrusted tables safely, their problems by row, atomic writes."""

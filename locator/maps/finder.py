@@ -1,0 +1,215 @@
+"""The finder's map as folium draws it: the app's own Leaflet assets, one layer of stations.
+
+Everything the browser loads comes from the app itself (``static_url``), never a CDN:
+folium's default jQuery/Bootstrap/Font-Awesome links are replaced by the vendored Leaflet
+and Leaflet.markercluster (see ``scripts/vendor_assets.sh``) and ``css/map.css``.
+
+Stations are emitted once as compact JSON (:func:`locator.maps.layers.finder_payload`) and turned
+into markers by a short script, so a map of 10,000 stations stays small and fast. Every
+piece of station text reaches the page through ``textContent`` only, and the JSON is
+escaped so that no data can close the ``<script>`` element it sits in.
+
+Importing this module imports folium, and folium imports pandas when it is installed
+(~0.45 s, ~40 MB): the web views import it when they first draw a map, so a server
+worker starts, and answers the API, without it (``bench/serve_memory.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import folium
+from branca.element import CssLink, Figure, JavascriptLink, MacroElement
+from folium.template import Template
+from markupsafe import Markup
+
+from locator.errors import ConfigError, QueryError
+from locator.maps import layers
+from locator.model import Station
+from locator.web.http import csp
+
+__all__ = ["LEAFLET", "LocalAssetMap", "StationLayer", "finder_map", "local_map_parts",
+           "map_parts"]
+
+_UNSAFE_URL = re.compile(r"[\"'<>\s\\]")
+
+LEAFLET = "vendor/leaflet-1.9.4"
+MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
+_JS = (("leaflet", f"{LEAFLET}/leaflet.js"),
+       ("markerclusterjs", f"{MARKERCLUSTER}/leaflet.markercluster.js"),
+       ("locator_map_js", "js/finder-map.js"))
+_CSS = (("leaflet_css", f"{LEAFLET}/leaflet.css"),
+        ("markerclustercss", f"{MARKERCLUSTER}/MarkerCluster.css"),
+        ("markerclusterdefaultcss", f"{MARKERCLUSTER}/MarkerCluster.Default.css"),
+        ("locator_map_css", "css/map.css"))
+
+
+class StationLayer(MacroElement):
+    """Markers, the user's point, lines to the nearest, a legend and the base maps.
+
+    The work is done by ``js/finder-map.js`` (``LZ.stations``); this element only passes
+    it the map, the ``payload`` (:func:`locator.maps.layers.finder_payload`) and ``cluster``.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
+  {{ this.payload_json }}, {{ this.cluster|tojson }});
+{% endmacro %}
+""")
+
+    def __init__(self, payload: Mapping[str, Any], *, cluster: bool = True) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "StationLayer"
+        self.payload = payload
+        self.payload_json = layers.safe_json(payload)
+        self.cluster = cluster
+
+
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+
+
+class LocalAssetMap(folium.Map):
+    """A folium base map whose only assets are the app's own files (the finder's, the planner's).
+
+    Give it its assets with :meth:`use_assets`; :func:`local_map_parts` renders it and
+    refuses any other asset link.
+    """
+
+    asset_urls: frozenset[str] = frozenset()
+
+    def use_assets(self, js: Sequence[tuple[str, str]], css: Sequence[tuple[str, str]]) -> None:
+        """Make ``js`` and ``css`` (name, URL) the map's only script and style links."""
+        self.default_js, self.default_css = list(js), list(css)
+        self.asset_urls = frozenset(url for _, url in [*js, *css])
+
+
+class _FinderMap(LocalAssetMap):
+    """The finder's map."""
+
+
+def _resolve(items: Sequence[tuple[str, str]], static_url: Callable[[str], str],
+             ) -> list[tuple[str, str]]:
+    """Resolve asset paths through ``static_url``, refusing URLs unsafe in an attribute."""
+    urls = [(name, static_url(path)) for name, path in items]
+    for (_, path), (_, url) in zip(items, urls, strict=True):
+        if not url or _UNSAFE_URL.search(url):
+            raise ConfigError(f"static_url({path!r}) gave an unusable URL {url!r}")
+    return urls
+
+
+def finder_map(
+    stations: Sequence[Station],
+    *,
+    center: tuple[float, float],
+    nearest: Sequence[tuple[Station, float]] = (),
+    tiles: str = "amap",
+    tianditu_key: str | None = None,
+    labels: Mapping[str, str],
+    static_url: Callable[[str], str],
+    zoom: int = 13,
+    cluster: bool = True,
+    details_url: str | None = None,
+) -> folium.Map:
+    """Build the finder map.
+
+    Parameters
+    ----------
+    stations : sequence of Station
+        Stations to draw; those without a location are skipped.
+    center : (float, float)
+        The user's point, WGS-84 ``(lon, lat)``; the map centres on it.
+    nearest : sequence of (Station, float)
+        The k nearest and their geodesic distances in metres, nearest first: a bigger
+        marker, a line from the user and a distance label each, never clustered.
+    tiles : {"amap", "osm", "tianditu"}
+        The base map (a key of :data:`locator.maps.layers.TILES`); ``tianditu`` needs
+        ``tianditu_key`` (tk).
+    labels : mapping of str to str
+        Translated UI strings keyed as :data:`locator.maps.layers.DEFAULT_LABELS` (every Kind value,
+        ``you_are_here``, ``legend_title``, ``distance``, ``nearest``, ``demo``); missing
+        keys fall back to the English defaults, other keys are ignored.
+    static_url : callable
+        Maps a path under ``locator/static`` to its URL, e.g.
+        ``lambda p: url_for("static", filename=p)``.
+    zoom : int
+        Initial zoom, 0 to the tile layer's ``max_zoom``.
+    cluster : bool
+        Cluster the markers that are not among the nearest.
+    details_url : str, optional
+        URL of a station's details (JSON ``name``, ``address``, ``hours``, ``links``) with
+        ``__ID__`` where the id goes. Given, names stay out of the page and popups fetch
+        them (a light page for thousands of stations); ``None`` embeds names and addresses.
+
+    Returns
+    -------
+    folium.Map
+        Render it with :func:`map_parts`.
+
+    Raises
+    ------
+    QueryError
+        For an unknown ``tiles`` name, a bad ``center`` or ``zoom``.
+    ConfigError
+        For Tianditu without a usable key, or a ``static_url`` giving unsafe URLs.
+    """
+    spec = layers.tile_spec(tiles, tianditu_key)
+    if isinstance(zoom, bool) or not isinstance(zoom, int) or not 0 <= zoom <= spec.max_zoom:
+        raise QueryError("zoom", f"zoom must be an integer 0-{spec.max_zoom}, got {zoom!r}")
+    js, css = _resolve(_JS, static_url), _resolve(_CSS, static_url)
+    payload = layers.finder_payload(stations, center=center, nearest=nearest, spec=spec,
+                                  tianditu_key=tianditu_key, labels=labels,
+                                  details_url=details_url)
+    m = _FinderMap(location=payload["user"][spec.datum.value], tiles=None,
+                   zoom_start=zoom, max_zoom=spec.max_zoom, control_scale=True)
+    m.use_assets(js, css)
+    StationLayer(payload, cluster=cluster).add_to(m)
+    return m
+
+
+def map_parts(m: folium.Map) -> dict[str, Markup]:
+    """Render a map from :func:`finder_map` into parts for a page template.
+
+    Returns
+    -------
+    dict
+        ``header`` (``<link>``/``<script src>``/``<style>`` for ``<head>``), ``html``
+        (the map's ``<div>``) and ``script`` (JavaScript *without* ``<script>`` tags; put it
+        in a ``<script>`` element after ``html`` and after the header's scripts).
+
+    Raises
+    ------
+    TypeError
+        When ``m`` was not made by :func:`finder_map`.
+    ConfigError
+        When anything added an asset link other than the app's own files.
+    """
+    if not isinstance(m, _FinderMap):
+        raise TypeError(f"map_parts needs a map from finder_map, got {type(m).__name__}")
+    return local_map_parts(m)
+
+
+def local_map_parts(m: LocalAssetMap) -> dict[str, Markup]:
+    """``header``/``html``/``script`` of any :class:`LocalAssetMap` (see :func:`map_parts`).
+
+    Raises
+    ------
+    TypeError
+        When ``m`` is not inside its folium Figure.
+    ConfigError
+        When anything added an asset link other than the map's own files.
+    """
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError("map_parts needs the map inside its folium Figure")
+    root.render()
+    for child in root.header._children.values():
+        if isinstance(child, JavascriptLink | CssLink) and child.url not in m.asset_urls:
+            raise ConfigError(f"the map links a foreign asset {child.url!r}")
+    # folium's <meta viewport> forbids pinch-zoom (WCAG 1.4.4); the page has its own
+    header = _FOLIUM_VIEWPORT.sub("", root.header.render())
+    return {"header": csp.with_nonce(header),  # rendered by folium; nonces for the CSP
+            "html": Markup(root.html.render()),  # noqa: S704
+            "script": Markup(root.script.render())}  # noqa: S704

@@ -1,0 +1,1 @@
+"""The planner's engine: coverage grid, per-unit tables, gaps, site suggestions, plans."""

@@ -1,0 +1,335 @@
+"""The embedded store: one GeoPackage file (SQLite in WAL mode), every write one transaction.
+
+The file is a real GeoPackage 1.4: its ``stations`` feature layer (EPSG:4326
+points) always holds the active version, so QGIS or ``ogr2ogr`` can open it.
+Alongside it, plain SQLite tables keep every version's rows
+(``station_history``), the versions themselves (``registry_versions``: who,
+when, SHA-256, counts, report), the active pointer (``registry_state``) and a
+log of imports and rollbacks. ``synchronous=FULL`` plus WAL means a process
+killed at any instant leaves either the old or the new version, complete.
+"""
+# ruff: noqa: S608 - SQL is built only from this module's constant column names
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import struct
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from locator.errors import EditConflict, RegistryError
+from locator.files.atomic import replace_with
+from locator.model import Station
+from locator.registry.store import (
+    COLUMNS,
+    ImportMeta,
+    LogEntry,
+    Version,
+    backup,
+    decode_stations,
+    encode_station,
+    version_from_row,
+)
+
+__all__ = ["GpkgStore", "point_blob", "write_geopackage"]
+
+log = logging.getLogger(__name__)
+
+_APPLICATION_ID = 0x47504B47  # "GPKG"
+_USER_VERSION = 10400
+_WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
+              'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]')
+_TYPES = {"lon": "REAL", "lat": "REAL", "precision_m": "REAL", "synthetic": "INTEGER"}
+_COLS = ", ".join(f'"{c}" {_TYPES.get(c, "TEXT")}' for c in COLUMNS)
+_NAMES = ", ".join(f'"{c}"' for c in COLUMNS)
+_MARKS = ", ".join("?" for _ in COLUMNS)
+
+_GPKG_SCHEMA = f"""
+CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
+  organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+  definition TEXT NOT NULL, description TEXT);
+INSERT INTO gpkg_spatial_ref_sys VALUES
+  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', NULL),
+  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', NULL),
+  ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{_WGS84_WKT}', 'longitude/latitude WGS 84');
+CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+  identifier TEXT UNIQUE, description TEXT DEFAULT '',
+  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+  FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+  geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL,
+  m TINYINT NOT NULL, PRIMARY KEY (table_name, column_name),
+  FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+  FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+CREATE TABLE stations (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, {_COLS});
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+  VALUES ('stations', 'features', 'stations', 'trade-union stations (active version)', 4326);
+INSERT INTO gpkg_geometry_columns VALUES ('stations', 'geom', 'POINT', 4326, 0, 0);
+"""
+
+_HISTORY_SCHEMA = f"""
+CREATE TABLE registry_versions (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
+  user TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL, rows INTEGER NOT NULL,
+  accepted INTEGER NOT NULL, rejected INTEGER NOT NULL, datum TEXT NOT NULL, report TEXT);
+CREATE TABLE station_history (version INTEGER NOT NULL REFERENCES registry_versions(id),
+  ordinal INTEGER NOT NULL, {_COLS}, PRIMARY KEY (version, ordinal)) WITHOUT ROWID;
+CREATE TABLE registry_state (key TEXT PRIMARY KEY, value INTEGER);
+CREATE TABLE registry_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
+  user TEXT NOT NULL, action TEXT NOT NULL, version INTEGER NOT NULL);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
+  ('registry_versions', 'attributes', 'registry_versions', 'every import'),
+  ('station_history', 'attributes', 'station_history', 'stations of every version'),
+  ('registry_state', 'attributes', 'registry_state', 'the active version'),
+  ('registry_log', 'attributes', 'registry_log', 'imports and rollbacks');
+"""
+
+
+def point_blob(lon: float | None, lat: float | None) -> bytes | None:
+    """A GeoPackage geometry blob (little-endian, no envelope, SRS 4326) for a point."""
+    if lon is None or lat is None:
+        return None
+    return b"GP\x00\x01" + struct.pack("<i", 4326) + struct.pack("<BIdd", 1, 1, lon, lat)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, timeout=60, isolation_level=None)
+    if con.execute("PRAGMA application_id").fetchone()[0] != _APPLICATION_ID:
+        # before WAL, so the header in the main file says GPKG (GDAL reads it raw)
+        con.execute(f"PRAGMA application_id={_APPLICATION_ID}")
+        con.execute(f"PRAGMA user_version={_USER_VERSION}")
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA foreign_keys=ON")
+    return con
+
+
+def _fill_layer(con: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
+    """Replace the feature layer's rows by ``rows`` (encoded stations, :data:`COLUMNS`)."""
+    con.execute("DELETE FROM stations")
+    con.executemany(f"INSERT INTO stations (geom, {_NAMES}) VALUES (?, {_MARKS})",
+                    ((point_blob(row[3], row[4]), *row) for row in rows))  # (lon, lat)
+    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+                "min_x = (SELECT min(lon) FROM stations), min_y = (SELECT min(lat) FROM stations), "
+                "max_x = (SELECT max(lon) FROM stations), max_y = (SELECT max(lat) FROM stations) "
+                "WHERE table_name = 'stations'")
+
+
+def write_geopackage(path: Path, stations: Sequence[Station]) -> None:
+    """Write ``stations`` as a fresh one-layer GeoPackage at ``path`` (atomically)."""
+    def fill(tmp: Path) -> None:
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            con.execute(f"PRAGMA application_id={_APPLICATION_ID}")
+            con.execute(f"PRAGMA user_version={_USER_VERSION}")
+            con.executescript(_GPKG_SCHEMA)
+            con.execute("BEGIN")
+            _fill_layer(con, map(encode_station, stations))
+            con.execute("COMMIT")
+        finally:
+            con.close()
+
+    replace_with(path, fill)
+
+
+class GpkgStore:
+    """A versioned registry in one GeoPackage file (created on first use)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.location = str(self.path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = _connect(self.path)
+        if not self._has_schema():
+            self._create()
+
+    def _has_schema(self) -> bool:
+        found = self._con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'registry_state'").fetchone()[0]
+        return bool(found == 1)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls back (unless SQLite
+        already did, as on a full disk or an I/O error) and propagates."""
+        con = self._con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+
+    def _create(self) -> None:
+        with self._transaction() as con:
+            if not self._has_schema():  # another process may have won the race
+                for statement in (_GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
+                    if statement.strip():
+                        con.execute(statement)
+                con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
+
+    # --- reading ---
+
+    def _active_id(self) -> int | None:
+        row = self._con.execute("SELECT value FROM registry_state WHERE key = 'active'").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def _versions(self, where: str = "", args: tuple[Any, ...] = ()) -> list[Version]:
+        active = self._active_id()
+        rows = self._con.execute(
+            "SELECT id, created_at, user, source, sha256, rows, accepted, rejected, datum "
+            f"FROM registry_versions {where} ORDER BY id DESC", args).fetchall()
+        return [version_from_row(row, active) for row in rows]
+
+    def active(self) -> Version | None:
+        """The active version, or ``None`` for an empty store."""
+        found = self._versions("WHERE id = (SELECT value FROM registry_state WHERE key = "
+                               "'active')")
+        return found[0] if found else None
+
+    def history(self) -> list[Version]:
+        """Every version, newest first."""
+        return self._versions()
+
+    def log(self) -> list[LogEntry]:
+        """Every import and rollback, newest first."""
+        rows = self._con.execute("SELECT at, user, action, version FROM registry_log "
+                                 "ORDER BY id DESC").fetchall()
+        return [LogEntry(*row) for row in rows]
+
+    def stations(self, version: int | None = None) -> list[Station]:
+        """The stations of ``version`` (default: the active one), in import order."""
+        with self._snapshot():
+            number = self._active_id() if version is None else version
+            if number is None:
+                return []
+            rows = self._con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
+                                     "ORDER BY ordinal", (number,))
+            return decode_stations(rows)  # streamed: no list of raw rows
+
+    def report(self, version: int | None = None) -> dict[str, Any] | None:
+        """The validation report stored with ``version`` (default: the active one)."""
+        number = self._active_id() if version is None else version
+        row = self._con.execute("SELECT report FROM registry_versions WHERE id = ?",
+                                (number,)).fetchone()
+        return None if row is None or row[0] is None else dict(json.loads(row[0]))
+
+    def _snapshot(self) -> Any:
+        return _Snapshot(self._con)
+
+    # --- writing ---
+
+    def write(self, stations: Sequence[Station], meta: ImportMeta, *,
+              expected_active: int | None = None) -> Version:
+        """Store ``stations`` as a new version and make it active, in one transaction.
+
+        ``expected_active`` (``0``: empty store) makes it a compare-and-swap that raises
+        :class:`~locator.errors.EditConflict` when another version is active.
+        """
+        backup.refuse_writes_if_degraded(self.path)
+        with self._transaction() as con:
+            if expected_active is not None and (self._active_id() or 0) != expected_active:
+                raise EditConflict(f"the store's active version is {self._active_id()!r}, "
+                                   f"expected {expected_active!r}")
+            cursor = con.execute(
+                "INSERT INTO registry_versions (created_at, user, source, sha256, rows, accepted, "
+                "rejected, datum, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (_now(), meta.user, meta.source, meta.sha256, meta.rows, len(stations),
+                 meta.rejected, meta.datum, json.dumps(meta.report, ensure_ascii=False)))
+            number = int(cursor.lastrowid or 0)
+            rows = [encode_station(s) for s in stations]  # once, for the history and the layer
+            con.executemany(f"INSERT INTO station_history (version, ordinal, {_NAMES}) "
+                            f"VALUES (?, ?, {_MARKS})",
+                            ((number, i, *row) for i, row in enumerate(rows)))
+            self._activate(number, meta.user, "import", rows)
+        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        self.backup()
+        return self._versions("WHERE id = ?", (number,))[0]
+
+    def _activate(self, number: int, user: str, action: str,
+                  rows: Sequence[Sequence[Any]] | None = None) -> None:
+        """Make version ``number`` active; ``rows`` are its encoded stations (else read)."""
+        con = self._con
+        con.execute("UPDATE registry_state SET value = ? WHERE key = 'active'", (number,))
+        con.execute("INSERT INTO registry_log (at, user, action, version) VALUES (?, ?, ?, ?)",
+                    (_now(), user, action, number))
+        if rows is None:
+            rows = con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
+                               "ORDER BY ordinal", (number,)).fetchall()
+        _fill_layer(con, rows)
+
+    def rollback(self, *, user: str) -> Version:
+        """Make the version before the active one active again (one transaction)."""
+        backup.refuse_writes_if_degraded(self.path)
+        with self._transaction() as con:
+            current = self._active_id()
+            row = con.execute("SELECT max(id) FROM registry_versions WHERE id < ?",
+                              (current if current is not None else -1,)).fetchone()
+            if current is None or row[0] is None:
+                raise RegistryError(f"nothing to roll back to: the active version is "
+                                    f"{current!r} and no earlier version exists")
+            self._activate(int(row[0]), user, "rollback")
+        self.backup()
+        return self._versions("WHERE id = ?", (int(row[0]),))[0]
+
+    def backup(self) -> None:
+        """Refresh the verified copy ``<store>.bak`` (see :mod:`locator.registry.store.backup`).
+
+        Called after every committed write; call it after any new kind of write too. A
+        failed backup is logged, never raised: the write itself is already durable.
+        """
+        try:
+            backup.write_backup(self._con, self.path)
+        except (OSError, sqlite3.Error):
+            log.exception("registry store %s: the backup was not refreshed", self.path)
+
+    def check(self) -> list[str]:
+        """SQLite integrity, GeoPackage header, and counts that must agree."""
+        con = self._con
+        problems = [f"integrity_check: {r[0]}" for r in con.execute("PRAGMA integrity_check")
+                    if r[0] != "ok"]
+        if con.execute("PRAGMA application_id").fetchone()[0] != _APPLICATION_ID:
+            problems.append("application_id is not GPKG")
+        with self._snapshot():
+            active = self._active_id()
+            for number, accepted in con.execute("SELECT id, accepted FROM registry_versions"):
+                held = con.execute("SELECT count(*) FROM station_history WHERE version = ?",
+                                   (number,)).fetchone()[0]
+                if held != accepted:
+                    problems.append(f"version {number} records {accepted} stations but holds "
+                                    f"{held}")
+            layer = con.execute("SELECT count(*) FROM stations").fetchone()[0]
+            expected = 0 if active is None else con.execute(
+                "SELECT accepted FROM registry_versions WHERE id = ?", (active,)).fetchone()[0]
+            if layer != expected:
+                problems.append(f"stations layer holds {layer} rows; active version {active} "
+                                f"has {expected}")
+        return problems
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+
+class _Snapshot:
+    """A read transaction so that several SELECTs see one consistent version."""
+
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN")
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.execute("COMMIT")

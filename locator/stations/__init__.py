@@ -1,0 +1,1 @@
+"""About stations: nearest index, opening hours, travel minutes, directions, GeoJSON."""

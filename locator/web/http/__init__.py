@@ -1,0 +1,1 @@
+"""HTTP rules of every route: errors, headers, framing, CORS, caching, compression, limits."""

@@ -1,0 +1,44 @@
+"""Who may put our pages in a frame: ``/embed`` for the configured origins, nothing else.
+
+``/embed`` answers ``Content-Security-Policy: frame-ancestors 'self' <EMBED_ALLOWED_ORIGINS>``;
+every other response answers ``frame-ancestors 'none'`` and ``X-Frame-Options: DENY``
+(for browsers too old for CSP). This module decides; :mod:`locator.web.http.security` writes
+both into every response, the directive as part of its one ``Content-Security-Policy``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+
+from locator.web.http.origins import parse_origins
+
+__all__ = ["FRAMEABLE_ENDPOINTS", "frame_ancestors", "frame_ancestors_directive", "init_app",
+           "x_frame_options"]
+
+#: Endpoints other sites may frame.
+FRAMEABLE_ENDPOINTS = frozenset({"embed.widget"})
+_KEY = "locator.framing"
+
+
+def init_app(app: Flask) -> None:
+    """Check ``EMBED_ALLOWED_ORIGINS`` and keep the origins for :func:`frame_ancestors`."""
+    app.extensions[_KEY] = parse_origins(app.config["EMBED_ALLOWED_ORIGINS"],
+                                         key="EMBED_ALLOWED_ORIGINS")
+
+
+def frame_ancestors() -> tuple[str, ...]:
+    """The origins allowed to frame ``/embed`` in the current app (besides 'self')."""
+    origins: tuple[str, ...] = current_app.extensions[_KEY]
+    return origins
+
+
+def frame_ancestors_directive() -> str:
+    """The ``frame-ancestors`` directive for the current request's endpoint."""
+    if request.endpoint in FRAMEABLE_ENDPOINTS:
+        return "frame-ancestors " + " ".join(("'self'", *frame_ancestors()))
+    return "frame-ancestors 'none'"
+
+
+def x_frame_options() -> str | None:
+    """``DENY`` for every response but the frameable ones (``None``: send no header)."""
+    return None if request.endpoint in FRAMEABLE_ENDPOINTS else "DENY"

@@ -1,0 +1,1 @@
+"""The HTML pages: finder, embed widget, planner, registry upload, editing, audit log."""

@@ -1,0 +1,309 @@
+"""Editing pages: list, add, edit/move (form + draggable marker), verify and retire a station.
+
+Viewers may look; editors and admins may change. Every change goes through
+:func:`locator.registry.editing.save` (one new store version, audited in the same
+transaction) and the served registry is swapped right after. A form carries the
+station's ETag: a stale save answers ``409`` and shows the editor's input beside the
+current values, so nothing typed is lost. A store that cannot be written (disk
+full…) answers ``507`` with the input kept; a degraded store ``503``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from locator.errors import DuplicateStation, EditConflict, LocatorError, NotFound
+from locator.geo.datum import Datum, convert
+from locator.maps.layers import TILES, safe_json, tile_json
+from locator.model import AMENITY_LABELS, ENTRY_LABELS, KIND_LABELS, Station
+from locator.registry import audit, editing, importer
+from locator.registry.accounts import Role
+from locator.registry.editing import Action
+from locator.registry.store import Store, open_store
+from locator.web import auth, health, service
+from locator.web.pages.stationform import Parsed, form_values, parse_station
+
+__all__ = ["bp", "find_station", "open_edit_store", "save_and_serve", "service_area",
+           "stored_station"]
+
+bp = Blueprint("edit", __name__, url_prefix="/edit")
+MAX_LISTED = 500
+_COORDS = ("lon", "lat", "coord_datum")
+
+
+
+def open_edit_store() -> Store:
+    """The configured store (refusing edits while fixed ``REGISTRY`` files are served).
+
+    Raises
+    ------
+    EditConflict
+        When ``REGISTRY`` is set: what is served is not the store, so edits would vanish.
+    """
+    _refuse_fixed_files()
+    return open_store(importer.store_location(current_app.config, current_app.instance_path))
+
+
+def _refuse_fixed_files() -> None:
+    if current_app.config.get("REGISTRY"):
+        raise EditConflict(_("Editing is off: this server serves fixed registry files "
+                             "(LOCATOR_REGISTRY), not the store."))
+
+
+def find_station(station_id: str) -> Station:
+    """The station as served: what the editor sees and edits.
+
+    No store read: this process serves every save of its own at once, and another
+    process's within ``REGISTRY_POLL_SECONDS``; a save checks the editor's ETag against
+    the store itself, so an edit based on an older state is refused (409/412), not lost.
+
+    Raises
+    ------
+    EditConflict
+        When ``REGISTRY`` is set (see :func:`open_edit_store`).
+    NotFound
+        When no station has that id.
+    """
+    _refuse_fixed_files()
+    found = service.stations_by_id(service.current_registry()).get(station_id)
+    if found is None:
+        raise NotFound(_("No station with id %(id)s.", id=repr(station_id)))
+    return found
+
+
+def stored_station(station_id: str) -> Station | None:
+    """The station as the store holds it now (``None``: retired or unknown) — for showing
+    what a refused edit collided with, where the newest state matters more than speed."""
+    store = open_edit_store()
+    try:
+        active = store.active()
+        stations = (store.stations(active.id) if active
+                    else list(service.current_registry().stations))
+    finally:
+        store.close()
+    return next((s for s in stations if s.id == station_id), None)
+
+
+def save_and_serve(action: Action, station_id: str, new: Station | None, etag: str | None,
+                   *, verified_on: date | None = None) -> editing.Saved:
+    """Check the store is writable, save one edit, then serve the new version."""
+    health.ensure_writable()
+    store = open_edit_store()
+    try:
+        registry = service.current_registry()
+        version = service.registry_version(registry)
+        saved = editing.save(store, action, station_id, new, etag,
+                             user=auth.current_account().name, base=lambda: registry.stations,
+                             verified_on=verified_on,
+                             served=None if version is None else (version, registry.stations))
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        service.serve_written(app, saved.version, saved.stations)
+    finally:
+        store.close()
+    return saved
+
+
+def _labels() -> dict[str, Any]:
+    return {"kinds": {k.value: _(v) for k, v in KIND_LABELS.items()},
+            "amenities": {a.value: _(v) for a, v in AMENITY_LABELS.items()},
+            "entries": {e.value: _(v) for e, v in ENTRY_LABELS.items()},
+            "datums": {"wgs84": _("GPS / WGS-84"), "gcj02": _("Amap / Tencent (GCJ-02)"),
+                       "bd09": _("Baidu (BD-09)")}}
+
+
+def _tiles() -> dict[str, Any]:
+    name = str(current_app.config.get("DEFAULT_TILES") or "amap")
+    spec = TILES.get(name, TILES["osm"])
+    return tile_json(TILES["osm"] if spec.needs_key else spec)  # (no key on this page)
+
+
+def _map_data(values: dict[str, Any]) -> str:
+    """The mini map's start: the form's point (in the tile datum) or the city centre."""
+    tiles = _tiles()
+    point: list[float] | None = None
+    try:
+        x, y = convert(float(values["lon"]), float(values["lat"]),
+                       src=Datum.parse(str(values.get("coord_datum") or "wgs84")),
+                       dst=tiles["datum"])
+        point = [float(x), float(y)] if math.isfinite(float(x) + float(y)) else None
+    except (ValueError, LocatorError):
+        point = None
+    lon, lat = current_app.config["DEFAULT_CENTER"]
+    cx, cy = convert(lon, lat, src=Datum.WGS84, dst=tiles["datum"])
+    return safe_json({"tiles": tiles, "point": point, "center": [float(cx), float(cy)]})
+
+
+def _form(values: dict[str, Any], *, station: Station | None, errors: dict[str, str],
+          status: int = 200, conflict: dict[str, Any] | None = None,
+          message: str | None = None) -> ResponseReturnValue:
+    etag = values.get("etag") or (editing.station_etag(station) if station else "")
+    verified_by = None
+    if station is not None and station.verified is not None:  # the page shows it only then
+        store = open_edit_store()
+        try:
+            verified_by = audit.last_verified_by(audit.iter_entries(store), station.id)
+        finally:
+            store.close()
+    orig = form_values(station, datum=Datum(_tiles()["datum"])) if station else None
+    return render_template("edit/form.html", values=values, station=station, errors=errors,
+                           etag=etag, orig=orig, conflict=conflict, message=message,
+                           verified_by=verified_by, map_data=_map_data(values),
+                           today=date.today().isoformat(), **_labels()), status
+
+
+@bp.get("/")
+@auth.role_required(Role.VIEWER)
+def index() -> ResponseReturnValue:
+    """Every station (searchable by id, name or address), with links to edit them."""
+    query = request.args.get("q", "").strip()[:100]
+    fixed = bool(current_app.config.get("REGISTRY"))
+    stations = list(service.current_registry().stations)
+    if query:
+        stations = [s for s in stations if query in s.id or query in s.name
+                    or query in s.address]
+    return render_template("edit/index.html", stations=stations[:MAX_LISTED], q=query,
+                           total=len(stations), fixed=fixed, **_labels())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@auth.role_required(Role.EDITOR)
+def new() -> ResponseReturnValue:
+    """Add a station."""
+    if request.method == "GET":
+        empty: dict[str, Any] = {"coord_datum": _tiles()["datum"], "amenities": [], "lon": "",
+                                 "lat": ""}
+        return _form(empty, station=None, errors={})
+    parsed = parse_station(request.form, station_id=None, base=None, boundary=service_area())
+    if parsed.station is None:
+        return _form(parsed.values, station=None, errors=parsed.errors, status=400)
+    try:
+        saved = save_and_serve(Action.ADD, parsed.station.id, parsed.station, None)
+    except DuplicateStation:
+        return _form(parsed.values, station=None, status=409, errors={
+            "id": _("A station with id '%(id)s' already exists.", id=parsed.station.id)})
+    except EditConflict as exc:
+        return _form(parsed.values, station=None, errors={"id": exc.message}, status=409)
+    except LocatorError as exc:
+        return _form(parsed.values, station=None, errors={}, status=exc.status,
+                     message=exc.message)
+    flash(_("Station %(id)s added (version %(v)d).", id=parsed.station.id, v=saved.version.id))
+    return redirect(url_for("edit.station", station_id=parsed.station.id))
+
+
+def service_area() -> Any:
+    return importer.boundary_from_setting(current_app.config["REGISTRY_BOUNDARY"])
+
+
+@bp.route("/station/<path:station_id>", methods=["GET", "POST"])
+@auth.role_required(Role.VIEWER)
+def station(station_id: str) -> ResponseReturnValue:
+    """Edit a station's fields or move it (typed coordinates or the dragged marker)."""
+    current = find_station(station_id)
+    if request.method == "GET":
+        return _form(form_values(current, datum=Datum(_tiles()["datum"])), station=current,
+                     errors={})
+    if not auth.current_account().can(Role.EDITOR):
+        abort(403, description=_("Your account may not do this (it needs the role "
+                                 "%(role)s).", role=Role.EDITOR.value))
+    parsed = parse_station(request.form, station_id=station_id, base=current,
+                           boundary=service_area())
+    parsed.values["etag"] = request.form.get("etag", "")
+    if parsed.station is None:
+        return _form(parsed.values, station=current, errors=parsed.errors, status=400)
+    if all(request.form.get(k, "") == request.form.get(f"orig_{k}") for k in _COORDS):
+        # untouched coordinates keep their stored value exactly (no datum round-off)
+        parsed.station = replace(parsed.station, lon=current.lon, lat=current.lat,
+                                 datum=current.datum)
+    if parsed.station == current:  # nothing changed: no new version, no audit row
+        flash(_("Nothing changed."))
+        return redirect(url_for("edit.station", station_id=current.id))
+    moved = (parsed.station.lon, parsed.station.lat) != (current.lon, current.lat)
+    same_otherwise = parsed.station == replace(current, lon=parsed.station.lon,
+                                               lat=parsed.station.lat,
+                                               datum=parsed.station.datum)
+    action = Action.MOVE if moved and same_otherwise else Action.EDIT
+    return _commit(action, current, parsed)
+
+
+def _commit(action: Action, current: Station, parsed: Parsed) -> ResponseReturnValue:
+    try:
+        saved = save_and_serve(action, current.id, parsed.station, parsed.values["etag"])
+    except (EditConflict, NotFound) as exc:
+        return _conflict(current.id, parsed.values, exc.message)
+    except LocatorError as exc:
+        return _form(parsed.values, station=current, errors={}, status=exc.status,
+                     message=exc.message)
+    flash(_("Saved (version %(v)d).", v=saved.version.id))
+    return redirect(url_for("edit.station", station_id=current.id))
+
+
+def _conflict(station_id: str, values: dict[str, Any], message: str) -> ResponseReturnValue:
+    """409: the editor's input as typed, beside the station as it is now."""
+    now = stored_station(station_id)
+    theirs = form_values(now, datum=Datum.parse(str(values.get("coord_datum") or "wgs84"))) \
+        if now else None
+    if now is not None:
+        values = {**values, "etag": editing.station_etag(now)}  # saving again overrides
+    return _form(values, station=now, errors={}, status=409, message=message,
+                 conflict={"current": theirs, "retired": now is None})
+
+
+@bp.post("/station/<path:station_id>/verify")
+@auth.role_required(Role.EDITOR)
+def verify(station_id: str) -> ResponseReturnValue:
+    """Set "last verified" to a date (the audit log records who)."""
+    text = request.form.get("verified", "").strip()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        abort(400, description=_("The date must look like 2024-05-01, got %(value)s.",
+                                 value=repr(text[:40])))
+    if day > date.today():
+        abort(400, description=_("The date %(value)s is in the future.", value=day.isoformat()))
+    return _simple(Action.VERIFY, station_id, verified_on=day)
+
+
+@bp.post("/station/<path:station_id>/retire")
+@auth.role_required(Role.EDITOR)
+def retire(station_id: str) -> ResponseReturnValue:
+    """Take a station out of the registry (its rows stay in older versions and the log)."""
+    if request.form.get("confirm") != "1":
+        abort(400, description=_("Tick the box to confirm retiring the station."))
+    return _simple(Action.RETIRE, station_id)
+
+
+def _simple(action: Action, station_id: str, *, verified_on: date | None = None
+            ) -> ResponseReturnValue:
+    current = find_station(station_id)
+    values = {**form_values(current, datum=Datum(_tiles()["datum"])),
+              "etag": request.form.get("etag", "")}
+    try:
+        saved = save_and_serve(action, station_id, None, values["etag"],
+                               verified_on=verified_on)
+    except (EditConflict, NotFound) as exc:
+        return _conflict(station_id, values, exc.message)
+    except LocatorError as exc:
+        return _form(values, station=current, errors={}, status=exc.status,
+                     message=exc.message)
+    if action is Action.RETIRE:
+        flash(_("Station %(id)s retired (version %(v)d).", id=station_id, v=saved.version.id))
+        return redirect(url_for("edit.index"))
+    flash(_("Saved (version %(v)d).", v=saved.version.id))
+    return redirect(url_for("edit.station", station_id=station_id))

@@ -1,0 +1,294 @@
+"""The worker's finder ``/``: where am I, which stations near me are open, how to get there.
+
+Routes (all in this blueprint):
+
+* ``GET /`` — the page. Everything it shows comes from the query string, so a shared link
+  reproduces the view, and a plain GET form drives it without JavaScript: ``lat``/``lon``
+  (WGS-84; ``datum=gcj02|bd09`` marks a point picked on such tiles, converted with
+  :mod:`locator.geo.datum` and redirected to its WGS-84 URL), ``k``, ``tiles``, ``kind`` and
+  ``amenity`` (repeated or comma-separated; any of the kinds, all of the amenities),
+  ``open`` (``now`` or ``at`` with ``at=2026-11-29T22:30``, Lanzhou time; no hours =
+  unknown, never open), ``only_24h``, ``walk_in`` (entry without registration: walk-in or
+  QR code; unknown entry does not count) and ``q`` (place search without JavaScript).
+* ``GET /places?q=&limit=`` — JSON place search (:func:`locator.areas.places.search`).
+* ``GET /station/<id>`` — JSON details for a map popup (name, address, hours, links).
+
+The page, its JSON helpers and ``/static`` are compressed (:mod:`locator.web.http.compression`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext
+from werkzeug.wrappers import Response as BaseResponse
+
+from locator.areas import places
+from locator.errors import DatumError, NotFound, QueryError
+from locator.geo.datum import Datum, convert
+from locator.maps import layers
+from locator.model import (
+    AMENITY_LABELS,
+    ENTRY_LABELS,
+    KIND_LABELS,
+    N_,
+    Amenity,
+    Entry,
+    Kind,
+    Station,
+)
+from locator.stations import hours, links
+from locator.stations.nearest import Filters, Hit
+from locator.web.params import Args, parse_amenity, parse_kind_value
+from locator.web.service import current_registry
+
+__all__ = ["bp"]
+
+bp = Blueprint("finder", __name__)
+_NO_REGISTRATION = frozenset({Entry.OPEN, Entry.QR_CODE})
+PROVIDERS = {"amap": N_("Amap"), "baidu": N_("Baidu Maps"), "osm": N_("OpenStreetMap")}
+
+
+def map_labels() -> dict[str, str]:
+    """Translated strings the map's JavaScript shows."""
+    labels = {key: gettext(text) for key, text in layers.DEFAULT_LABELS.items()}
+    labels.update({kind.value: gettext(label) for kind, label in KIND_LABELS.items()})
+    return labels
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What the query string asks for (validated)."""
+
+    point: tuple[float, float]
+    user_given: bool
+    k: int
+    tiles: str
+    kinds: tuple[Kind, ...]
+    amenities: tuple[str, ...]
+    open_mode: str  # "", "now" or "at"
+    at: datetime | None
+    when: datetime  # the moment open/closed is shown for
+    only_24h: bool
+    walk_in: bool
+    query: str
+
+    @property
+    def filters(self) -> Filters:
+        """The nearest-index filters (entry is applied by :func:`_nearest`)."""
+        return Filters(kinds=frozenset(self.kinds),
+                       amenities=frozenset(Amenity(a) for a in self.amenities),
+                       open_at=self.when if self.open_mode else None, only_24h=self.only_24h)
+
+    @property
+    def active(self) -> int:
+        """How many filters are on."""
+        return (len(self.kinds) + len(self.amenities) + bool(self.open_mode)
+                + self.only_24h + self.walk_in)
+
+    def args(self, **override: Any) -> dict[str, Any]:
+        """Query parameters reproducing this view (``override`` replaces or drops keys)."""
+        out: dict[str, Any] = {}
+        if self.user_given:
+            out.update(lat=f"{self.point[1]:.6f}", lon=f"{self.point[0]:.6f}")
+        if self.k != int(current_app.config["DEFAULT_K"]):
+            out["k"] = self.k
+        if self.tiles != str(current_app.config["DEFAULT_TILES"]):
+            out["tiles"] = self.tiles
+        if self.kinds:
+            out["kind"] = ",".join(k.value for k in self.kinds)
+        if self.amenities:
+            out["amenity"] = ",".join(self.amenities)
+        if self.open_mode:
+            out["open"] = self.open_mode
+        if self.open_mode == "at" and self.at is not None:
+            out["at"] = self.at.strftime("%Y-%m-%dT%H:%M")
+        if self.only_24h:
+            out["only_24h"] = 1
+        if self.walk_in:
+            out["walk_in"] = 1
+        if request.args.get("lang"):
+            out["lang"] = request.args["lang"]
+        out.update(override)
+        return {key: value for key, value in out.items() if value is not None}
+
+
+def parse_view(args: Args, now: datetime) -> View:
+    """Validate the page's query string (errors name the parameter and value)."""
+    lat = args.number("lat", low=-90, high=90)
+    lon = args.number("lon", low=-180, high=180)
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise QueryError(missing, f"give both lat and lon, or neither; {missing!r} is missing")
+    default = current_app.config["DEFAULT_CENTER"]
+    point = (lon, lat) if lon is not None and lat is not None else (default[0], default[1])
+    tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
+    if tiles not in layers.TILES:
+        raise QueryError("tiles", f"tiles must be one of {', '.join(layers.TILES)}, got {tiles!r}")
+    open_mode = (args.raw("open") or "").lower()
+    if open_mode not in ("", "any", "now", "at"):
+        raise QueryError("open", f"open must be 'now' or 'at', got {open_mode!r}")
+    open_mode = "" if open_mode == "any" else open_mode
+    at = args.moment("at", now=now) if open_mode == "at" else None
+    if open_mode == "at" and at is None:
+        raise QueryError("at", "open=at needs a time: at=2026-11-29T22:30 (Lanzhou time)")
+    return View(
+        point=(float(point[0]), float(point[1])), user_given=lat is not None,
+        k=args.integer("k", low=1, high=int(current_app.config["MAX_K"]),
+                       default=int(current_app.config["DEFAULT_K"])),
+        tiles=tiles, kinds=tuple(args.multi("kind", parse_kind_value)),
+        amenities=tuple(a.value for a in args.multi("amenity", parse_amenity)),
+        open_mode=open_mode, at=at, when=at or now, only_24h=args.flag("only_24h"),
+        walk_in=args.flag("walk_in"), query=(args.raw("q") or "")[:places.MAX_QUERY])
+
+
+def _walk_in(station: Station) -> bool:
+    return station.entry in _NO_REGISTRATION
+
+
+def _nearest(view: View) -> list[Hit]:
+    """The k nearest matching stations; the entry filter widens the search as needed."""
+    index = current_registry().index
+    if len(index) == 0:
+        return []
+    want = view.k
+    while True:
+        hits = index.query(view.point[0], view.point[1], k=want, filters=view.filters)
+        kept = [h for h in hits if _walk_in(h.station)] if view.walk_in else hits
+        if len(kept) >= view.k or len(hits) < want or want >= len(index):
+            return kept[:view.k]
+        want = min(want * 4, len(index))
+
+
+def _row(hit: Hit, view: View) -> dict[str, Any]:
+    s = hit.station
+    return {"hit": hit, "state": hours.state(s.opening_hours, view.when).value,
+            "next_change": hours.next_change(s.opening_hours, view.when),
+            "links": station_links(s, view.point if view.user_given else None)}
+
+
+def station_links(station: Station, origin: tuple[float, float] | None) -> list[dict[str, str]]:
+    """Directions links for a located station, labelled for people."""
+    if station.lon is None or station.lat is None:
+        return []
+    return [{"provider": link.provider, "url": link.url,
+             "label": gettext(PROVIDERS[link.provider])}
+            for link in links.directions(origin, (station.lon, station.lat), name=station.name)]
+
+
+@bp.get("/")
+def index() -> str | BaseResponse:
+    """The worker's finder page."""
+    args = Args(request.args)
+    picked = args.raw("datum")
+    if picked is not None:
+        return _from_datum(args, picked)
+    now = hours.now()
+    view = parse_view(args, now)
+    registry = current_registry()
+    hits = _nearest(view)
+    index = registry.index
+    matching = np.flatnonzero(index.mask(view.filters))
+    if view.walk_in:
+        matching = matching[np.fromiter((_walk_in(index.stations[i]) for i in matching.tolist()),
+                                        dtype=bool, count=matching.size)]
+    # a national registry would make a page of megabytes: draw the nearest MAP_MAX_STATIONS
+    drawn = index.around(*view.point, int(current_app.config["MAP_MAX_STATIONS"]), matching)
+    stations = [index.stations[i] for i in drawn.tolist()]
+    from locator.maps import finder  # (folium loads with the first map, not at start-up)
+
+    folium_map = finder.finder_map(
+        stations, center=view.point, tiles=view.tiles,
+        nearest=[(h.station, h.distance_m) for h in hits],
+        tianditu_key=current_app.config["TIANDITU_KEY"], labels=map_labels(),
+        static_url=lambda path: url_for("static", filename=path),
+        details_url=url_for("finder.station", station_id="__ID__", **_origin(view)))
+    found = places.search(view.query, limit=10) if view.query else []
+    return render_template(
+        "finder/index.html", parts=finder.map_parts(folium_map), view=view,
+        rows=[_row(h, view) for h in hits], places_found=found, now=now,
+        tile_names=list(layers.TILES), shown_count=matching.size, drawn_count=len(stations),
+        glyphs=layers.KIND_GLYPHS,
+        kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()},
+        amenity_labels={a.value: gettext(lb) for a, lb in AMENITY_LABELS.items()},
+        entry_labels={e.value: gettext(lb) for e, lb in ENTRY_LABELS.items()},
+        show_demo_banner=registry.has_synthetic, unlocated=registry.unlocated,
+        station_count=len(registry.index))
+
+
+def _origin(view: View) -> dict[str, Any]:
+    """The visitor's point as query parameters (none when they gave none)."""
+    if not view.user_given:
+        return {}
+    return {"lat": f"{view.point[1]:.6f}", "lon": f"{view.point[0]:.6f}"}
+
+
+def _from_datum(args: Args, picked: str) -> BaseResponse:
+    """A point picked on GCJ-02/BD-09 tiles: convert to WGS-84 and redirect to its URL."""
+    try:
+        source = Datum.parse(picked)
+    except DatumError as exc:
+        raise QueryError("datum", exc.message) from None
+    lat = args.required_number("lat", low=-90, high=90)
+    lon = args.required_number("lon", low=-180, high=180)
+    x, y = convert(lon, lat, src=source, dst=Datum.WGS84)
+    query = request.args.to_dict()
+    query.pop("datum")
+    query.update(lat=f"{float(y):.6f}", lon=f"{float(x):.6f}")
+    return redirect(url_for("finder.index") + "?" + urlencode(query), code=303)
+
+
+@bp.get("/places")
+def place_search() -> tuple[Response, int] | Response:
+    """``{"places": [...]}`` for the page's search box (ranked; see :mod:`locator.areas.places`)."""
+    args = Args(request.args)
+    try:
+        found = places.search(args.raw("q") or "",
+                              limit=args.integer("limit", low=1, high=places.MAX_LIMIT,
+                                                 default=8))
+    except QueryError as exc:
+        return jsonify(exc.to_dict()), exc.status
+    return jsonify({"places": [p.as_dict() for p in found]})
+
+
+_BY_ID: dict[int, tuple[object, dict[str, Station]]] = {}
+
+
+@bp.get("/station/<path:station_id>")
+def station(station_id: str) -> tuple[Response, int] | Response:
+    """One station's popup details as JSON (names stay out of a 10,000-station page)."""
+    index = current_registry().index
+    cached = _BY_ID.get(id(index))
+    if cached is None or cached[0] is not index:
+        _BY_ID.clear()
+        cached = _BY_ID[id(index)] = (index, index.by_id())
+    found = cached[1].get(station_id)
+    if found is None:
+        exc = NotFound(f"no located station with id {station_id!r}")
+        return jsonify(exc.to_dict()), exc.status
+    args = Args(request.args)
+    lat, lon = args.number("lat", low=-90, high=90), args.number("lon", low=-180, high=180)
+    origin = (lon, lat) if lat is not None and lon is not None else None
+    now = hours.now()
+    state = hours.state(found.opening_hours, now).value
+    text = {"open": gettext("Open now"), "closed": gettext("Closed now"),
+            "unknown": gettext("Hours unknown")}[state]
+    if found.opening_hours:
+        text += f" · {found.opening_hours}"
+    return jsonify({"id": found.id, "name": found.name, "address": found.address,
+                    "kind": found.kind.value, "hours": text, "state": state,
+                    "synthetic": found.synthetic, "links": station_links(found, origin)})
