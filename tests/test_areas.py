@@ -22,11 +22,12 @@ from locator.areas import store
 from locator.areas.imports import match_unit, normalise_name, prepare_areas
 from locator.areas.units import AdminUnit, Boundaries, admin_names, code_counts
 from locator.errors import RegistryError
+from locator.files.problems import RowError
 from locator.geo.datum import Datum, convert
+from locator.geo.geodesic import geodesic_m
 from locator.model import Kind, Station
 from locator.planning import per_unit
-from locator.registry.records import RowError
-from locator.stations.nearest import NearestIndex, geodesic_m
+from locator.stations.nearest import NearestIndex
 
 X0, Y0 = 103.86, 36.06  # inside 城关区 (620102)
 D = 0.004  # ~400 m: boxes small enough to stay inside the district

@@ -13,8 +13,8 @@ from flask import Flask
 from locator import create_app
 from locator.areas.places import search
 from locator.geo.datum import gcj02_to_wgs84, wgs84_to_gcj02
+from locator.geo.geodesic import geodesic_m
 from locator.stations.links import directions
-from locator.stations.nearest import geodesic_m
 from tests.conftest import HOSTILE_NAMES, TINY, PageWatch
 
 pytestmark = pytest.mark.browser

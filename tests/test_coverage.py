@@ -11,9 +11,10 @@ from numpy.typing import NDArray
 from shapely.geometry import box
 
 from locator.areas.units import AdminUnit, Boundaries, load_boundaries
+from locator.geo.geodesic import geodesic_m
 from locator.model import Kind, Station
 from locator.planning import coverage, per_unit
-from locator.stations.nearest import Filters, NearestIndex, geodesic_m
+from locator.stations.nearest import Filters, NearestIndex
 from locator.stations.travel import TravelModel
 
 LON0, LAT0 = 103.80, 36.05

@@ -6,6 +6,7 @@ import math
 
 import pytest
 
+from locator.geo.geodesic import equal_area_m2
 from locator.planning import coverage, gaps
 from locator.stations.nearest import NearestIndex
 from tests.test_coverage import LAT0, LON0, M_PER_DEG_LON, square, station
@@ -48,4 +49,4 @@ def test_full_coverage_has_no_gap() -> None:
 
 
 def test_equal_area_of_a_known_box() -> None:
-    assert gaps.equal_area_m2(square(1000)) == pytest.approx(4e6, rel=0.003)
+    assert equal_area_m2(square(1000)) == pytest.approx(4e6, rel=0.003)

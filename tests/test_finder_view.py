@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from locator import create_app
 from locator.geo.datum import wgs84_to_gcj02
-from locator.stations.nearest import geodesic_m
+from locator.geo.geodesic import geodesic_m
 
 POINT = "lat=36.053&lon=103.841&k=5"
 

@@ -9,8 +9,8 @@ import pytest
 
 from locator.errors import QueryError
 from locator.geo.datum import bd09_to_wgs84, gcj02_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02
+from locator.geo.geodesic import geodesic_m
 from locator.stations.links import directions
-from locator.stations.nearest import geodesic_m
 
 START = (103.834123, 36.061234)
 STATION = (103.840550, 36.052820)  # 东方红广场, WGS-84

@@ -10,8 +10,9 @@ from geographiclib.geodesic import Geodesic
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from locator.geo.geodesic import geodesic_m
 from locator.model import Amenity, Kind, Station
-from locator.stations.nearest import Filters, NearestIndex, geodesic_m
+from locator.stations.nearest import Filters, NearestIndex
 from locator.stations.travel import TravelModel
 
 WGS = Geodesic.WGS84

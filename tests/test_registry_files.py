@@ -16,8 +16,8 @@ from openpyxl import Workbook
 from locator.errors import RegistryError
 from locator.files.readers import open_vector_file
 from locator.geo.datum import Datum, wgs84_to_bd09, wgs84_to_gcj02
+from locator.geo.geodesic import geodesic_m
 from locator.registry.importer import Prepared, boundary_from_setting, prepare
-from locator.stations.nearest import geodesic_m
 
 AREA = boundary_from_setting(None)
 HEAD = "id,name,kind,lon,lat"
@@ -244,7 +244,7 @@ def test_shifted_imports_land_within_a_metre(datum: Datum, forward: Callable[...
 
 
 def test_area_polygons_open_and_validate_with_the_same_helpers() -> None:
-    from locator.registry.validate import check_geometry
+    from locator.files.geometry import check_geometry
 
     square = {"type": "Polygon", "coordinates": [[[103.8, 36.0], [103.9, 36.0], [103.9, 36.1],
                                                   [103.8, 36.1], [103.8, 36.0]]]}

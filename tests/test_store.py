@@ -19,10 +19,10 @@ import pytest
 from locator.errors import RegistryError
 from locator.files.readers import open_vector_file
 from locator.geo.datum import Datum
+from locator.geo.geodesic import geodesic_m
 from locator.model import Amenity, Entry, Kind, Station
 from locator.registry.store import ImportMeta, Store, is_database_url, open_store
 from locator.registry.store.gpkg import write_geopackage
-from locator.stations.nearest import geodesic_m
 from tests.pgcluster import Cluster, ClusterUnavailable, start_cluster
 
 FULL = Station(id="s1", name="城关区 \"东方红\" 驿站, 一号", kind=Kind.SMART_STATION, lon=103.84055,

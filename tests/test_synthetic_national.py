@@ -10,8 +10,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from locator.geo.geodesic import geodesic_m
 from locator.model import Station
-from locator.stations.nearest import geodesic_m
 from synthetic import national as sn
 
 N = 20_000

@@ -47,12 +47,12 @@ from locator.areas.units import (
     unit_code,
 )
 from locator.errors import RegistryError
+from locator.files.geometry import InvalidGeometry, check_geometry
+from locator.files.problems import Problem, RowError, shown_value
 from locator.files.rawtable import RawRow, RawTable
 from locator.files.readers import MAX_BYTES, read_source
 from locator.geo.datum import Datum, convert
-from locator.planning.gaps import equal_area_m2
-from locator.registry.records import Problem, RowError, shown_value
-from locator.registry.validate import InvalidGeometry, check_geometry
+from locator.geo.geodesic import equal_area_m2
 
 __all__ = ["AREA_LEVELS", "AreaImport", "match_unit", "normalise_name",
            "prepare_areas"]

@@ -14,25 +14,12 @@ import numpy as np
 import shapely
 from h3.api import numpy_int as h3n
 from numpy.typing import NDArray
-from pyproj import Transformer
 from shapely.geometry import Polygon
-from shapely.geometry.base import BaseGeometry
 
+from locator.geo.geodesic import equal_area_m2
 from locator.planning.coverage import Coverage
 
-__all__ = ["EQUAL_AREA", "Gap", "equal_area_m2", "find_gaps"]
-
-#: Albers equal-area conic for China (standard parallels 25° N and 47° N), WGS-84.
-EQUAL_AREA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +units=m +no_defs"
-_TO_EQUAL_AREA = Transformer.from_crs("EPSG:4326", EQUAL_AREA, always_xy=True)
-
-
-def equal_area_m2(geometry: BaseGeometry) -> float:
-    """Area in m² of a WGS-84 geometry, measured in :data:`EQUAL_AREA`."""
-    projected = shapely.transform(geometry, lambda xy: np.column_stack(
-        _TO_EQUAL_AREA.transform(xy[:, 0], xy[:, 1])))
-    return float(projected.area)
-
+__all__ = ["Gap", "find_gaps"]
 
 @dataclass(frozen=True, slots=True)
 class Gap:

@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from locator.files.problems import Problem
 from locator.files.readers import RawRow, open_vector_file
 from locator.geo.datum import Datum, convert
 from locator.planning.coverage import Grid
 from locator.planning.siting import Candidate
-from locator.registry.records import Problem
 
 __all__ = ["PointRows", "demand_per_cell", "read_candidates", "read_points"]
 

@@ -29,12 +29,11 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from locator.geo.geodesic import chord_for_metres, geodesic_m, unit_vectors
 from locator.planning.coverage import Coverage
-from locator.stations.nearest import EARTH_RADIUS_M, geodesic_m, unit_vectors
 
 __all__ = ["Candidate", "Step", "Suggestion", "cover_matrix", "greedy", "suggest"]
 
-_MARGIN = 1.01  # sphere vs ellipsoid slack when pre-selecting pairs by chord
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +78,7 @@ def cover_matrix(cand_lon: NDArray[np.float64], cand_lat: NDArray[np.float64],
     n_c, n_d = len(cand_lon), len(dem_lon)
     if n_c == 0 or n_d == 0:
         return sparse.csr_matrix((n_c, n_d), dtype=bool)
-    chord = 2.0 * np.sin(min(radius_m * _MARGIN / EARTH_RADIUS_M, np.pi) / 2.0)
+    chord = chord_for_metres(radius_m)
     pairs = cKDTree(unit_vectors(cand_lon, cand_lat).reshape(-1, 3)).query_ball_tree(
         cKDTree(unit_vectors(dem_lon, dem_lat).reshape(-1, 3)), chord)
     rows = np.repeat(np.arange(n_c), [len(p) for p in pairs])

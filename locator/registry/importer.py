@@ -19,14 +19,14 @@ import numpy as np
 from shapely.geometry.base import BaseGeometry
 
 from locator.errors import RegistryError
+from locator.files.problems import Problem
 from locator.files.readers import MAX_BYTES, open_vector_file, read_source
 from locator.geo.datum import Datum
+from locator.geo.geodesic import geodesic_m
 from locator.model import Station
 from locator.registry.load import LoadReport
-from locator.registry.records import Problem
 from locator.registry.store import ImportMeta, Store, Version
 from locator.registry.validate import DEFAULT_BOUNDARY, load_boundary, validate_table
-from locator.stations.nearest import geodesic_m
 
 __all__ = ["Changes", "Prepared", "boundary_from_setting", "commit", "diff", "prepare",
            "store_location", "user_name"]

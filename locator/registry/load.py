@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from locator.files.problems import Problem, RowError, shown_value
 from locator.model import Station
-from locator.registry.records import Problem, RowError, shown_value, station_from_record
+from locator.registry.records import station_from_record
 
 __all__ = ["LoadReport", "load_files", "read_records"]
 

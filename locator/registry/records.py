@@ -11,16 +11,16 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from locator.errors import DatumError
+from locator.files.problems import RowError
 from locator.geo.datum import Datum
 from locator.model import KIND_NAMES_ZH, Amenity, Entry, Kind, Station
 from locator.stations import hours
 
-__all__ = ["FIELDS", "Problem", "RowError", "parse_kind", "shown_value", "station_from_record"]
+__all__ = ["FIELDS", "parse_kind", "station_from_record"]
 
 FIELDS = ("id", "name", "kind", "amenities", "opening_hours", "entry", "address",
           "district_code", "subdistrict_code", "community_code", "source", "datum",
@@ -28,41 +28,6 @@ FIELDS = ("id", "name", "kind", "amenities", "opening_hours", "entry", "address"
 
 _KIND_ALIASES: dict[str, Kind] = {k.value: k for k in Kind} | {
     v: k for k, v in KIND_NAMES_ZH.items()} | {"智能化工会驿站": Kind.SMART_STATION}
-
-
-class RowError(ValueError):
-    """A field of one record is invalid."""
-
-    def __init__(self, column: str, value: Any, reason: str) -> None:
-        super().__init__(f"{column}={value!r}: {reason}")
-        self.column = column
-        self.value = value
-        self.reason = reason
-
-    def at(self, source: str, row: int) -> Problem:
-        """This error as the :class:`Problem` of ``row`` in ``source``."""
-        return Problem(source, row, self.column, shown_value(self.value), self.reason)
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One rejected row: where it is and why."""
-
-    source: str
-    row: int
-    column: str | None
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        col = f" column {self.column!r}" if self.column else ""
-        return f"{self.source} row {self.row}{col}: {self.reason} (value {self.value})"
-
-
-def shown_value(value: Any) -> str:
-    """A bad value as a :class:`Problem` shows it: its ``repr``, cut to 80 characters."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _blank(value: Any) -> bool:

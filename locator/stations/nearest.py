@@ -27,43 +27,14 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pyproj import Geod
 from scipy.spatial import cKDTree
 
+from locator.geo.geodesic import GEOD, MARGIN, chord_for_metres, geodesic_m, unit_vectors
 from locator.model import Amenity, Kind, Station
 from locator.stations import hours
 from locator.stations.travel import TravelModel
 
-__all__ = ["Filters", "Hit", "NearestIndex", "geodesic_m", "unit_vectors"]
-
-EARTH_RADIUS_M = 6_371_008.8  # mean radius, used only to turn metres into chord bounds
-_GEOD = Geod(ellps="WGS84")
-_MARGIN = 1.01  # sphere vs ellipsoid ordering slack (true worst case ≈ 1.0067)
-
-
-def unit_vectors(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.float64]:
-    """(n, 3) unit vectors for WGS-84 degrees."""
-    lam = np.radians(np.asarray(lon, dtype=np.float64))
-    phi = np.radians(np.asarray(lat, dtype=np.float64))
-    cos_phi = np.cos(phi)
-    return np.stack([cos_phi * np.cos(lam), cos_phi * np.sin(lam), np.sin(phi)], axis=-1)
-
-
-def geodesic_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike,
-               lat2: ArrayLike) -> NDArray[np.float64]:
-    """Geodesic distance in metres on the WGS-84 ellipsoid (vectorised, broadcasting)."""
-    a, b, c, d = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64)
-                                       for v in (lon1, lat1, lon2, lat2)))
-    if a.size == 0:
-        return np.zeros(a.shape)
-    _, _, dist = _GEOD.inv(a.ravel(), b.ravel(), c.ravel(), d.ravel())
-    return np.asarray(dist, dtype=np.float64).reshape(a.shape)
-
-
-def _chord_for_metres(metres: float) -> float:
-    angle = min(metres * _MARGIN / EARTH_RADIUS_M, np.pi)
-    return float(2.0 * np.sin(angle / 2.0))
-
+__all__ = ["Filters", "Hit", "NearestIndex"]
 
 @dataclass(frozen=True, slots=True)
 class Filters:
@@ -227,7 +198,7 @@ class NearestIndex:
             return []
         lam, phi = math.radians(lon), math.radians(lat)
         q = (math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi))
-        bound = math.inf if max_distance is None else _chord_for_metres(max_distance)
+        bound = math.inf if max_distance is None else chord_for_metres(max_distance)
         pool, tree = self._pool(filters) if filters is not None else (None, self._tree)
         open_at = filters.open_at if filters is not None else None
         accept = None if open_at is None else self._open_checker(pool, open_at)
@@ -236,7 +207,7 @@ class NearestIndex:
             cand = [int(pool[i]) for i in cand]
         if not cand:
             return []
-        inv, xs, ys = _GEOD.inv, self._lon_c, self._lat_c
+        inv, xs, ys = GEOD.inv, self._lon_c, self._lat_c
         ranked = sorted([(inv(lon, lat, xs[i], ys[i])[2], i) for i in cand])
         if max_distance is not None:
             ranked = [(d, i) for d, i in ranked if d <= max_distance]
@@ -326,7 +297,7 @@ def _search(tree: cKDTree, q: tuple[float, float, float], k: int, bound: float,
     """Tree positions of every candidate that could be among the k geodesic-nearest.
 
     Finds the k nearest accepted points by chord (widening the search while too
-    few are accepted), then returns every accepted point within ``_MARGIN`` × the
+    few are accepted), then returns every accepted point within ``MARGIN`` × the
     k-th chord (capped by ``bound``): a superset of the geodesic k-nearest.
     """
     n = tree.n
@@ -351,7 +322,7 @@ def _search(tree: cKDTree, q: tuple[float, float, float], k: int, bound: float,
         kk = min(n, kk * 4)
     if not good:
         return []
-    reach = min(good[min(k, len(good)) - 1][0] * _MARGIN, bound)
+    reach = min(good[min(k, len(good)) - 1][0] * MARGIN, bound)
     if exhausted or found[-1][0] > reach:
         return [i for d, i in good if d <= reach]
     near = tree.query_ball_point(q, reach)

@@ -10,8 +10,9 @@ from typing import TypeVar
 from werkzeug.datastructures import MultiDict
 
 from locator.errors import QueryError
+from locator.files.problems import RowError
 from locator.model import Amenity, Kind
-from locator.registry.records import RowError, parse_kind
+from locator.registry.records import parse_kind
 from locator.stations import hours
 from locator.stations.nearest import Filters
 

@@ -28,11 +28,11 @@ from flask import Flask, current_app
 
 from locator import resources
 from locator.errors import ConfigError
+from locator.files.problems import Problem
 from locator.model import Station
 from locator.registry import Registry, load_registry
 from locator.registry.importer import store_location
 from locator.registry.load import LoadReport
-from locator.registry.records import Problem
 from locator.registry.store import Store, Version, is_database_url, open_store
 from locator.stations.nearest import NearestIndex
 from locator.stations.travel import TravelModel

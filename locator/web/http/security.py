@@ -91,6 +91,7 @@ def init_app(app: Flask) -> None:
     urls = [u for spec in TILES.values() for u in (spec.url, *spec.overlays)]
     app.extensions[_KEY] = tile_sources(urls)
     app.jinja_env.globals["csp_nonce"] = csp.nonce
+    app.jinja_env.filters["with_nonce"] = csp.with_nonce  # map headers folium rendered
     app.after_request(_headers)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
 

@@ -20,9 +20,10 @@ from shapely.geometry.base import BaseGeometry
 from werkzeug.datastructures import MultiDict
 
 from locator.errors import DatumError
+from locator.files.problems import RowError
 from locator.geo.datum import Datum, convert
 from locator.model import Station
-from locator.registry.records import RowError, station_from_record
+from locator.registry.records import station_from_record
 
 __all__ = ["TEXT_FIELDS", "Parsed", "form_values", "parse_station"]
 
