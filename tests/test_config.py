@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
 from locator import create_app
 from locator.errors import ConfigError
-from locator.web.config import DEFAULTS, DOCS
+from locator.settings import Settings, settings_table
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -22,7 +21,7 @@ def test_defaults_then_environment_then_test_config(monkeypatch: pytest.MonkeyPa
     app = create_app({"TESTING": True, "MAX_K": 30})
     assert app.config["DEFAULT_K"] == 7  # environment over defaults
     assert app.config["MAX_K"] == 30  # test config over environment
-    assert app.config["WALK_KMH"] == DEFAULTS["WALK_KMH"]
+    assert app.config["WALK_KMH"] == Settings.defaults()["WALK_KMH"]
     assert len(app.extensions["locator"].stations) == 5  # LOCATOR_REGISTRY served
 
 
@@ -60,10 +59,70 @@ def test_missing_registry_file_stops_start_up(tmp_path: Path) -> None:
 
 
 def test_every_setting_is_documented_in_code_and_readme() -> None:
-    assert set(DOCS) == set(DEFAULTS)
+    """The README's table is the model's own (scripts/settings_table.py writes it)."""
+    assert all(field.description for field in Settings.model_fields.values())
     readme = README.read_text(encoding="utf-8")
-    missing = [key for key in DEFAULTS if not re.search(rf"`LOCATOR_{key}`", readme)]
-    assert missing == [], f"settings missing from README: {missing}"
+    start, end = "<!-- settings:start -->\n", "<!-- settings:end -->"
+    table = readme.split(start, 1)[1].split(end, 1)[0]
+    assert table == settings_table(), "README settings table is stale: " \
+                                      "run python scripts/settings_table.py"
+    for name in Settings.names():
+        assert f"`LOCATOR_{name}`" in table
+
+
+BAD_SETTINGS = [
+    ("MAX_K", "lots", "valid integer"),
+    ("MAX_K", "0", "greater than or equal to 1"),
+    ("DEFAULT_K", "2.5", "valid integer"),
+    ("DEFAULT_K", "60", "above MAX_K"),
+    ("WALK_KMH", "-1", "greater than 0"),
+    ("DETOUR_FACTOR", "fast", "valid number"),
+    ("DEFAULT_TILES", "google", "'amap', 'osm' or 'tianditu'"),
+    ("DEFAULT_TILES", "tianditu", "TIANDITU_KEY is not set"),
+    ("TIANDITU_KEY", "k", "8-64 letters"),
+    ("LANGUAGES", "fr", "'zh_CN' or 'en'"),
+    ("BABEL_DEFAULT_LOCALE", "de", "'zh_CN' or 'en'"),
+    ("BABEL_DEFAULT_TIMEZONE", "Mars/Olympus", "IANA time zone"),
+    ("DEFAULT_CENTER", "east", "'lon,lat'"),
+    ("DEFAULT_CENTER", "200,36", "lon in -180..180"),
+    ("API_RATE_LIMIT", "lots", "120 per minute"),
+    ("LOGIN_RATE_LIMIT", "sometimes", "120 per minute"),
+    ("API_RATE_LIMIT_STORAGE", "mongodb://x", "redis://"),
+    ("API_CACHE_SECONDS", "-5", "greater than or equal to 0"),
+    ("API_FAST_PATH", "perhaps", "valid boolean"),
+    ("EMBED_ALLOWED_ORIGINS", "union.example", "an origin like"),
+    ("API_CORS_ORIGINS", "https://a.example/path", "an origin like"),
+    ("SESSION_COOKIE_SAMESITE", "Sometimes", "'Lax', 'Strict' or 'None'"),
+    ("PLANNER_RESOLUTION", "15", "less than or equal to 10"),
+    ("REGISTRY_POLL_SECONDS", "-1", "greater than or equal to 0"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), BAD_SETTINGS)
+def test_a_bad_setting_stops_start_up_naming_variable_and_value(
+        monkeypatch: pytest.MonkeyPatch, tiny_path: Path, name: str, value: str,
+        reason: str) -> None:
+    """Start-up, not the first request, fails: the message names LOCATOR_<NAME>, the value
+    as given, and what it must be."""
+    monkeypatch.setenv(f"LOCATOR_{name}", value)
+    with pytest.raises(ConfigError) as caught:
+        create_app({"TESTING": True, "REGISTRY": str(tiny_path)})
+    message = str(caught.value)
+    assert f"LOCATOR_{name}=" in message or name in message
+    assert value in message and reason in message
+
+
+def test_checked_values_are_typed_in_the_app(monkeypatch: pytest.MonkeyPatch,
+                                             tiny_path: Path) -> None:
+    monkeypatch.setenv("LOCATOR_LANGUAGES", "zh_CN")
+    monkeypatch.setenv("LOCATOR_EMBED_ALLOWED_ORIGINS", "https://A.example/, http://b.example:8080")
+    app = create_app({"TESTING": True, "REGISTRY": str(tiny_path)})
+    from locator.web.config import settings
+
+    checked = settings(app)
+    assert checked.languages == ("zh_CN",)
+    assert checked.embed_allowed_origins == ("https://a.example", "http://b.example:8080")
+    assert app.config["LANGUAGES"] == ("zh_CN",)
 
 
 def test_readme_opens_with_the_two_commands() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import schemathesis
 from flask import Flask
@@ -51,6 +52,48 @@ def test_spec_basics(client: FlaskClient) -> None:
     assert set(nearest["responses"]) == {"200", "304", "400", "429"}
     assert spec["paths"]["/api/v1/stations/{station_id}"]["get"]["responses"]["404"]
     assert "synthetic" in spec["components"]["schemas"]["StationProperties"]["properties"]
+
+
+REQUIRED = {"/api/v1/nearest": "lat=36.06&lon=103.83", "/api/v1/places": "q=cheng"}
+
+
+def test_spec_and_parser_agree_under_non_default_settings(tiny_path: Any) -> None:
+    """Every bounded number the spec states is exactly what the parser accepts: the top of
+    each range answers 200 and one step above it 400, with MAX_K=100 and DEFAULT_K=10 (the
+    spec once kept saying 50 and 5)."""
+    app = create_app({"TESTING": True, "REGISTRY": str(tiny_path), "MAX_K": 100,
+                      "DEFAULT_K": 10})
+    client = app.test_client()
+    spec = client.get(SPEC).get_json()
+    k = next(p for p in spec["paths"]["/api/v1/nearest"]["get"]["parameters"]
+             if p["name"] == "k")
+    assert (k["schema"]["maximum"], k["schema"]["default"]) == (100, 10)
+    checked = 0
+    for path, ops in spec["paths"].items():
+        if "{" in path or path not in (*REQUIRED, "/api/v1/stations", "/api/v1/coverage"):
+            continue
+        for param in ops["get"]["parameters"]:
+            schema, name = param["schema"], param["name"]
+            if schema.get("type") not in ("integer", "number") or "maximum" not in schema:
+                continue
+            cases = [(schema["maximum"] + 1, 400), (schema["minimum"] - 1, 400)]
+            if path != "/api/v1/coverage":  # each accepted value there is a city summary
+                cases += [(schema["maximum"], 200), (schema["minimum"], 200)]
+            for value, status in cases:
+                query = {**dict(parse_qsl(REQUIRED.get(path, ""))), name: str(value)}
+                answer = client.get(f"{path}?{urlencode(query)}")
+                assert answer.status_code == status, (path, name, value, answer.get_json())
+                if status == 400:
+                    error = answer.get_json()["error"]
+                    assert error["param"] == name
+                    assert f"between {schema['minimum']:g} and {schema['maximum']:g}" in \
+                        error["message"]
+                checked += 1
+    assert checked >= 16
+    assert client.get("/api/v1/nearest?lat=36&lon=103&k=101").get_json()["error"][
+        "message"] == "k must be between 1 and 100, got '101'"
+    body = client.get("/api/v1/nearest?lat=36.06&lon=103.83").get_json()
+    assert body["meta"]["query"]["k"] == 10
 
 
 def test_docs_page_lists_every_path_without_a_cdn(client: FlaskClient) -> None:

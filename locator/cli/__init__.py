@@ -7,15 +7,14 @@ exactly what the API would.
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
 
 from locator.cli import areas, coverage, registry, users
 from locator.cli.common import Failed, settings
+from locator.cli.nearest import nearest
 from locator.errors import LocatorError
-from locator.stations.geojson import hits_collection
 from locator.web.app import create_app
 
 __all__ = ["Failed", "main", "run", "settings"]
@@ -24,18 +23,6 @@ __all__ = ["Failed", "main", "run", "settings"]
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Lanzhou trade-union station locator."""
-
-
-@click.command()
-@click.option("--lat", type=click.FloatRange(-90, 90), required=True, help="WGS-84 latitude.")
-@click.option("--lon", type=click.FloatRange(-180, 180), required=True, help="WGS-84 longitude.")
-@click.option("-k", type=click.IntRange(1, 50), default=5, show_default=True)
-def nearest(lat: float, lon: float, k: int) -> None:
-    """Print the k nearest stations as GeoJSON."""
-    app = create_app()
-    registry = app.extensions["locator"]
-    hits = registry.index.query(lon, lat, k=k)
-    click.echo(json.dumps(hits_collection(hits), ensure_ascii=False, indent=1))
 
 
 @click.command("serve")

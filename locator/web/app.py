@@ -19,7 +19,8 @@ from locator.web.api import areas as api_areas
 from locator.web.api import editing as api_editing
 from locator.web.api import fastpath, openapi
 from locator.web.api import stations as api_stations
-from locator.web.http import cache, compression, cors, csrf, errors, framing, ratelimit, security
+from locator.web.http import cache, compression, cors, csrf, errors, ratelimit, security
+from locator.web.http.sessions import PublicReadsSessionInterface
 from locator.web.pages import audit, edit, embed, finder, planner, upload
 
 __all__ = ["StrictJSONProvider", "create_app"]
@@ -38,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask("locator", instance_relative_config=True,
                 template_folder=str(resources.templates_dir()))
     app.json = StrictJSONProvider(app)
+    app.session_interface = PublicReadsSessionInterface()  # no cookie on public reads
     config.load(app, test_config)  # first: everything below reads the checked settings
     production.apply(app)  # refuses weak keys before anything is served
     errors.init_app(app)  # handlers for LocatorError and HTTP errors (used by all below)
@@ -49,13 +51,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(bp)
     # Response hooks. Flask runs after_request hooks last-added first, so security's
     # headers go on first and cors's Vary last, after compression and the ETag.
-    framing.init_app(app)  # origins that may frame /embed, read by security's headers
     cors.init_app(app)
     cache.init_app(app)  # ETag and Cache-Control on public reads, 304 on a match
-    ratelimit.init_app(app)  # the /api/ limit and the limiter auth's sign-in limit uses
+    ratelimit.init_app(app)  # the /api/ count, and the limits auth's sign-in view checks
     compression.init_app(app)
     upload.init_app(app)  # a before_request size check that must run before csrf reads forms
-    auth.init_app(app)  # Flask-Login; after ratelimit, whose limiter guards POST /login
+    auth.init_app(app)  # Flask-Login
     security.init_app(app)  # every response's headers (CSP, framing, nosniff)
     csrf.init_app(app)  # every state-changing request; after upload's size check
     fastpath.init_app(app)  # last: it answers with the headers the hooks above write

@@ -86,7 +86,7 @@ def users_path(app: Flask) -> Path:
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Login, the login blueprint and its rate limit."""
+    """Set up Flask-Login (the sign-in view is limited per client by its decorator)."""
     manager = LoginManager(app)
     manager.anonymous_user = Anonymous
     manager.login_view = "auth.login"
@@ -94,11 +94,6 @@ def init_app(app: Flask) -> None:
     manager.user_loader(_load)
     manager.unauthorized_handler(_unauthorized)
     app.jinja_env.globals["Role"] = Role
-    view = app.view_functions["auth.login"]
-    limit = str(app.config.get("LOGIN_RATE_LIMIT") or "10 per minute")
-    with app.app_context():
-        limited: Any = ratelimit.limiter().limit(limit, methods=["POST"])(view)
-    app.view_functions["auth.login"] = limited
 
 
 def _load(session_id: str) -> Account | None:
@@ -156,6 +151,7 @@ def safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimit.limited("login")  # LOGIN_RATE_LIMIT attempts (POSTs) per client
 def login() -> ResponseReturnValue:
     """The sign-in form; on success go to ``next`` (a local path only)."""
     target = safe_next(request.values.get("next"))

@@ -1,4 +1,5 @@
-"""Query-string parsing shared by the API and the pages; every message names the parameter."""
+"""Query-string parsing of the HTML pages; every message names the parameter (the API's
+parameters are declared in :mod:`locator.web.api.queries`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from locator.registry.records import parse_kind
 from locator.stations import hours
 from locator.stations.nearest import Filters
 
-__all__ = ["Args", "filters", "parse_amenity", "parse_kind_value", "static_filters"]
+__all__ = ["Args", "parse_amenity", "parse_kind_value", "static_filters"]
 
 T = TypeVar("T")
 
@@ -118,36 +119,6 @@ class Args:
             return False
         raise QueryError(name, f"{name} must be true or false, got {text!r}")
 
-    def bbox(self, name: str) -> tuple[float, float, float, float] | None:
-        """``min_lon,min_lat,max_lon,max_lat`` (WGS-84), or ``None`` when absent.
-
-        A min lon above the max lon is a box across the antimeridian (RFC 7946 §5.2);
-        a min lat above the max lat is an error.
-        """
-        text = self.raw(name)
-        if text is None:
-            return None
-        parts = text.split(",")
-        if len(parts) != 4:
-            raise QueryError(name, f"{name} must be four comma-separated numbers "
-                                   f"min_lon,min_lat,max_lon,max_lat, got {text!r}")
-        values: list[float] = []
-        for part, limit in zip(parts, (180, 90, 180, 90), strict=True):
-            try:
-                value = float(part)
-            except ValueError:
-                raise QueryError(name, f"{name}: {part.strip()!r} is not a number "
-                                       f"(in {text!r})") from None
-            if not (math.isfinite(value) and -limit <= value <= limit):
-                raise QueryError(name, f"{name}: {part.strip()!r} must be between {-limit} "
-                                       f"and {limit} (in {text!r})")
-            values.append(value)
-        west, south, east, north = values
-        if south > north:
-            raise QueryError(name, f"{name}: min lat {south:g} is above max lat {north:g} "
-                                   f"(in {text!r})")
-        return west, south, east, north
-
     def moment(self, name: str, *, now: datetime) -> datetime | None:
         """``now`` or an ISO 8601 date-time (naive means Lanzhou local time)."""
         text = self.raw(name)
@@ -182,14 +153,6 @@ def parse_amenity(text: str) -> Amenity:
 def parse_kind_value(text: str) -> Kind:
     """A :class:`Kind` from its value or Chinese name; ValueError with a suggestion."""
     return _kind(text)
-
-
-def filters(args: Args, *, now: datetime) -> Filters:
-    """The station filters of a request: ``kind``, ``amenity``, ``open_at``, ``only_24h``."""
-    return Filters(kinds=frozenset(args.listed("kind", _kind)),
-                   amenities=frozenset(args.listed("amenity", _amenity)),
-                   open_at=args.moment("open_at", now=now),
-                   only_24h=args.flag("only_24h"))
 
 
 def static_filters(args: Args) -> Filters:

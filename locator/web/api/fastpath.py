@@ -38,15 +38,15 @@ from werkzeug.wrappers import Request
 
 from locator.stations import hours
 from locator.web import service
-from locator.web.api.stations import NEAREST_PARAMS, json_bytes, nearest_answer
+from locator.web.api.queries import parse
+from locator.web.api.stations import bound_nearest_query, json_bytes, nearest_answer
+from locator.web.config import settings
 from locator.web.http.ratelimit import count_api_request
-from locator.web.params import Args
 
 __all__ = ["NearestFastPath", "init_app"]
 
 PATH = "/api/v1/nearest"
 _KEY = "locator.fastpath"
-_PARAMS = frozenset(str(p["name"]) for p in NEAREST_PARAMS)
 _BESIDE_FLASK = ("HTTP_ORIGIN", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 _PER_BODY = frozenset({"content-length", "etag"})
 _PER_CLIENT = frozenset({"set-cookie", "content-encoding"})  # never recorded: never sent here
@@ -56,7 +56,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def init_app(app: Flask) -> None:
     """Put the fast path in front of ``app.wsgi_app`` unless ``API_FAST_PATH`` is false."""
-    if app.config.get("API_FAST_PATH", True):
+    if settings(app).api_fast_path:
         fast = NearestFastPath(app, app.wsgi_app)
         app.extensions[_KEY] = fast
         app.wsgi_app = fast  # type: ignore[method-assign]
@@ -71,6 +71,8 @@ class NearestFastPath:
         self.headers: dict[str, list[tuple[str, str]]] = {}  # per URL scheme
         self.answered = 0  # requests answered here (for tests and curious operators)
         self._mimetype = str(app.json.mimetype)  # type: ignore[attr-defined]
+        self._query = bound_nearest_query(app)
+        self._params = frozenset(self._query.model_fields) - {"lang"}  # lang: Flask's
 
     def __call__(self, environ: dict[str, Any],
                  start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -78,7 +80,7 @@ class NearestFastPath:
                 or any(h in environ for h in _BESIDE_FLASK)):
             return self.flask(environ, start_response)
         args = Request(environ, populate_request=False).args
-        if not _PARAMS.issuperset(args.keys()):
+        if not self._params.issuperset(args.keys()):
             return self.flask(environ, start_response)
         scheme = str(environ.get("wsgi.url_scheme", "http"))
         headers = self.headers.get(scheme)
@@ -87,11 +89,10 @@ class NearestFastPath:
         if count_api_request(self.app, environ.get("REMOTE_ADDR")) is not None:
             return self.flask(environ, start_response)  # Flask answers the 429
         service.refresh(self.app)
-        config = self.app.config
         try:
-            body = json_bytes(nearest_answer(Args(args), service.served(self.app),
-                                             now=hours.now(), max_k=int(config["MAX_K"]),
-                                             default_k=int(config["DEFAULT_K"])))
+            now = hours.now()
+            body = json_bytes(nearest_answer(parse(self._query, args, now=now),
+                                             service.served(self.app), now=now))
         except Exception:
             # a bad parameter or a fault: the same code runs again inside Flask, which answers
             # in its error format (a 400 naming the parameter; a 500 with a logged error id).

@@ -19,14 +19,21 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask_babel import gettext
 
 import locator
+from locator.web.api.queries import Query, openapi_parameters
 from locator.web.api.schemas import SCHEMAS, Schema, ref
+from locator.web.http.scope import is_public_api
 
-__all__ = ["Operation", "bp", "build_spec", "operation", "path_param", "query_param", "spec"]
+__all__ = ["Operation", "bp", "build_spec", "operation", "path_param", "spec"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON = "application/json"
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
+
+
+#: A view's query parameters: a declaration, or a function of the app that binds one to its
+#: settings (``k`` up to ``MAX_K``).
+QuerySpec = type[Query] | Callable[[Flask], type[Query]] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +42,18 @@ class Operation:
 
     summary: str
     response: Schema
-    params: tuple[Schema, ...] = ()
+    query: QuerySpec = None
+    path: tuple[Schema, ...] = ()
     errors: tuple[int, ...] = (400,)
     media_type: str = JSON
     tag: str = "stations"
+
+    def parameters(self, app: Flask) -> list[Schema]:
+        """Path parameters, then the query's, from the view's declaration bound to ``app``."""
+        query = self.query
+        if query is not None and not isinstance(query, type):
+            query = query(app)
+        return [*self.path, *([] if query is None else openapi_parameters(query))]
 
 
 _OPERATIONS: dict[Callable[..., Any], Operation] = {}
@@ -50,9 +65,9 @@ _ERRORS = {
 }
 
 
-def operation(summary: str, *, response: Schema, params: Sequence[Schema] = (),
-              errors: Sequence[int] = (400,), media_type: str = JSON,
-              tag: str = "stations") -> Callable[[F], F]:
+def operation(summary: str, *, response: Schema, query: QuerySpec = None,
+              path: Sequence[Schema] = (), errors: Sequence[int] = (400,),
+              media_type: str = JSON, tag: str = "stations") -> Callable[[F], F]:
     """Declare a view for the spec (the view's docstring becomes the description).
 
     Parameters
@@ -61,8 +76,11 @@ def operation(summary: str, *, response: Schema, params: Sequence[Schema] = (),
         One line.
     response : dict
         JSON Schema of the 200 body (usually :func:`~locator.web.api.schemas.ref`).
-    params : sequence of dict
-        From :func:`query_param` and :func:`path_param`.
+    query : Query subclass, or a function of the app returning one
+        The view's query parameters (:mod:`locator.web.api.queries`): the same
+        declaration its parser uses.
+    path : sequence of dict
+        From :func:`path_param`.
     errors : sequence of int
         Error statuses the view can answer besides 429 (``400``, ``404``).
     """
@@ -71,21 +89,11 @@ def operation(summary: str, *, response: Schema, params: Sequence[Schema] = (),
         raise ValueError(f"no error response for statuses {unknown!r}; known: {sorted(_ERRORS)}")
 
     def declare(view: F) -> F:
-        _OPERATIONS[view] = Operation(summary, response, tuple(params), tuple(errors),
+        _OPERATIONS[view] = Operation(summary, response, query, tuple(path), tuple(errors),
                                       media_type, tag)
         return view
 
     return declare
-
-
-def query_param(name: str, schema: Schema, description: str, *, required: bool = False,
-                ) -> Schema:
-    """A query parameter; arrays are comma-separated (``style: form, explode: false``)."""
-    out: Schema = {"name": name, "in": "query", "required": required, "schema": schema,
-                   "description": description}
-    if schema.get("type") == "array":
-        out.update(style="form", explode=False)
-    return out
 
 
 def path_param(name: str, description: str) -> Schema:
@@ -134,13 +142,13 @@ def build_spec(app: Flask) -> Schema:
         spec.components.response(name, response)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         op = _OPERATIONS.get(app.view_functions[rule.endpoint])
-        if not rule.rule.startswith("/api/") or op is None:
+        if not is_public_api(rule.rule) or op is None:
             continue
         methods = sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
         spec.path(path=_path(rule.rule), operations={method.lower(): {
             "operationId": app.view_functions[rule.endpoint].__name__, "summary": op.summary,
             "description": _description(app.view_functions[rule.endpoint]),
-            "tags": [op.tag], "parameters": list(op.params), "responses": _responses(op),
+            "tags": [op.tag], "parameters": op.parameters(app), "responses": _responses(op),
         } for method in methods})
     return spec.to_dict()
 

@@ -6,33 +6,31 @@ request header granted is ``If-None-Match`` (for conditional requests).
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
 
-from locator.web.http.origins import parse_origins
+from locator.web.config import settings
+from locator.web.http.scope import is_public_api
 
 __all__ = ["EXPOSED_HEADERS", "init_app"]
 
 EXPOSED_HEADERS = "ETag, Retry-After"
-_KEY = "locator.cors"
 _SAFE = ("GET", "HEAD")
 
 
 def init_app(app: Flask) -> None:
-    """Check ``API_CORS_ORIGINS`` and answer CORS on ``/api/`` responses."""
-    app.extensions[_KEY] = parse_origins(app.config["API_CORS_ORIGINS"],
-                                         key="API_CORS_ORIGINS", allow_any=True)
+    """Answer CORS on ``/api/`` responses for ``API_CORS_ORIGINS`` (checked by the settings)."""
     app.after_request(_cors_headers)
 
 
 def _allowed_origin(origin: str) -> str | None:
-    allowed: tuple[str, ...] = current_app.extensions[_KEY]
+    allowed = settings().api_cors_origins
     if "*" in allowed:
         return "*"
     return origin if origin.lower() in allowed else None
 
 
 def _cors_headers(response: Response) -> Response:
-    if not request.path.startswith("/api/"):
+    if not is_public_api(request.path):
         return response
     vary = response.headers.get("Vary")  # (response.vary.add re-parses and rebuilds it)
     if not vary:

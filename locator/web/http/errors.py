@@ -11,19 +11,17 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from locator.errors import LocatorError, RateLimited
+from locator.web.http.scope import is_json_api
 
 __all__ = ["init_app", "render_error", "render_http_error", "wants_json"]
 
 log = logging.getLogger(__name__)
 
 
-_JSON_PATHS = ("/api/", "/edit/api/")  # the public API and the editing API
-
-
 def wants_json() -> bool:
     """Whether this request gets JSON rather than a page: under the APIs, or a request that
     sent JSON or prefers it."""
-    if request.path.startswith(_JSON_PATHS) or request.is_json:
+    if is_json_api(request.path) or request.is_json:
         return True
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) \
         == "application/json"

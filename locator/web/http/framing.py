@@ -8,28 +8,20 @@ both into every response, the directive as part of its one ``Content-Security-Po
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import request
 
-from locator.web.http.origins import parse_origins
+from locator.web.config import settings
 
-__all__ = ["FRAMEABLE_ENDPOINTS", "frame_ancestors", "frame_ancestors_directive", "init_app",
+__all__ = ["FRAMEABLE_ENDPOINTS", "frame_ancestors", "frame_ancestors_directive",
            "x_frame_options"]
 
 #: Endpoints other sites may frame.
 FRAMEABLE_ENDPOINTS = frozenset({"embed.widget"})
-_KEY = "locator.framing"
-
-
-def init_app(app: Flask) -> None:
-    """Check ``EMBED_ALLOWED_ORIGINS`` and keep the origins for :func:`frame_ancestors`."""
-    app.extensions[_KEY] = parse_origins(app.config["EMBED_ALLOWED_ORIGINS"],
-                                         key="EMBED_ALLOWED_ORIGINS")
 
 
 def frame_ancestors() -> tuple[str, ...]:
     """The origins allowed to frame ``/embed`` in the current app (besides 'self')."""
-    origins: tuple[str, ...] = current_app.extensions[_KEY]
-    return origins
+    return settings().embed_allowed_origins
 
 
 def frame_ancestors_directive() -> str:

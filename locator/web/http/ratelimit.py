@@ -1,152 +1,185 @@
-"""Per-client rate limiting of ``/api/`` with Flask-Limiter; a breach is a ``429`` JSON error.
+"""Per-client rate limits: ``/api/`` requests and sign-in attempts; a breach is a ``429``.
 
 The client is the request's remote address (behind a reverse proxy, wrap the app in
 ``werkzeug.middleware.proxy_fix.ProxyFix`` so that is the visitor, not the proxy). Counts
 live in ``API_RATE_LIMIT_STORAGE``: ``memory://`` counts per process, so several workers
 need a shared store such as ``redis://host:6379/0`` (``pip install redis``).
+
+A small owned piece on the public API of the ``limits`` library (``parse_many``,
+``FixedWindowRateLimiter``, ``storage_from_string`` and its ``Storage`` base class), not on
+Flask-Limiter: Flask-Limiter's generic per-request resolution of limits cost ~0.3 ms of
+CPU per API request (``bench/load.py``), and skipping it had meant patching its private
+hooks. Here an ``/api/`` request costs one counter increment, in one ``before_request`` hook
+(and in :mod:`locator.web.api.fastpath`, through :func:`count_api_request`); sign-in is
+limited by the :func:`limited` decorator on its view.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import threading
 import time
 from collections.abc import Callable
-from functools import partial
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, request
-from flask_limiter import Limiter, RateLimitExceeded
-from flask_limiter.util import get_remote_address
-from limits import parse_many
-from limits.storage import MemoryStorage
+from limits import RateLimitItem, parse_many
+from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from locator.errors import ConfigError, RateLimited
+from locator.errors import RateLimited
+from locator.web.config import settings
 from locator.web.http.errors import render_error
+from locator.web.http.scope import is_public_api
 
-__all__ = ["count_api_request", "init_app", "limiter"]
+__all__ = ["WindowCounts", "count_api_request", "init_app", "limited"]
 
-_KEY = "locator.limiter"
-_API_KEY = "locator.api_limit"
+F = TypeVar("F", bound=Callable[..., Any])
+_KEY = "locator.ratelimit"
 _API_SCOPE = "locator-api"
 
 
-def init_app(app: Flask) -> None:
-    """Attach a :class:`~flask_limiter.Limiter` limiting each client across ``/api/``.
+class WindowCounts(Storage):
+    """``memory://``: fixed-window counts in this process, expired lazily.
 
-    Raises
-    ------
-    ConfigError
-        When ``API_RATE_LIMIT`` is not a Flask-Limiter limit string.
-    """
-    text = str(app.config["API_RATE_LIMIT"])
-    try:
-        items = tuple(parse_many(text))
-    except ValueError:
-        raise ConfigError(f"API_RATE_LIMIT must look like '120 per minute' or "
-                          f"'10/second;1000/day', got {text!r}") from None
-    enabled = app.config["API_RATE_LIMIT_ENABLED"]
-    if enabled is None:
-        enabled = not app.config.get("TESTING", False)
-    found = Limiter(get_remote_address,
-                    storage_uri=_storage_uri(str(app.config["API_RATE_LIMIT_STORAGE"])),
-                    headers_enabled=False, key_prefix="locator", enabled=bool(enabled))
-    found.init_app(app)
-    app.extensions[_KEY] = found
-    app.register_error_handler(RateLimitExceeded, _too_many)
-    if enabled:
-        # The /api/ limit is counted here, in the limiter's storage, with its fixed-window
-        # strategy: Flask-Limiter's generic per-request resolution of application limits
-        # cost ~0.3 ms of CPU per API request (bench/load.py); this costs a dict lookup.
-        app.extensions[_API_KEY] = (FixedWindowRateLimiter(found.storage), items)
-        app.before_request(_limit_api)
-        # API v1 views carry no per-route limits, so Flask-Limiter's own check is skipped
-        # for them outright: even with a request filter it evaluated its (empty) limits for
-        # ~0.15 ms per request. A limit decorated onto an api.* view would need this removed.
-        hooks = app.before_request_funcs[None]  # where Flask-Limiter's init_app put it
-        hooks[hooks.index(found._check_request_limit)] = partial(
-            _unless_api, found._check_request_limit)
-
-
-class _SweptMemoryStorage(MemoryStorage):
-    """``memory://`` without its 10 ms timer thread.
-
-    limits' ``MemoryStorage`` (re)starts a ``threading.Timer`` from every hit that finds
-    the last one finished, i.e. a new thread every ~10 ms under load, and the request
-    waits for it to start: measured at about half the API's CPU time per request with
-    200,000 stations (``bench/load.py``). Counts are already expired lazily on read
-    (``get``), so the timer only frees memory; here that sweep runs inline at most once
-    a second instead. Same counts, same limits.
+    limits' own ``MemoryStorage`` (re)starts a ``threading.Timer`` from every hit that finds
+    the last one finished — a new thread every ~10 ms under load, which the request waits
+    for: measured at about half the API's CPU per request with 200,000 stations
+    (``bench/load.py``). Here a count past its window reads as zero and is dropped on the
+    next hit, and a sweep of the dead ones runs inline at most once a second. Only what
+    :class:`~limits.strategies.FixedWindowRateLimiter` needs is implemented.
     """
 
     STORAGE_SCHEME = ["locator-memory"]  # noqa: RUF012  (typed as a list by limits)
     _SWEEP_SECONDS = 1.0
 
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False,
-                 **options: str) -> None:
+                 **options: float | str | bool) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
-        self.timer.cancel()
+        self._counts: dict[str, tuple[int, float]] = {}  # key → (count, window end)
+        self._lock = threading.Lock()
         self._next_sweep = time.monotonic() + self._SWEEP_SECONDS
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # replaces the timer restart
-        now = time.monotonic()
-        if now >= self._next_sweep:
-            self._next_sweep = now + self._SWEEP_SECONDS
-            self._MemoryStorage__expire_events()  # type: ignore[attr-defined]
+    @property
+    def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
+        """Nothing here talks to a server, so nothing to wrap."""
+        return ValueError
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        """Add ``amount`` to ``key``'s count, starting a window of ``expiry`` s if none runs."""
+        now = time.time()
+        with self._lock:
+            count, end = self._counts.get(key, (0, 0.0))
+            if end <= now:
+                count, end = 0, now + expiry
+            count += amount
+            self._counts[key] = (count, end)
+            if time.monotonic() >= self._next_sweep:
+                self._sweep(now)
+        return count
+
+    def get(self, key: str) -> int:
+        """The count of ``key`` in its current window (0 when none runs)."""
+        count, end = self._counts.get(key, (0, 0.0))
+        return count if end > time.time() else 0
+
+    def get_expiry(self, key: str) -> float:
+        """When ``key``'s window ends (now when none runs)."""
+        _, end = self._counts.get(key, (0, 0.0))
+        return max(end, time.time())
+
+    def check(self) -> bool:
+        """Always reachable."""
+        return True
+
+    def reset(self) -> int | None:
+        """Forget every count; how many there were."""
+        with self._lock:
+            dropped = len(self._counts)
+            self._counts.clear()
+        return dropped
+
+    def clear(self, key: str) -> None:
+        """Forget ``key``'s count."""
+        with self._lock:
+            self._counts.pop(key, None)
+
+    def _sweep(self, now: float) -> None:
+        self._next_sweep = time.monotonic() + self._SWEEP_SECONDS
+        for key in [k for k, (_, end) in self._counts.items() if end <= now]:
+            del self._counts[key]
 
 
-def _storage_uri(uri: str) -> str:
-    """``memory://`` → the swept variant (when this limits version has the hook to replace)."""
-    if uri == "memory://" and hasattr(MemoryStorage, "_MemoryStorage__schedule_expiry"):
-        return "locator-memory://"
-    return uri
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    strategy: FixedWindowRateLimiter
+    api: tuple[RateLimitItem, ...]
+    login: tuple[RateLimitItem, ...]
 
 
-def limiter() -> Limiter:
-    """The current app's limiter."""
-    found: Limiter = current_app.extensions[_KEY]
-    return found
+def init_app(app: Flask) -> None:
+    """Count ``/api/`` requests per client (unless limits are off) and keep the limits."""
+    checked = settings(app)
+    enabled = checked.api_rate_limit_enabled
+    if enabled is None:
+        enabled = not app.config.get("TESTING", False)
+    if not enabled:
+        return
+    uri = checked.api_rate_limit_storage
+    storage = WindowCounts() if uri == "memory://" else storage_from_string(uri)
+    app.extensions[_KEY] = _Limits(FixedWindowRateLimiter(storage),
+                                   tuple(parse_many(checked.api_rate_limit)),
+                                   tuple(parse_many(checked.login_rate_limit)))
+    app.before_request(_limit_api)
 
 
-def _unless_api(check: Callable[[], None]) -> None:
-    """Flask-Limiter's per-request check, for every request outside the API blueprint."""
-    if request.blueprint != "api":
-        check()
-
-
-def _limit_api() -> Response | None:
-    """Before an ``/api/`` request: count it for this client; ``429`` past the limit."""
-    if not request.path.startswith("/api/"):
-        return None
-    refused = count_api_request(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                request.remote_addr)
-    return None if refused is None else render_error(refused)
-
-
-def count_api_request(app: Flask, remote_addr: str | None) -> RateLimited | None:
-    """Count one ``/api/`` request of the client at ``remote_addr``; the refusal past the limit.
-
-    ``None`` when it is within the limit (or limiting is off). The client key is Flask-Limiter's
-    ``get_remote_address`` of the same request.
-    """
-    found = app.extensions.get(_API_KEY)
-    if found is None:
-        return None
-    strategy, items = found
-    key = remote_addr or "127.0.0.1"
+def _hit(limits: _Limits, items: tuple[RateLimitItem, ...], scope: str,
+         client: str | None) -> RateLimited | None:
+    key = client or "127.0.0.1"
     for item in items:
-        if not strategy.hit(item, _API_SCOPE, key):
-            reset_at = strategy.get_window_stats(item, _API_SCOPE, key).reset_time
+        if not limits.strategy.hit(item, scope, key):
+            reset_at = limits.strategy.get_window_stats(item, scope, key).reset_time
             retry = max(1, math.ceil(reset_at - time.time()))
             return RateLimited(f"rate limit of {item} exceeded for this client; "
                                f"retry after {retry} s", retry_after=retry, limit=str(item))
     return None
 
 
-def _too_many(exc: RateLimitExceeded) -> Response:
-    current = limiter().current_limit
-    reset_at = current.reset_at if current is not None else time.time() + 1
-    retry = max(1, math.ceil(reset_at - time.time()))
-    limit = str(exc.limit.limit)
-    return render_error(RateLimited(
-        f"rate limit of {limit} exceeded for this client; retry after {retry} s",
-        retry_after=retry, limit=limit))
+def count_api_request(app: Flask, remote_addr: str | None) -> RateLimited | None:
+    """Count one ``/api/`` request of the client at ``remote_addr``; the refusal past the limit.
+
+    ``None`` when it is within the limit (or limiting is off).
+    """
+    found: _Limits | None = app.extensions.get(_KEY)
+    return None if found is None else _hit(found, found.api, _API_SCOPE, remote_addr)
+
+
+def _limit_api() -> Response | None:
+    """Before an ``/api/`` request: count it for this client; ``429`` past the limit."""
+    if not is_public_api(request.path):
+        return None
+    refused = count_api_request(current_app._get_current_object(),  # type: ignore[attr-defined]
+                                request.remote_addr)
+    return None if refused is None else render_error(refused)
+
+
+def limited(scope: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable[[F], F]:
+    """Limit a view's ``methods`` per client to ``LOGIN_RATE_LIMIT`` (``scope`` keeps its
+    counts apart from other views'); past it the view is not called and the answer is
+    ``429`` with ``Retry-After``."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            found: _Limits | None = current_app.extensions.get(_KEY)
+            if found is not None and request.method in methods:
+                refused = _hit(found, found.login, f"locator-{scope}", request.remote_addr)
+                if refused is not None:
+                    raise refused
+            return view(*args, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate

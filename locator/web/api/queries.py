@@ -1,0 +1,349 @@
+"""The API's query parameters, each set declared once as a pydantic model.
+
+From one declaration come the parser (:func:`parse`), the OpenAPI parameters
+(:func:`openapi_parameters`), the fast path's list of accepted names and the CLI's
+options (``locator nearest``). Bounds that depend on settings (``k`` up to ``MAX_K``) are
+bound when the app starts (:func:`nearest_query`), so the spec says what the parser does
+under any configuration.
+
+Why pydantic: a maintained validation library whose models render to JSON Schema, so the
+spec cannot drift from the checks; the project's own messages ("k must be between 1 and
+50, got '99'", naming the parameter and the value) are kept by translating pydantic's error
+types (:func:`_message`). Its cost on the hot path is measured in ``bench/load.py`` (see
+the README): about 10 µs of a ~400 µs request.
+
+Query text is read strictly: numbers are ASCII decimal numbers (no ``３６``, ``٣٦`` or
+``3_6``), a parameter given twice is an error, a blank value counts as absent, and a
+parameter no endpoint declares is a ``400`` naming it (``_`` cache-busters included: an
+API that silently ignores what it does not know hides typos such as ``amenties=``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from functools import lru_cache
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    create_model,
+)
+from werkzeug.datastructures import MultiDict
+
+from locator.areas import places
+from locator.errors import QueryError
+from locator.files.problems import RowError
+from locator.model import Amenity, Kind
+from locator.registry.records import parse_kind
+from locator.stations import hours
+from locator.stations.nearest import Filters
+from locator.web.api.schemas import AMENITIES, KINDS
+
+__all__ = ["MAX_PAGE", "CoverageQuery", "NearestQuery", "PlacesQuery", "Query", "StationsQuery",
+           "nearest_query", "openapi_parameters", "parse"]
+
+Q = TypeVar("Q", bound="Query")
+MAX_PAGE = 500
+MAX_DISTANCE_M = 20_037_509  # half the equator: every point on Earth
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                     r"|[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+
+
+def _name(info: ValidationInfo) -> str:
+    return info.field_name or "parameter"
+
+
+def _number(value: Any, info: ValidationInfo) -> Any:
+    """ASCII decimal text only (Python's float() would take ``３６`` and ``3_6``)."""
+    if isinstance(value, str) and not _NUMBER.fullmatch(value):
+        raise ValueError(f"{_name(info)} must be a number, got {value!r}")
+    if isinstance(value, str) and not math.isfinite(float(value)):
+        raise ValueError(f"{_name(info)} must be a finite number, got {value!r}")
+    return value
+
+
+def _whole(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str) and not _WHOLE.fullmatch(value):
+        raise ValueError(f"{_name(info)} must be a whole number, got {value!r}")
+    return value
+
+
+def _flag(value: Any, info: ValidationInfo) -> Any:
+    if isinstance(value, str):
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+        raise ValueError(f"{_name(info)} must be true or false, got {value!r}")
+    return value
+
+
+def _items(value: Any, info: ValidationInfo, parse: Any) -> Any:
+    """A comma-separated list, each item parsed; errors name the parameter and the item."""
+    if not isinstance(value, str):
+        return value
+    out = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            parsed = parse(item)
+        except ValueError as exc:
+            reason = exc.reason if isinstance(exc, RowError) else str(exc)
+            raise ValueError(f"{_name(info)}: {item!r}: {reason}") from None
+        if parsed not in out:
+            out.append(parsed)
+    return out
+
+
+def _amenity(text: str) -> Amenity:
+    try:
+        return Amenity(text)
+    except ValueError:
+        known = ", ".join(a.value for a in Amenity)
+        raise ValueError(f"unknown amenity (known: {known})") from None
+
+
+def _moment(value: Any, info: ValidationInfo) -> Any:
+    """``now`` (the request's moment, from the validation context) or an ISO date-time."""
+    if not isinstance(value, str):
+        return value
+    if value.lower() == "now":
+        return (info.context or {}).get("now") or hours.now()
+    try:
+        return hours.local(datetime.fromisoformat(value))
+    except ValueError:
+        raise ValueError(f"{_name(info)} must be 'now' or an ISO date-time like "
+                         f"2026-11-29T22:30, got {value!r}") from None
+
+
+def _bbox(value: Any, info: ValidationInfo) -> Any:
+    """``min_lon,min_lat,max_lon,max_lat``; a west above the east crosses the antimeridian."""
+    if not isinstance(value, str):
+        return value
+    name, parts = _name(info), value.split(",")
+    if len(parts) != 4:
+        raise ValueError(f"{name} must be four comma-separated numbers "
+                         f"min_lon,min_lat,max_lon,max_lat, got {value!r}")
+    values: list[float] = []
+    for part, limit in zip(parts, (180, 90, 180, 90), strict=True):
+        text = part.strip()
+        if not _NUMBER.fullmatch(text):
+            raise ValueError(f"{name}: {text!r} is not a number (in {value!r})")
+        number = float(text)
+        if not (math.isfinite(number) and -limit <= number <= limit):
+            raise ValueError(f"{name}: {text!r} must be between {-limit} and {limit} "
+                             f"(in {value!r})")
+        values.append(number)
+    south, north = values[1], values[3]
+    if south > north:
+        raise ValueError(f"{name}: min lat {south:g} is above max lat {north:g} (in {value!r})")
+    return tuple(values)
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Whole = Annotated[int, BeforeValidator(_whole)]
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Kinds = Annotated[frozenset[Kind], BeforeValidator(lambda v, i: _items(v, i, parse_kind)),
+                  WithJsonSchema({"type": "array", "items": {"type": "string", "enum": KINDS}})]
+Amenities = Annotated[frozenset[Amenity], BeforeValidator(lambda v, i: _items(v, i, _amenity)),
+                      WithJsonSchema({"type": "array",
+                                      "items": {"type": "string", "enum": AMENITIES}})]
+Moment = Annotated[datetime | None, BeforeValidator(_moment),
+                   WithJsonSchema({"anyOf": [{"const": "now"},
+                                             {"type": "string", "format": "date-time"}]})]
+BBox = Annotated[tuple[float, float, float, float] | None, BeforeValidator(_bbox),
+                 WithJsonSchema({"type": "array",
+                                 "prefixItems": [{"type": "number", "minimum": -180,
+                                                  "maximum": 180},
+                                                 {"type": "number", "minimum": -90,
+                                                  "maximum": 90}] * 2,
+                                 "items": {"type": "number"}, "minItems": 4, "maxItems": 4})]
+
+
+class Query(BaseModel):
+    """A parameter set: the fields are the parameters, their descriptions the docs."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
+    #: Parameters whose lists are comma-separated in the query (``style: form``).
+    LISTS: ClassVar[frozenset[str]] = frozenset()
+
+    lang: str | None = Field(None, max_length=16, description=(
+        "Language of messages, zh_CN or en (kept in a cookie); other values are ignored."))
+
+
+class FilterQuery(Query):
+    """``kind`` and ``amenity``: the filters of every listing."""
+
+    LISTS: ClassVar[frozenset[str]] = frozenset({"kind", "amenity"})
+
+    kind: Kinds = Field(frozenset(), description=(
+        "Comma-separated kinds; any of them (Chinese names are accepted too)."))
+    amenity: Amenities = Field(frozenset(), description=(
+        "Comma-separated amenities; all of them are required."))
+
+    def filters(self) -> Filters:
+        """The station filters these parameters ask for."""
+        return Filters(kinds=self.kind, amenities=self.amenity)
+
+
+class NearestQuery(FilterQuery):
+    """``/api/v1/nearest`` (``k`` is bound to the settings by :func:`nearest_query`)."""
+
+    lat: Number = Field(ge=-90, le=90, description="WGS-84 latitude of the visitor.")
+    lon: Number = Field(ge=-180, le=180, description="WGS-84 longitude of the visitor.")
+    k: Whole = Field(5, ge=1, le=50, description="How many stations (at most MAX_K).")
+    # (constraints before the validator: pydantic then states them in the schema)
+    max_distance: Annotated[float, Field(ge=0, le=MAX_DISTANCE_M),
+                            BeforeValidator(_number)] | None = Field(
+        None, description="Only stations within this many geodesic metres.")
+    open_at: Moment = Field(None, description=(
+        "'now' or an ISO date-time (naive = Lanzhou time): only stations open then."))
+    only_24h: Flag = Field(False, description="Only stations open 24/7.")
+
+    def filters(self) -> Filters:
+        """The station filters, with the time and 24-hour conditions."""
+        return Filters(kinds=self.kind, amenities=self.amenity, open_at=self.open_at,
+                       only_24h=self.only_24h)
+
+
+class StationsQuery(FilterQuery):
+    """``/api/v1/stations``: a filtered page of the registry."""
+
+    bbox: BBox = Field(None, description=(
+        "min lon, min lat, max lon, max lat (WGS-84); a min lon above the max lon crosses "
+        "the antimeridian (RFC 7946 §5.2). Stations without a location are left out when a "
+        "bbox is given."))
+    limit: Whole = Field(100, ge=1, le=MAX_PAGE, description="Page size.")
+    offset: Whole = Field(0, ge=0, le=10_000_000, description=(
+        "How many matching stations to skip."))
+
+
+class PlacesQuery(Query):
+    """``/api/v1/places``: the place search."""
+
+    # something Python's strip() keeps: JSON Schema's \s lacks U+001C-U+001F and U+0085
+    q: str = Field(min_length=1, max_length=places.MAX_QUERY, pattern=r"[^\s\x1c-\x1f\x85]",
+                   description=(
+        "Hanzi, full pinyin or initials (盐场路, yanchang, yclj); words narrow the match."))
+    limit: Whole = Field(10, ge=1, le=50, description="Most results.")
+
+
+class CoverageQuery(FilterQuery):
+    """``/api/v1/coverage``: the coverage summary of the city or a district."""
+
+    radius_m: Number = Field(1000.0, ge=50, le=50_000, description=(
+        "Covered means a station within this many geodesic metres."))
+    district: str | None = Field(None, pattern=r"^[0-9]{6}$", description=(
+        "A 6-digit district code (620102 城关区): that district only; empty or absent: the "
+        "whole city."))
+    resolution: Whole = Field(8, ge=5, le=9, description=(
+        "H3 grid resolution (8: cells of ~0.7 km², 9: ~0.1 km²)."))
+    level: Literal["district", "subdistrict", "community"] | None = Field(None, description=(
+        "Units of the per-unit rows (default: districts for the city, subdistricts inside a "
+        "district). Subdistricts and communities need imported polygons (locator areas "
+        "import); without them 'units' is empty and 'code_counts' counts stations per unit "
+        "by the codes they carry."))
+
+
+@lru_cache(maxsize=16)
+def nearest_query(max_k: int, default_k: int) -> type[NearestQuery]:
+    """:class:`NearestQuery` with ``k`` bounded by ``MAX_K`` and defaulting to ``DEFAULT_K``."""
+    return create_model(
+        "NearestQuery", __base__=NearestQuery,
+        k=(Whole, Field(default_k, ge=1, le=max_k,
+                        description=f"How many stations (1–{max_k}, MAX_K)."))
+    )
+
+
+def parse(model: type[Q], args: MultiDict[str, str], *, now: datetime | None = None) -> Q:
+    """The parameters of ``model`` from a query string, checked.
+
+    Raises
+    ------
+    QueryError
+        Naming the first bad parameter and its value.
+    """
+    values: dict[str, str] = {}
+    for name, given in args.lists():
+        if len(given) > 1:
+            raise QueryError(name, f"parameter {name!r} given {len(given)} times; give it once")
+        if given[0].strip():
+            values[name] = given[0].strip()
+    try:
+        return model.model_validate(values, context={"now": now})
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = str(error["loc"][0]) if error["loc"] else "query"
+        raise QueryError(name, _message(model, name, error, values)) from None
+
+
+def _bounds(model: type[Query], name: str) -> tuple[Any, Any]:
+    """A parameter's range as the spec states it (so message and spec cannot differ)."""
+    for param in openapi_parameters(model):
+        if param["name"] == name:
+            schema = param["schema"]
+            return schema.get("minimum"), schema.get("maximum")
+    raise KeyError(name)
+
+
+def _message(model: type[Query], name: str, error: Mapping[str, Any],
+             values: Mapping[str, str]) -> str:
+    """pydantic's error in the project's words: the parameter, the value, what it must be."""
+    kind, text = str(error["type"]), values.get(name)
+    if kind == "missing":
+        return f"parameter {name!r} is required"
+    if kind == "extra_forbidden":
+        known = ", ".join(model.model_fields)
+        return f"unknown parameter {name!r}; this endpoint takes: {known}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        low, high = _bounds(model, name)
+        return f"{name} must be between {low:g} and {high:g}, got {text!r}"
+    if kind == "string_pattern_mismatch" and name == "district":
+        return f"district must be a 6-digit district code such as 620102, got {text!r}"
+    if kind in ("string_too_short", "string_pattern_mismatch"):
+        return f"parameter {name!r} is required"
+    if kind == "literal_error":
+        return f"{name} must be one of {error['ctx']['expected']}, got {text!r}"
+    if kind == "string_too_long":
+        return f"{name} is too long (at most {error['ctx']['max_length']} characters)"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+@lru_cache(maxsize=64)
+def openapi_parameters(model: type[Query]) -> list[dict[str, Any]]:
+    """The OpenAPI ``parameters`` of ``model``'s query string, from its JSON Schema."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    out: list[dict[str, Any]] = []
+    # required first, the rest as declared, the app-wide ``lang`` last
+    names = sorted(schema["properties"], key=lambda n: (n not in required, n == "lang"))
+    for name in names:
+        prop = dict(schema["properties"][name])
+        description = prop.pop("description", "")
+        prop.pop("title", None)
+        if "anyOf" in prop and {"type": "null"} in prop["anyOf"]:  # optional: null not sent
+            rest = [p for p in prop.pop("anyOf") if p != {"type": "null"}]
+            prop.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+        if prop.get("default") is None:
+            prop.pop("default", None)
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required,
+                                 "schema": prop, "description": description}
+        if name in model.LISTS or prop.get("type") == "array":
+            param.update(style="form", explode=False)
+        if prop.get("default") == []:
+            prop.pop("default")
+        out.append(param)
+    return out
