@@ -35,6 +35,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "finder_page": (["bench/finder_page.py"], ["bench/finder_page.py", "--n", "2000",
                                                 "--runs", "2"]),
     "load": (["bench/load.py"], ["bench/load.py", "--quick"]),
+    "params": (["bench/params.py"], ["bench/params.py", "--quick"]),
     "serve_memory": (["bench/serve_memory.py"], ["bench/serve_memory.py", "--quick"]),
     "postgis_nearest": (["bench/postgis_nearest.py"], ["bench/postgis_nearest.py", "--quick"]),
     "edit": (["bench/edit.py"], ["bench/edit.py", "--quick"]),
