@@ -172,7 +172,7 @@ class Settings(BaseModel):
         "the accounts file (`locator user …`); unset = `instance/users.sqlite`, whatever "
         "`LOCATOR_STORE` is"))
     login_rate_limit: Limit = Field("10 per minute", description=(
-        "sign-in attempts (`POST /login`) per client (syntax of the `limits` library); over it: `429`"))
+        "sign-in attempts (`POST /login`) per client (`limits` syntax); over it: `429`"))
     session_cookie_secure: bool = Field(False, description=(
         "`true` behind HTTPS: the session cookie is sent over HTTPS only (it is always "
         "`HttpOnly`)"))

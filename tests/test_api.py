@@ -87,6 +87,16 @@ def test_filters(client: FlaskClient, query: str, expected_ids: list[str]) -> No
     ("lat=36&lat=37&lon=103.8", "lat", "given 2 times"),
     ("lat=36&lon=103.8&k=1&k=2", "k", "given 2 times"),
     ("lat=&lon=103.8", "lat", "required"),
+    ("lat=３６&lon=103.8", "lat", "must be a number, got '３６'"),
+    ("lat=٣٦&lon=103.8", "lat", "must be a number"),
+    ("lat=3_6&lon=103.8", "lat", "must be a number, got '3_6'"),
+    ("lat=36&lon=103.8&k=１", "k", "whole number"),
+    ("lat=36&lon=103.8&datum=gcj", "datum", "'wgs84', 'gcj02' or 'bd09'"),
+    ("lat=36&lon=103.8&datum=bogus", "datum", "got 'bogus'"),
+    ("lat=36&lon=103.8&entry=door", "entry", "unknown entry"),
+    ("lat=36&lon=103.8&entri=open", "entri", "unknown parameter 'entri'"),
+    ("lat=36&lon=103.8&callback=f", "callback", "unknown parameter"),
+    ("lat=36&lon=103.8&_=1700000000", "_", "unknown parameter"),
 ])
 def test_bad_parameters_get_400_naming_them(client: FlaskClient, query: str, param: str,
                                             fragment: str) -> None:
@@ -140,3 +150,37 @@ def test_next_change_carries_lanzhou_offset(client: FlaskClient) -> None:
                             "&open_at=2026-11-30T02:00:00Z")
     change = {f["id"]: f["properties"]["next_change"] for f in body["features"]}
     assert change == {"a": None, "b": "2026-11-30T17:00:00+08:00"}  # c is closed then
+
+
+@pytest.mark.parametrize("datum", ["gcj02", "bd09"])
+def test_a_point_picked_on_chinese_tiles_is_converted_and_echoed(client: FlaskClient,
+                                                                  datum: str) -> None:
+    """The same point given in GCJ-02 or BD-09 gets the WGS-84 answer, to the centimetre,
+    and the answer says which datum it was given in and where that is in WGS-84."""
+    from locator.geo.datum import convert
+
+    lon, lat = 103.8412, 36.0551
+    wgs = get_json(client, f"/api/v1/nearest?lat={lat}&lon={lon}&k=3")
+    x, y = convert(lon, lat, src="wgs84", dst=datum)
+    given = get_json(client, f"/api/v1/nearest?lat={float(y)!r}&lon={float(x)!r}&k=3"
+                             f"&datum={datum}")
+    assert [f["id"] for f in given["features"]] == [f["id"] for f in wgs["features"]]
+    for a, b in zip(given["features"], wgs["features"], strict=True):
+        assert a["properties"]["distance_m"] == pytest.approx(b["properties"]["distance_m"],
+                                                              abs=0.01)
+    assert given["meta"]["query"]["datum"] == datum
+    assert given["meta"]["origin"]["lon"] == pytest.approx(lon, abs=1e-8)
+    assert given["meta"]["origin"]["lat"] == pytest.approx(lat, abs=1e-8)
+    assert given["meta"]["datum"] == "wgs84"
+    assert "origin" not in wgs["meta"] and wgs["meta"]["query"]["datum"] == "wgs84"
+
+
+@pytest.mark.parametrize(("entry", "expected_ids"), [
+    ("qr_code", ["a"]),
+    ("open,qr_code", ["a"]),
+    ("registration", []),
+])
+def test_entry_filter(client: FlaskClient, entry: str, expected_ids: list[str]) -> None:
+    """Stations whose entry is unknown (b, c, d) never match an entry filter."""
+    body = get_json(client, f"/api/v1/nearest?lat=36.053&lon=103.841&k=10&entry={entry}")
+    assert [f["id"] for f in body["features"]] == expected_ids

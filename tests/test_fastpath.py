@@ -80,7 +80,7 @@ def test_request_headers_that_change_nothing_are_served_beside_flask(
     ("/api/v1/nearest?lat=36&lon=103.8&k=0", {}, 400),
     ("/api/v1/nearest?lat=36&lon=103.8&kind=nope", {}, 400),
     ("/api/v1/nearest?lat=36&lon=103.8&lang=en", {}, 200),     # sets the language cookie
-    ("/api/v1/nearest?lat=36&lon=103.8&debug=1", {}, 200),     # not a parameter of it
+    ("/api/v1/nearest?lat=36&lon=103.8&debug=1", {}, 400),     # not a parameter of it
     ("/api/v1/nearest?lat=36&lon=103.8", {"Origin": "https://union.example"}, 200),  # CORS
     ("/api/v1/nearest/?lat=36&lon=103.8", {}, 404),
     ("/api/v1/stations?limit=2", {}, 200),

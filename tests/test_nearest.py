@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from locator.geo.geodesic import geodesic_m
-from locator.model import Amenity, Kind, Station
+from locator.model import Amenity, Entry, Kind, Station
+from locator.stations import hours
 from locator.stations.nearest import Filters, NearestIndex
 from locator.stations.travel import TravelModel
 
@@ -106,10 +107,13 @@ def brute_force(stations: list[Station], lon: float, lat: float, k: int,
     return sorted(d.tolist())[:k]
 
 
+ENTRIES: list[Entry | None] = [None, *Entry]
+
 station_strategy = st.builds(
-    lambda lon, lat, kind, amenities, hrs: (lon, lat, kind, amenities, hrs),
+    lambda lon, lat, kind, amenities, hrs, entry: (lon, lat, kind, amenities, hrs, entry),
     st.floats(103.5, 104.2), st.floats(35.9, 36.2), st.sampled_from(KINDS),
-    st.frozensets(st.sampled_from(AMENITIES), max_size=4), st.sampled_from(HOURS))
+    st.frozensets(st.sampled_from(AMENITIES), max_size=4), st.sampled_from(HOURS),
+    st.sampled_from(ENTRIES))
 
 
 @settings(max_examples=150, deadline=None)
@@ -117,15 +121,18 @@ station_strategy = st.builds(
        qlon=st.floats(103.4, 104.3), qlat=st.floats(35.8, 36.3), k=st.integers(1, 12),
        kinds=st.frozensets(st.sampled_from(KINDS), max_size=3),
        amenities=st.frozensets(st.sampled_from(AMENITIES), max_size=2),
-       open_hour=st.none() | st.integers(0, 23), only_24h=st.booleans())
-def test_matches_brute_force(rows: list[tuple[float, float, Kind, frozenset[Amenity], str | None]],
+       open_hour=st.none() | st.integers(0, 23), only_24h=st.booleans(),
+       entries=st.frozensets(st.sampled_from(list(Entry)), max_size=2))
+def test_matches_brute_force(rows: list[tuple[float, float, Kind, frozenset[Amenity], str | None,
+                                              Entry | None]],
                              qlon: float, qlat: float, k: int, kinds: frozenset[Kind],
                              amenities: frozenset[Amenity], open_hour: int | None,
-                             only_24h: bool) -> None:
+                             only_24h: bool, entries: frozenset[Entry]) -> None:
     stations = [Station(id=str(i), name="x", kind=kd, lon=lo, lat=la, amenities=am,
-                        opening_hours=hr) for i, (lo, la, kd, am, hr) in enumerate(rows)]
+                        opening_hours=hr, entry=en)
+                for i, (lo, la, kd, am, hr, en) in enumerate(rows)]
     open_at = None if open_hour is None else datetime(2026, 11, 30, open_hour, 30)
-    filters = Filters(kinds, amenities, open_at, only_24h)
+    filters = Filters(kinds, amenities, open_at, only_24h, entries)
     index = NearestIndex(stations)
     hits = index.query(qlon, qlat, k=k, filters=filters)
     expected = brute_force(stations, qlon, qlat, k, filters)
@@ -135,6 +142,11 @@ def test_matches_brute_force(rows: list[tuple[float, float, Kind, frozenset[Amen
         assert not kinds or s.kind in kinds
         assert amenities <= s.amenities
         assert not only_24h or s.opening_hours == "24/7"
+        assert not entries or s.entry in entries
+    # the vectorised mask is the per-station rule, station by station
+    by_hand = [filters.accepts(s) and (open_at is None or hours.state(s.opening_hours, open_at)
+                                       is hours.OpenState.OPEN) for s in index.stations]
+    assert index.mask(filters).tolist() == by_hand
 
 
 @settings(max_examples=40, deadline=None)

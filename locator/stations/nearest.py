@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from locator.geo.geodesic import GEOD, MARGIN, chord_for_metres, geodesic_m, unit_vectors
-from locator.model import Amenity, Kind, Station
+from locator.model import Amenity, Entry, Kind, Station
 from locator.stations import hours
 from locator.stations.travel import TravelModel
 
@@ -40,29 +40,34 @@ __all__ = ["Filters", "Hit", "NearestIndex"]
 class Filters:
     """What a station must satisfy. Empty filters accept every station.
 
-    ``amenities`` means *all* of them; ``kinds`` means *any* of them; with
-    ``open_at`` a station without hours counts as not open (unknown).
+    ``amenities`` means *all* of them; ``kinds`` and ``entries`` mean *any* of them (a
+    station whose entry is unknown matches no ``entries``); with ``open_at`` a station
+    without hours counts as not open (unknown).
     """
 
     kinds: frozenset[Kind] = frozenset()
     amenities: frozenset[Amenity] = frozenset()
     open_at: datetime | None = None
     only_24h: bool = False
+    entries: frozenset[Entry] = frozenset()
 
     @property
     def empty(self) -> bool:
         """True when nothing is filtered."""
-        return not (self.kinds or self.amenities or self.open_at or self.only_24h)
+        return not (self.kinds or self.amenities or self.open_at or self.only_24h
+                    or self.entries)
 
     def accepts(self, station: Station) -> bool:
-        """Whether ``station`` has a wanted kind, every wanted amenity and, if asked, 24 h.
+        """Whether ``station`` has a wanted kind, every wanted amenity, a wanted entry and, if
+        asked, 24 h.
 
         ``open_at`` is not checked here: for many stations :meth:`NearestIndex.mask`
         evaluates each distinct timetable once.
         """
         return ((not self.kinds or station.kind in self.kinds)
                 and self.amenities <= station.amenities
-                and (not self.only_24h or station.always_open))
+                and (not self.only_24h or station.always_open)
+                and (not self.entries or station.entry in self.entries))
 
 
 class Hit(NamedTuple):
@@ -90,7 +95,7 @@ class NearestIndex:
 
     Notes
     -----
-    Static filters (kinds, amenities, 24 h) select a *pool* of stations; the pool's
+    Static filters (kinds, amenities, entries, 24 h) select a *pool* of stations; the pool's
     indices and a KD-tree over it are cached per filter combination, so a filtered
     query costs what an unfiltered one does. ``open_at`` depends on the moment, so
     it is checked lazily, only on candidates, as the search widens.
@@ -120,6 +125,11 @@ class NearestIndex:
         self._tree = cKDTree(self._xyz)
         self._kind_bit = {k: 1 << i for i, k in enumerate(Kind)}
         self._amenity_bit = {a: 1 << i for i, a in enumerate(Amenity)}
+        self._entry_bit: dict[Entry | None, int] = {e: 1 << i for i, e in enumerate(Entry)}
+        self._entry_bit[None] = 0  # unknown entry: matches no entry filter
+        self._entries = np.fromiter(
+            map(self._entry_bit.__getitem__, (s.entry for s in self.stations)),
+            dtype=np.uint8, count=n)
         self._kinds = np.fromiter(map(self._kind_bit.__getitem__, (s.kind for s in self.stations)),
                                   dtype=np.uint32, count=n)
         # amenity sets and timetables repeat (a store shares one object per distinct value):
@@ -138,7 +148,7 @@ class NearestIndex:
                                        (s.opening_hours for s in self.stations)),
                                    dtype=bool, count=n)
         self._hours = [s.opening_hours for s in self.stations]
-        self._pools: dict[tuple[frozenset[Kind], frozenset[Amenity], bool],
+        self._pools: dict[tuple[frozenset[Kind], frozenset[Amenity], bool, frozenset[Entry]],
                           tuple[NDArray[np.intp], cKDTree]] = {}
         self._walk = self.travel.walk_minutes(1.0)
         self._ebike = self.travel.ebike_minutes(1.0)
@@ -155,6 +165,8 @@ class NearestIndex:
             m &= (self._amenities & want) == want
         if filters.only_24h:
             m &= self._always
+        if filters.entries:
+            m &= (self._entries & np.uint8(sum(self._entry_bit[e] for e in filters.entries))) != 0
         return m
 
     def mask(self, filters: Filters) -> NDArray[np.bool_]:
@@ -167,8 +179,8 @@ class NearestIndex:
 
     def _pool(self, filters: Filters) -> tuple[NDArray[np.intp] | None, cKDTree]:
         """Station indices passing the static filters and a tree over them (cached)."""
-        key = (filters.kinds, filters.amenities, filters.only_24h)
-        if not (filters.kinds or filters.amenities or filters.only_24h):
+        key = (filters.kinds, filters.amenities, filters.only_24h, filters.entries)
+        if not (filters.kinds or filters.amenities or filters.only_24h or filters.entries):
             return None, self._tree
         if key not in self._pools:
             if len(self._pools) >= self._POOL_CACHE:

@@ -14,8 +14,9 @@ the README): about 10 µs of a ~400 µs request.
 
 Query text is read strictly: numbers are ASCII decimal numbers (no ``３６``, ``٣٦`` or
 ``3_6``), a parameter given twice is an error, a blank value counts as absent, and a
-parameter no endpoint declares is a ``400`` naming it (``_`` cache-busters included: an
-API that silently ignores what it does not know hides typos such as ``amenties=``).
+parameter the endpoint does not declare is a ``400`` naming it (``_`` cache-busters and
+JSONP ``callback`` included: an API that silently ignores what it does not know hides
+typos such as ``amenties=`` or ``datum=gcj`` behind a plausible answer).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ from werkzeug.datastructures import MultiDict
 from locator.areas import places
 from locator.errors import QueryError
 from locator.files.problems import RowError
-from locator.model import Amenity, Kind
+from locator.geo.datum import Datum, convert
+from locator.model import Amenity, Entry, Kind
 from locator.registry.records import parse_kind
 from locator.stations import hours
 from locator.stations.nearest import Filters
@@ -116,6 +118,14 @@ def _amenity(text: str) -> Amenity:
         raise ValueError(f"unknown amenity (known: {known})") from None
 
 
+def _entry(text: str) -> Entry:
+    try:
+        return Entry(text)
+    except ValueError:
+        known = ", ".join(e.value for e in Entry)
+        raise ValueError(f"unknown entry (known: {known})") from None
+
+
 def _moment(value: Any, info: ValidationInfo) -> Any:
     """``now`` (the request's moment, from the validation context) or an ISO date-time."""
     if not isinstance(value, str):
@@ -161,6 +171,9 @@ Kinds = Annotated[frozenset[Kind], BeforeValidator(lambda v, i: _items(v, i, par
 Amenities = Annotated[frozenset[Amenity], BeforeValidator(lambda v, i: _items(v, i, _amenity)),
                       WithJsonSchema({"type": "array",
                                       "items": {"type": "string", "enum": AMENITIES}})]
+Entries = Annotated[frozenset[Entry], BeforeValidator(lambda v, i: _items(v, i, _entry)),
+                    WithJsonSchema({"type": "array",
+                                    "items": {"type": "string", "enum": [e.value for e in Entry]}})]
 Moment = Annotated[datetime | None, BeforeValidator(_moment),
                    WithJsonSchema({"anyOf": [{"const": "now"},
                                              {"type": "string", "format": "date-time"}]})]
@@ -176,7 +189,7 @@ BBox = Annotated[tuple[float, float, float, float] | None, BeforeValidator(_bbox
 class Query(BaseModel):
     """A parameter set: the fields are the parameters, their descriptions the docs."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
     #: Parameters whose lists are comma-separated in the query (``style: form``).
     LISTS: ClassVar[frozenset[str]] = frozenset()
 
@@ -213,10 +226,26 @@ class NearestQuery(FilterQuery):
         "'now' or an ISO date-time (naive = Lanzhou time): only stations open then."))
     only_24h: Flag = Field(False, description="Only stations open 24/7.")
 
+    entry: Entries = Field(frozenset(), description=(
+        "Comma-separated entry methods (open, qr_code, registration); any of them. A "
+        "station whose entry is unknown matches none."))
+    datum: Annotated[Datum, WithJsonSchema({"type": "string",
+                                            "enum": [d.value for d in Datum]})] = Field(
+        Datum.WGS84, description=(
+        "Datum of lat/lon: wgs84 (GPS), gcj02 (picked on Amap/Tencent maps) or bd09 (Baidu). "
+        "The point is converted to WGS-84 before the search; answers are always WGS-84."))
+
     def filters(self) -> Filters:
-        """The station filters, with the time and 24-hour conditions."""
+        """The station filters, with the time, 24-hour and entry conditions."""
         return Filters(kinds=self.kind, amenities=self.amenity, open_at=self.open_at,
-                       only_24h=self.only_24h)
+                       only_24h=self.only_24h, entries=self.entry)
+
+    def point(self) -> tuple[float, float]:
+        """The query point in WGS-84 (lon, lat)."""
+        if self.datum is Datum.WGS84:
+            return self.lon, self.lat
+        lon, lat = convert(self.lon, self.lat, src=self.datum, dst=Datum.WGS84)
+        return float(lon), float(lat)
 
 
 class StationsQuery(FilterQuery):
@@ -315,7 +344,7 @@ def _message(model: type[Query], name: str, error: Mapping[str, Any],
         return f"district must be a 6-digit district code such as 620102, got {text!r}"
     if kind in ("string_too_short", "string_pattern_mismatch"):
         return f"parameter {name!r} is required"
-    if kind == "literal_error":
+    if kind in ("literal_error", "enum"):
         return f"{name} must be one of {error['ctx']['expected']}, got {text!r}"
     if kind == "string_too_long":
         return f"{name} is too long (at most {error['ctx']['max_length']} characters)"

@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request, url
 from numpy.typing import NDArray
 
 from locator.errors import NotFound
+from locator.geo.datum import Datum
 from locator.registry import Registry
 from locator.stations import hours
 from locator.stations.geojson import hits_collection, station_feature
@@ -57,12 +58,16 @@ def nearest_answer(query: NearestQuery, registry: Registry, *, now: datetime) ->
     three answer the same.
     """
     wanted = query.filters()
-    hits = registry.index.query(query.lon, query.lat, k=query.k,
-                                max_distance=query.max_distance, filters=wanted)
-    meta = {"query": {"lat": query.lat, "lon": query.lon, "k": query.k,
-                      "max_distance": query.max_distance},
-            "returned": len(hits), "datum": "wgs84", "distance": "geodesic metres (WGS-84)",
-            "synthetic_included": any(h.station.synthetic for h in hits)}
+    lon, lat = query.point()
+    hits = registry.index.query(lon, lat, k=query.k, max_distance=query.max_distance,
+                                filters=wanted)
+    meta: dict[str, Any] = {
+        "query": {"lat": query.lat, "lon": query.lon, "datum": query.datum.value, "k": query.k,
+                  "max_distance": query.max_distance},
+        "returned": len(hits), "datum": "wgs84", "distance": "geodesic metres (WGS-84)",
+        "synthetic_included": any(h.station.synthetic for h in hits)}
+    if query.datum is not Datum.WGS84:
+        meta["origin"] = {"lat": lat, "lon": lon, "datum": "wgs84"}
     return hits_collection(hits, at=wanted.open_at or now, meta=meta)
 
 

@@ -89,10 +89,11 @@ class View:
 
     @property
     def filters(self) -> Filters:
-        """The nearest-index filters (entry is applied by :func:`_nearest`)."""
+        """The nearest-index filters (walk-in: entry without registration)."""
         return Filters(kinds=frozenset(self.kinds),
                        amenities=frozenset(Amenity(a) for a in self.amenities),
-                       open_at=self.when if self.open_mode else None, only_24h=self.only_24h)
+                       open_at=self.when if self.open_mode else None, only_24h=self.only_24h,
+                       entries=_NO_REGISTRATION if self.walk_in else frozenset())
 
     @property
     def active(self) -> int:
@@ -156,22 +157,10 @@ def parse_view(args: Args, now: datetime) -> View:
         walk_in=args.flag("walk_in"), query=(args.raw("q") or "")[:places.MAX_QUERY])
 
 
-def _walk_in(station: Station) -> bool:
-    return station.entry in _NO_REGISTRATION
-
-
 def _nearest(view: View) -> list[Hit]:
-    """The k nearest matching stations; the entry filter widens the search as needed."""
-    index = current_registry().index
-    if len(index) == 0:
-        return []
-    want = view.k
-    while True:
-        hits = index.query(view.point[0], view.point[1], k=want, filters=view.filters)
-        kept = [h for h in hits if _walk_in(h.station)] if view.walk_in else hits
-        if len(kept) >= view.k or len(hits) < want or want >= len(index):
-            return kept[:view.k]
-        want = min(want * 4, len(index))
+    """The k nearest stations matching the view's filters."""
+    return current_registry().index.query(view.point[0], view.point[1], k=view.k,
+                                          filters=view.filters)
 
 
 def _row(hit: Hit, view: View) -> dict[str, Any]:
@@ -203,9 +192,6 @@ def index() -> str | BaseResponse:
     hits = _nearest(view)
     index = registry.index
     matching = np.flatnonzero(index.mask(view.filters))
-    if view.walk_in:
-        matching = matching[np.fromiter((_walk_in(index.stations[i]) for i in matching.tolist()),
-                                        dtype=bool, count=matching.size)]
     # a national registry would make a page of megabytes: draw the nearest MAP_MAX_STATIONS
     drawn = index.around(*view.point, int(current_app.config["MAP_MAX_STATIONS"]), matching)
     stations = [index.stations[i] for i in drawn.tolist()]
