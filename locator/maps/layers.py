@@ -182,12 +182,13 @@ def _check_center(center: tuple[float, float]) -> tuple[float, float]:
 def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
                    nearest: Sequence[tuple[Station, float]], spec: TileSpec,
                    tianditu_key: str | None, labels: Mapping[str, str],
-                   details_url: str | None) -> dict[str, Any]:
+                   details_url: str | None, approximate: bool = False) -> dict[str, Any]:
     """The JSON object the finder map's script draws (see the module docstring).
 
     ``stations`` without a location are skipped; a ``nearest`` station missing from them
     is added. ``spec`` gives the initial tiles; ``labels`` fall back to
-    :data:`DEFAULT_LABELS`.
+    :data:`DEFAULT_LABELS`. ``approximate``: the point is an estimate, and the distance
+    labels say so (``≈ 1.2 km``).
     """
     lon, lat = _check_center(center)
     drawn: list[Station] = [s for s in stations if s.located]
@@ -223,7 +224,8 @@ def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
         "ids": [s.id for s in drawn],
         "demo": [i for i, s in enumerate(drawn) if s.synthetic],
         "details": details_url,
-        "nearest": [[i, round(m, 1), format_distance(m)] for i, m in near],
+        "nearest": [[i, round(m, 1), ("≈ " if approximate else "") + format_distance(m)]
+                    for i, m in near],
         "has_synthetic": any(s.synthetic for s in drawn),
     }
     if details_url is None:
