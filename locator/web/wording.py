@@ -40,18 +40,11 @@ def precision_text(metres: float) -> str:
 
 
 def distance_text(metres: float, *, precision_m: float = 0.0) -> str:
-    """A distance, as "约 1.2 km" when the origin is only known to ``precision_m`` > 500 m.
-
-    The number is then rounded to 100 m (origin within 2 km) or whole kilometres, so it
-    never claims more than the origin allows; the page states the origin's error beside.
-    """
-    if precision_m <= 500:
-        return format_distance(metres)
-    if precision_m <= 2000:
-        shown = format_distance(max(100.0, round(metres, -2)))
-    else:
-        shown = f"{max(1, round(metres / 1000)):d} km"
-    return _("about %(distance)s", distance=shown)
+    """A distance, as "约 1 km" when the origin is only known to ``precision_m`` > 500 m
+    (rounded as :func:`locator.maps.layers.format_distance` does; the page states the
+    origin's error beside it)."""
+    shown = format_distance(metres, precision_m=precision_m)
+    return _("about %(distance)s", distance=shown) if precision_m > 500 else shown
 
 
 def minutes_text(minutes: float, mode: str, *, lower_bound: bool = False) -> str:

@@ -245,7 +245,7 @@ def index() -> str | BaseResponse:
         tianditu_key=current_app.config["TIANDITU_KEY"], labels=labels,
         static_url=lambda path: url_for("static", filename=path),
         details_url=url_for("finder.station", station_id="__ID__", **_origin(view)),
-        approximate=view.approximate)
+        precision_m=view.precision_m)
     found = (lookup(view.query, stations=registry.stations, areas=imported_areas(),
                     datum=view.query_datum, limit=10) if view.query else Found([], []))
     return render_template(
