@@ -79,6 +79,7 @@ class _StationIndex:
         self.addresses = TextIndex([(norm(s.address),) if s.address else ()
                                     for s in self.stations])
         self.by_id = {s.id: s for s in self.stations}
+        self.name_length = np.array([len(s.name) for s in self.stations], dtype=np.int64)
 
     def rank(self, words: Sequence[str], limit: int) -> list[tuple[int, Place]]:
         """Stations whose name (or, one step worse, address) holds every word."""
@@ -91,7 +92,7 @@ class _StationIndex:
             matched &= best < NO_MATCH
             total += best
         found = np.flatnonzero(matched)
-        order = np.lexsort((found, total[found]))[:limit]
+        order = np.lexsort((found, self.name_length[found], total[found]))[:limit]
         return [(int(total[i]), station_place(self.stations[i])) for i in found[order].tolist()]
 
 

@@ -12,8 +12,9 @@ which follows the river for ~11 km (see ``geodata/README.md``). It is approximat
 banks) are not detected, and the README says so.
 
 The test is a plain segment intersection in a local equirectangular plane (x scaled by
-cos latitude), vectorised over the results and the river's segments: at k = 50 results and
-~150 river segments it costs ~0.1 ms a query.
+cos latitude), vectorised over the results and the river's 39 segments; a query whose
+lines stay out of the river's bounding box (most of the city) is answered by one box
+comparison. Measured in ``bench/rivers.py`` (µs per k = 5 query, with and without it).
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ class River:
     name: str
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
-    _origin: tuple[float, float, float] = field(init=False)
+    _plane: tuple[float, float, float] = field(init=False)
+    _segments: tuple[NDArray[np.float64], ...] = field(init=False)
+    _box: tuple[float, float, float, float] = field(init=False)
 
     def __post_init__(self) -> None:
         lon = np.asarray(self.lon, dtype=np.float64)
@@ -57,14 +60,14 @@ class River:
             raise ValueError(f"a river needs at least two vertices, got {lon.size}")
         object.__setattr__(self, "lon", lon)
         object.__setattr__(self, "lat", lat)
-        mid = float(np.radians(lat.mean()))
-        object.__setattr__(self, "_origin", (float(lon.mean()), float(lat.mean()),
-                                             float(np.cos(mid))))
-
-    def _plane(self, lon: NDArray[np.float64],
-               lat: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        x0, y0, scale = self._origin
-        return (lon - x0) * scale, lat - y0
+        x0, y0 = float(lon.mean()), float(lat.mean())
+        scale = float(np.cos(np.radians(y0)))
+        x, y = (lon - x0) * scale, lat - y0
+        object.__setattr__(self, "_plane", (x0, y0, scale))
+        # each segment's start and direction, in the plane
+        object.__setattr__(self, "_segments", (x[:-1], y[:-1], x[1:] - x[:-1], y[1:] - y[:-1]))
+        object.__setattr__(self, "_box", (float(lon.min()), float(lat.min()),
+                                          float(lon.max()), float(lat.max())))
 
     def crosses(self, lon: float, lat: float, to_lon: ArrayLike,
                 to_lat: ArrayLike) -> NDArray[np.bool_]:
@@ -80,26 +83,32 @@ class River:
         Returns
         -------
         ndarray of bool
-            One per target.
+            One per target. Proper crossings only: touching the line at a vertex or
+            running along it is not a crossing a worker would notice (and the line is only
+            good to ~300 m anyway).
         """
-        tx, ty = self._plane(np.atleast_1d(np.asarray(to_lon, dtype=np.float64)),
-                             np.atleast_1d(np.asarray(to_lat, dtype=np.float64)))
-        ox, oy = self._plane(np.array([lon], dtype=np.float64),
-                             np.array([lat], dtype=np.float64))
-        rx, ry = self._plane(self.lon, self.lat)
-        ax, ay = ox[:, None], oy[:, None]  # origin (1, 1)
-        bx, by = tx[:, None], ty[:, None]  # targets (n, 1)
-        cx, cy, dx, dy = rx[None, :-1], ry[None, :-1], rx[None, 1:], ry[None, 1:]  # (1, m)
-
-        def side(px: NDArray[np.float64], py: NDArray[np.float64], qx: NDArray[np.float64],
-                 qy: NDArray[np.float64], sx: NDArray[np.float64],
-                 sy: NDArray[np.float64]) -> NDArray[np.float64]:
-            return np.sign((qx - px) * (sy - py) - (qy - py) * (sx - px))
-
-        # proper crossings only: touching the line at a vertex or running along it is not
-        # a crossing a worker would notice (and the line is only good to ~300 m anyway)
-        hits = ((side(ax, ay, bx, by, cx, cy) * side(ax, ay, bx, by, dx, dy) < 0)
-                & (side(cx, cy, dx, dy, ax, ay) * side(cx, cy, dx, dy, bx, by) < 0))
+        tx = np.atleast_1d(np.asarray(to_lon, dtype=np.float64))
+        ty = np.atleast_1d(np.asarray(to_lat, dtype=np.float64))
+        west, south, east, north = self._box
+        # no line can cross a river whose box it does not reach (most of the city): one
+        # comparison instead of the segment test
+        if (max(lon, float(tx.max(initial=lon))) < west
+                or min(lon, float(tx.min(initial=lon))) > east
+                or max(lat, float(ty.max(initial=lat))) < south
+                or min(lat, float(ty.min(initial=lat))) > north):
+            return np.zeros(tx.shape, dtype=bool)
+        x0, y0, scale = self._plane
+        ax, ay = (lon - x0) * scale, lat - y0
+        bx, by = ((tx - x0) * scale)[:, None], (ty - y0)[:, None]
+        cx, cy, ex, ey = self._segments
+        # the origin and each target on either side of each river segment ...
+        origin_side = np.sign(ex * (ay - cy) - ey * (ax - cx))
+        target_side = np.sign(ex * (by - cy) - ey * (bx - cx))
+        # ... and the segment's two ends on either side of each origin-target line
+        ux, uy = bx - ax, by - ay
+        start_side = np.sign(ux * (cy - ay) - uy * (cx - ax))
+        end_side = np.sign(ux * (cy + ey - ay) - uy * (cx + ex - ax))
+        hits = (origin_side * target_side < 0) & (start_side * end_side < 0)
         return np.asarray(hits.any(axis=1))
 
 
