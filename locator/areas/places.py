@@ -64,7 +64,7 @@ APPROXIMATE_M = 500.0  #: a point less precise than this stands for an area
 
 _GEOD = Geod(ellps="WGS84")
 LEVEL_RANK = {"coordinates": -1, "city": 0, "district": 0, "landmark": 1, "station": 1,
-              "kind": 1, "subdistrict": 2, "community": 3}
+              "subdistrict": 2, "community": 3}
 _SPACES = re.compile(r"[\s'’·,，、/]+")
 _SEATS = ("district_seat", "city_centre")
 
