@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -36,11 +37,17 @@ __all__ = ["Found", "lookup", "resolve", "station_place"]
 
 COORDINATE_ID = "ll:"
 STATION_ID = "st:"
-_KIND_WORDS: dict[Kind, tuple[str, ...]] = {
-    kind: tuple(dict.fromkeys((*keys_of(KIND_NAMES_ZH[kind]), norm(KIND_LABELS[kind]),
-                               norm(kind.value))))
-    for kind in Kind
-}
+
+
+@lru_cache(maxsize=1)
+def _kind_words() -> dict[Kind, tuple[str, ...]]:
+    """Each kind's keys: its Chinese name (hanzi, pinyin, initials), English label, value.
+
+    Made on the first search, not at import: pinyin loads ~55 MB that an API-only worker
+    never needs (``tests/test_serve.py``)."""
+    return {kind: tuple(dict.fromkeys((*keys_of(KIND_NAMES_ZH[kind]), norm(KIND_LABELS[kind]),
+                                       norm(kind.value))))
+            for kind in Kind}
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +160,7 @@ def lookup(query: str, *, stations: Sequence[Station] = (), areas: Sequence[Stor
     words = gazetteer.words(query)
     if not words:
         return Found([], [])
-    kinds = [kind for kind, keys in _KIND_WORDS.items()
+    kinds = [kind for kind, keys in _kind_words().items()
              if all(any(w in k for k in keys) for w in words)]
     ranked = places.rank(gazetteer, words, limit)
     if stations:
