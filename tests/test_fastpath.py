@@ -25,6 +25,8 @@ PLAIN = [
     "/api/v1/nearest?lat=36.06&lon=103.84&kind=%E9%9B%B6%E5%B7%A5%E5%B8%82%E5%9C%BA",  # 零工市场
     "/api/v1/nearest?lat=0&lon=0&k=50",
     "/api/v1/nearest?lat=36.06&lon=103.84&max_distance=1",  # no station that close
+    "/api/v1/nearest?place=u:620102021&k=2",  # a place (issue 15): meta.origin says how good
+    "/api/v1/nearest?place=l:%E5%85%B0%E5%B7%9E%E7%AB%99",  # 兰州站
 ]
 
 

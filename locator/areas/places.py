@@ -1,26 +1,32 @@
-"""Offline place search: districts, subdistricts, communities and landmarks of Lanzhou.
+"""Offline gazetteer of Lanzhou: districts, subdistricts, communities and landmarks.
 
-A rider types hanzi (``盐场路``), full pinyin (``yanchang``, ``yanchanglu``) or initials
-(``yclj``) and gets ranked places to use as "my point". Everything comes from
-``geodata/lanzhou`` and is read once per process; no network.
+A worker types hanzi (``盐场路``), full pinyin (``yanchang``, ``yanchanglu``), initials
+(``yclj``) or a common short name (``兰大``) and gets ranked places to use as "my point".
+Everything comes from ``geodata/lanzhou`` (and, for subdistricts and communities, from
+polygons a planner imported); no network.
 
-Where the points come from (and how good they are):
+Where each point comes from, and how far the place may be from it (``precision_m``):
 
-* ``places.csv`` rows (district seats from GeoNames, landmarks from cited pages): their
-  own WGS-84 point and ``precision_m``.
-* Districts (``boundaries.geojson``): a **label point**, shapely's
-  ``representative_point()`` of the district polygon — a point guaranteed to lie *inside*
-  the polygon, not its centroid and not the seat of government. ``precision_m`` is the
-  radius of a circle of the district's area: the point says "somewhere in this district".
-* Subdistricts and communities (``admin_units.csv``) have **no public coordinates**. They
-  are placed at their district's label point with the district's precision, and
-  ``approximate`` says the point only locates the district. No coordinate is invented.
-  Units of 兰州新区 (620171), which has no polygon, are left out.
+* **Landmarks** (``places.csv``): their cited WGS-84 point and the precision carried with it.
+* **Districts and the city**: the seat of government (GeoNames, in ``places.csv``), with
+  the radius of a circle of the unit's area as precision: someone who only says "城关区" may
+  be anywhere in it, and the seat is the one point of it with a source.
+* **Subdistricts and communities** have no public coordinates. With an imported polygon
+  (``locator areas import``) the point is the polygon's centroid (its representative point
+  when the centroid falls outside) and the precision the radius of its area; without one
+  the point is the district's seat with the *district's* precision. No point is invented.
+  Units of 兰州新区 (620171), which has neither polygon nor seat, are left out.
+
+``approximate`` is true when the precision is over :data:`APPROXIMATE_M`: distances from
+such a point must be shown as estimates. ``aliases.csv`` maps cited short names to the
+names they stand for (``兰大`` → ``兰州大学``); an alias typed as a whole word is searched as
+that name.
 
 Ranking, best first: a whole-key match, then a prefix, then a substring; a name match
-beats a match on a parent's name; then districts, landmarks, subdistricts, communities;
-then shorter names. Each whitespace-separated query word must match the place's own name
-or a parent's (``城关 盐场`` narrows to 盐场路街道 in 城关区).
+beats a match on a parent's name; then pasted coordinates, districts, landmarks, stations,
+subdistricts, communities (so ``白塔山`` finds a landmark of that name before a community
+that merely shares it); then shorter names. Each whitespace-separated word must match the
+place's own name or a parent's (``城关 盐场`` narrows to 盐场路街道 in 城关区).
 """
 
 from __future__ import annotations
@@ -29,54 +35,76 @@ import csv
 import json
 import math
 import re
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pyproj import Geod
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
 from locator import resources
+from locator.areas.store import StoredAreas
+from locator.areas.textindex import NO_MATCH, TextIndex
+from locator.areas.units import AdminName, AdminUnit, admin_names, unit_code
 from locator.errors import QueryError
 
-__all__ = ["GEODATA", "MAX_QUERY", "Place", "all_places", "search"]
+__all__ = ["APPROXIMATE_M", "GEODATA", "LEVEL_RANK", "MAX_LIMIT", "MAX_QUERY", "Gazetteer",
+           "Place", "all_places", "check_query", "gazetteer", "keys_of", "norm", "rank",
+           "search"]
 
 GEODATA = resources.geodata_dir() / "lanzhou"
 MAX_QUERY = 64  #: longest query accepted, in characters
 MAX_LIMIT = 50
+APPROXIMATE_M = 500.0  #: a point less precise than this stands for an area
 
 _GEOD = Geod(ellps="WGS84")
-_LEVEL_RANK = {"district": 0, "landmark": 1, "subdistrict": 2, "community": 3}
+LEVEL_RANK = {"coordinates": -1, "city": 0, "district": 0, "landmark": 1, "station": 1,
+              "subdistrict": 2, "community": 3}
 _SPACES = re.compile(r"[\s'’·,，、/]+")
+_SEATS = ("district_seat", "city_centre")
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    """A named place a visitor can pick as their point.
+    """A named point a visitor can search from.
 
     Attributes
     ----------
+    id : str
+        Stable id for a URL (``?place=``): ``u:<unit code>`` for administrative units,
+        ``l:<name>`` for landmarks, ``st:<station id>`` for stations, ``ll:<lat>,<lon>~<m>``
+        for pasted coordinates.
     name : str
         Chinese name as written locally (``盐场路街道``).
     name_en : str
         English or pinyin name (``Yanchanglu Jiedao``).
     level : str
-        ``district``, ``subdistrict``, ``community`` or ``landmark``.
+        ``city``, ``district``, ``subdistrict``, ``community``, ``landmark``, ``station`` or
+        ``coordinates``.
     kind : str
-        Finer type: the ``places.csv`` kind (``district_seat``, ``square`` ...) or ``level``.
+        Finer type: the ``places.csv`` kind (``square`` ...), the station kind, or ``level``.
     lon, lat : float
         WGS-84 degrees.
     precision_m : float
         How far the place may be from the point, in metres.
     approximate : bool
-        True when the point only locates the *district* the place lies in.
+        True when ``precision_m`` is over :data:`APPROXIMATE_M`.
     parents : tuple of str
         Enclosing units, outermost first (``("城关区",)`` for a subdistrict).
     district_code : str or None
         6-digit code of the district or county.
+    basis : str
+        How the point was made: ``cited`` (a source's point), ``seat`` (the unit's seat of
+        government), ``district_seat`` (the seat of the district it lies in), ``polygon``
+        (an imported polygon's centroid), ``station`` or ``coordinates``.
     """
 
+    id: str
     name: str
     name_en: str
     level: str
@@ -87,121 +115,272 @@ class Place:
     approximate: bool
     parents: tuple[str, ...] = ()
     district_code: str | None = None
+    basis: str = "cited"
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (coordinates rounded to 1e-6°, precision to whole metres)."""
-        return {"name": self.name, "name_en": self.name_en, "level": self.level,
+        return {"id": self.id, "name": self.name, "name_en": self.name_en, "level": self.level,
                 "kind": self.kind, "lon": round(self.lon, 6), "lat": round(self.lat, 6),
                 "precision_m": round(self.precision_m), "approximate": self.approximate,
-                "parents": list(self.parents), "district_code": self.district_code}
+                "basis": self.basis, "parents": list(self.parents),
+                "district_code": self.district_code}
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    place: Place
-    own: tuple[str, ...]  # normalised keys of the place's names
-    parent: tuple[str, ...]  # keys of its parents' names
-
-
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
+    """``text`` lower-cased without spaces, apostrophes and list punctuation."""
     return _SPACES.sub("", text).lower()
 
 
-def _pinyin(hanzi: str, *, initials: bool = False) -> str:
-    """Toneless pinyin of ``hanzi``, syllables joined (or only their initials).
+def _syllables(hanzi: str) -> list[str]:
+    """Toneless pinyin syllables of ``hanzi``; a run of other characters is one item
+    starting with ``\x00`` (so it is kept whole, not cut to its first letter).
 
     pypinyin is imported here, on the first search, not with the app: loading its phrase
     dictionary takes ~0.25 s that a worker need not spend before it can answer.
     """
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import lazy_pinyin
 
-    style = Style.FIRST_LETTER if initials else Style.NORMAL
-    return "".join(lazy_pinyin(hanzi, style=style, v_to_u=False))
+    return list(lazy_pinyin(hanzi, v_to_u=False, errors=lambda chunk: "\x00" + chunk))
 
 
-def _keys(name: str) -> tuple[str, ...]:
-    """Hanzi, full pinyin and initials of a name (all lower case, no spaces)."""
-    hanzi = _norm(name)
-    full = _norm(_pinyin(hanzi))
-    initials = _norm(_pinyin(hanzi, initials=True))
+def _pinyin(hanzi: str) -> str:
+    """Toneless pinyin of ``hanzi``, syllables joined."""
+    return "".join(s.lstrip("\x00") for s in _syllables(hanzi))
+
+
+def keys_of(name: str) -> tuple[str, ...]:
+    """Hanzi, full pinyin and initials of a name (all lower case, no spaces).
+
+    One pinyin pass gives both (two passes cost ~350 µs a name, one ~170 µs: 10,000
+    station names take half the time to index).
+    """
+    hanzi = norm(name)
+    syllables = _syllables(hanzi)
+    full = norm("".join(s.lstrip("\x00") for s in syllables))
+    initials = norm("".join(s[1:] if s.startswith("\x00") else s[:1] for s in syllables))
     return tuple(dict.fromkeys(k for k in (hanzi, full, initials) if k))
 
 
-def _label_point(geometry: dict[str, Any]) -> tuple[float, float, float]:
-    """A point inside the polygon and the radius (m) of a circle of its area."""
-    geom = shape(geometry)
-    point = geom.representative_point()
+def _radius(geom: BaseGeometry) -> float:
+    """Radius (m) of a circle of the geometry's geodesic area."""
     area, _ = _GEOD.geometry_area_perimeter(geom)
-    return float(point.x), float(point.y), math.sqrt(abs(area) / math.pi)
+    return math.sqrt(abs(area) / math.pi)
 
 
-@lru_cache(maxsize=4)
-def _load(folder: Path) -> tuple[_Entry, ...]:
+def _centre(geom: BaseGeometry) -> Point:
+    """The centroid, or a point surely inside when the centroid falls outside."""
+    point = geom.centroid
+    return point if geom.contains(point) else geom.representative_point()
+
+
+def _approximate(precision_m: float) -> bool:
+    return precision_m > APPROXIMATE_M
+
+
+class Gazetteer:
+    """Searchable places: their records, name keys and parents' keys.
+
+    Parameters
+    ----------
+    places : sequence of Place
+        In file order (the last tie-breaker of the ranking).
+    own, parent : sequence of tuple of str
+        Normalised keys of each place's names, and of its parents' names.
+    aliases : dict
+        Normalised alias → the name it stands for.
+    """
+
+    def __init__(self, places: Sequence[Place], own: Sequence[tuple[str, ...]],
+                 parent: Sequence[tuple[str, ...]], aliases: dict[str, str]) -> None:
+        self.places = tuple(places)
+        self.by_id = {p.id: p for p in self.places}
+        self.own = TextIndex(own)
+        self.parent = TextIndex(parent)
+        self.aliases = aliases
+        self.level_rank = np.array([LEVEL_RANK.get(p.level, 9) for p in self.places])
+        self.name_length = np.array([len(p.name) for p in self.places])
+
+    def words(self, query: str) -> list[str]:
+        """The query's normalised words, whole-word aliases replaced by what they stand for."""
+        out = []
+        for word in query.split():
+            key = norm(word)
+            if key:
+                out.append(self.aliases.get(key, key))
+        return out
+
+    def scores(self, words: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """Each place's total score for the words (lower is better); ``-1`` for no match."""
+        total = np.zeros(len(self.places), dtype=np.int64)
+        matched = np.ones(len(self.places), dtype=bool)
+        own_hit = np.zeros(len(self.places), dtype=bool)
+        for word in words:
+            own = self.own.scores(word).astype(np.int64)
+            parent = self.parent.scores(word).astype(np.int64)
+            hit = own < NO_MATCH
+            via_parent = ~hit & (parent < NO_MATCH)
+            own_hit |= hit
+            matched &= hit | via_parent
+            total += np.where(hit, own, 3 + parent)
+        return np.where(matched & own_hit, total, -1)
+
+
+def rank(gazetteer: Gazetteer, words: Sequence[str], limit: int) -> list[tuple[int, Place]]:
+    """The best ``limit`` places for ``words`` with their scores, best first."""
+    scores = gazetteer.scores(words)
+    found = np.flatnonzero(scores >= 0)
+    if not found.size:
+        return []
+    order = np.lexsort((found, gazetteer.name_length[found], gazetteer.level_rank[found],
+                        scores[found]))
+    best = found[order[:limit]]
+    return [(int(scores[i]), gazetteer.places[i]) for i in best.tolist()]
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@dataclass(frozen=True, slots=True)
+class _Files:
+    """The shipped files of a gazetteer folder, read once."""
+
+    units: dict[str, tuple[dict[str, Any], float]]  # code → (properties, area radius)
+    admin: tuple[AdminName, ...]
+    places: list[dict[str, str]]
+    aliases: list[dict[str, str]]
+
+
+@lru_cache(maxsize=8)
+def _files(folder: Path) -> _Files:
     with (folder / "boundaries.geojson").open(encoding="utf-8") as fh:
         features = json.load(fh)["features"]
-    districts: dict[str, tuple[str, str, float, float, float]] = {}
-    for feature in features:
-        props = feature["properties"]
-        if props.get("level") == "district":
-            lon, lat, radius = _label_point(feature["geometry"])
-            districts[str(props["code"])] = (props["name_zh"], props.get("name_en") or "",
-                                             lon, lat, radius)
-    entries: list[_Entry] = []
-    for code, (name, name_en, lon, lat, radius) in districts.items():
-        place = Place(name, name_en, "district", "district", lon, lat, radius, False, (), code)
-        entries.append(_Entry(place, _keys(name) + ((_norm(name_en),) if name_en else ()), ()))
-    with (folder / "admin_units.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            code = row["district_code"]
-            if row["level"] not in ("subdistrict", "community") or code not in districts:
-                continue
-            dname, _, lon, lat, radius = districts[code]
-            parents = ((dname,) if row["level"] == "subdistrict"
-                       else (dname, row["parent_name_zh"]))
-            pinyin = _pinyin(row["name_zh"]).capitalize()
-            place = Place(row["name_zh"], pinyin, row["level"], row["level"], lon, lat,
-                          radius, True, parents, code)
-            entries.append(_Entry(place, _keys(row["name_zh"]),
-                                  tuple(k for p in parents for k in _keys(p))))
-    with (folder / "places.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            names = [n.strip() for n in row["name_zh"].split("/") if n.strip()]
-            seat = row["district_code"] or None
-            up: tuple[str, ...] = (districts[seat][0],) if seat in districts else ()
-            place = Place(" / ".join(names), row["name_en"], "landmark", row["kind"],
-                          float(row["lon"]), float(row["lat"]), float(row["precision_m"]),
-                          False, up, seat)
-            own = (*(k for n in names for k in _keys(n)), _norm(row["name_en"]))
-            entries.append(_Entry(place, tuple(dict.fromkeys(own)),
-                                  tuple(k for p in up for k in _keys(p))))
-    return tuple(entries)
+    units = {str(f["properties"]["code"]): (f["properties"], _radius(shape(f["geometry"])))
+             for f in features}
+    alias_path = folder / "aliases.csv"
+    return _Files(units, admin_names(folder / "admin_units.csv"),
+                  _read_csv(folder / "places.csv"),
+                  _read_csv(alias_path) if alias_path.exists() else [])
 
 
-def all_places(*, folder: Path = GEODATA) -> list[Place]:
-    """Every searchable place, in file order (districts, admin units, then places.csv)."""
-    return [e.place for e in _load(folder)]
+def _build(folder: Path, imported: tuple[AdminUnit, ...]) -> Gazetteer:
+    files = _files(folder)
+    seats = {r["district_code"]: r for r in files.places if r["kind"] == "district_seat"}
+    city_seat = next((r for r in files.places if r["kind"] == "city_centre"), None)
+    polygons = {u.code: u for u in imported}
+    places: list[Place] = []
+    own: list[tuple[str, ...]] = []
+    parent: list[tuple[str, ...]] = []
+
+    def add(place: Place, names: Sequence[str], ups: Sequence[str]) -> None:
+        places.append(place)
+        own.append(tuple(dict.fromkeys(k for n in names for k in (*keys_of(n), norm(n)))))
+        parent.append(tuple(k for p in ups for k in keys_of(p)))
+
+    districts: dict[str, Place] = {}
+    for code, (props, radius) in files.units.items():
+        level = "city" if props.get("level") == "city" else "district"
+        seat = city_seat if level == "city" else seats.get(code)
+        if seat is None:
+            continue
+        precision = max(radius, float(seat["precision_m"]))
+        name, name_en = str(props["name_zh"]), str(props.get("name_en") or "")
+        extra = [n.strip() for n in seat["name_zh"].split("/")] if level == "city" else []
+        place = Place(f"u:{code}", name, name_en, level, level, float(seat["lon"]),
+                      float(seat["lat"]), precision, _approximate(precision), (), code, "seat")
+        if level == "district":
+            districts[code] = place
+        add(place, [name, name_en, *extra], ())
+    for unit in files.admin:
+        district = districts.get(unit.district_code)
+        if unit.level not in ("subdistrict", "community") or district is None:
+            continue
+        ups: tuple[str, ...] = ((district.name,) if unit.level == "subdistrict"
+                                else (district.name, unit.parent_name))
+        key = unit_code(unit)
+        polygon = polygons.get(key)
+        if polygon is not None and polygon.level == unit.level:
+            point = _centre(polygon.geometry)
+            lon, lat, precision, basis = (float(point.x), float(point.y),
+                                          _radius(polygon.geometry), "polygon")
+        else:
+            lon, lat, precision, basis = (district.lon, district.lat, district.precision_m,
+                                          "district_seat")
+        add(Place(f"u:{key}", unit.name, _pinyin(unit.name).capitalize(), unit.level,
+                  unit.level, lon, lat, precision, _approximate(precision), ups,
+                  unit.district_code, basis), [unit.name], ups)
+    for row in files.places:
+        if row["kind"] in _SEATS:
+            continue
+        names = [n.strip() for n in row["name_zh"].split("/") if n.strip()]
+        seat_code = row["district_code"] or None
+        ups = (districts[seat_code].name,) if seat_code in districts else ()
+        precision = float(row["precision_m"])
+        add(Place(f"l:{names[0]}", " / ".join(names), row["name_en"], "landmark", row["kind"],
+                  float(row["lon"]), float(row["lat"]), precision, _approximate(precision),
+                  ups, seat_code, "cited"), [*names, row["name_en"]], ups)
+    aliases: dict[str, str] = {}
+    for row in files.aliases:
+        for key in (norm(row["alias"]), norm(_pinyin(row["alias"]))):
+            aliases.setdefault(key, norm(row["name"]))
+    return Gazetteer(places, own, parent, aliases)
 
 
-def _word_score(word: str, keys: tuple[str, ...]) -> int | None:
-    """0 whole key, 1 prefix, 2 substring, ``None`` no match."""
-    best: int | None = None
-    for key in keys:
-        score = 0 if key == word else 1 if key.startswith(word) else 2 if word in key else None
-        if score is not None and (best is None or score < best):
-            best = score
-    return best
+_cache: dict[tuple[Path, tuple[Any, ...]], Gazetteer] = {}
+_lock = threading.Lock()
 
 
-def search(query: str, *, limit: int = 10) -> list[Place]:
-    """Places matching ``query`` by hanzi, full pinyin or pinyin initials, best first.
+def gazetteer(*, folder: Path = GEODATA, areas: Sequence[StoredAreas] = ()) -> Gazetteer:
+    """The gazetteer of ``folder`` with imported ``areas`` (built once per import).
+
+    Parameters
+    ----------
+    folder : Path
+        Holds ``boundaries.geojson``, ``admin_units.csv``, ``places.csv``, ``aliases.csv``.
+    areas : sequence of StoredAreas
+        Imported subdistrict and community polygons (:func:`locator.areas.store.areas_for`).
+    """
+    key = (folder, tuple((s.level, s.stamp) for s in areas))
+    with _lock:
+        found = _cache.get(key)
+    if found is None:
+        found = _build(folder, tuple(u for s in areas for u in s.units))
+        with _lock:
+            while len(_cache) >= 8:
+                _cache.pop(next(iter(_cache)))
+            _cache[key] = found
+    return found
+
+
+def all_places(*, folder: Path = GEODATA, areas: Sequence[StoredAreas] = ()) -> list[Place]:
+    """Every searchable place, in file order (city and districts, admin units, landmarks)."""
+    return list(gazetteer(folder=folder, areas=areas).places)
+
+
+def check_query(query: object, limit: object) -> None:
+    """Raise :class:`QueryError` naming ``q`` or ``limit`` when either is out of bounds."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise QueryError("limit", f"limit must be a whole number 1-{MAX_LIMIT}, got {limit!r}")
+    if not isinstance(query, str):
+        raise QueryError("q", f"query must be text, got {query!r}")
+    if len(query) > MAX_QUERY:
+        raise QueryError("q", f"query must be at most {MAX_QUERY} characters, got "
+                              f"{len(query)}: {query[:20]!r}...")
+
+
+def search(query: str, *, limit: int = 10, areas: Sequence[StoredAreas] = ()) -> list[Place]:
+    """Places matching ``query`` by hanzi, full pinyin, initials or alias, best first.
 
     Parameters
     ----------
     query : str
-        What the visitor typed: ``盐场路``, ``yanchang``, ``yclj``, ``城关 盐场``. Case,
-        spaces and apostrophes between pinyin syllables do not matter.
+        What the visitor typed: ``盐场路``, ``yanchang``, ``yclj``, ``城关 盐场``, ``兰大``.
+        Case, spaces and apostrophes between pinyin syllables do not matter.
     limit : int
         Most results returned, 1 to 50.
+    areas : sequence of StoredAreas
+        Imported subdistrict/community polygons, which give those units better points.
 
     Returns
     -------
@@ -214,33 +393,7 @@ def search(query: str, *, limit: int = 10) -> list[Place]:
         (param ``q``) for a query over :data:`MAX_QUERY` characters; (param ``limit``) for a
         limit outside 1-50.
     """
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise QueryError("limit", f"limit must be a whole number 1-{MAX_LIMIT}, got {limit!r}")
-    if not isinstance(query, str):
-        raise QueryError("q", f"query must be text, got {query!r}")
-    if len(query) > MAX_QUERY:
-        raise QueryError("q", f"query must be at most {MAX_QUERY} characters, got "
-                              f"{len(query)}: {query[:20]!r}...")
-    words = [_norm(w) for w in query.split() if _norm(w)]
-    if not words:
-        return []
-    ranked: list[tuple[tuple[int, int, int, int, str], Place]] = []
-    for order, entry in enumerate(_load(GEODATA)):
-        total = own_hits = 0
-        for word in words:
-            own = _word_score(word, entry.own)
-            if own is not None:
-                total += own
-                own_hits += 1
-                continue
-            parent = _word_score(word, entry.parent)
-            if parent is None:
-                break
-            total += 3 + parent
-        else:
-            if own_hits:
-                place = entry.place
-                ranked.append(((total, _LEVEL_RANK.get(place.level, 9), len(place.name),
-                                order, place.name), place))
-    ranked.sort(key=lambda pair: pair[0])
-    return [place for _, place in ranked[:limit]]
+    check_query(query, limit)
+    found = gazetteer(areas=areas)
+    words = found.words(query)
+    return [place for _, place in rank(found, words, limit)] if words else []

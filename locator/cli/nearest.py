@@ -20,7 +20,7 @@ from locator.stations import hours
 from locator.web.api.queries import NearestQuery, parse
 from locator.web.api.stations import bound_nearest_query, json_bytes, nearest_answer
 from locator.web.app import create_app
-from locator.web.service import served
+from locator.web.service import imported_areas, served
 
 __all__ = ["nearest"]
 
@@ -54,4 +54,8 @@ def nearest(**given: str | None) -> None:
     except QueryError as exc:
         flag = _SHORT.get(exc.param or "", f"--{(exc.param or '').replace('_', '-')}")
         raise click.UsageError(f"{flag}: {exc.message}") from None
-    click.echo(json_bytes(nearest_answer(query, served(app), now=now)).decode(), nl=False)
+    try:
+        body = nearest_answer(query, served(app), now=now, areas=imported_areas(app))
+    except QueryError as exc:
+        raise click.UsageError(f"--{exc.param}: {exc.message}") from None
+    click.echo(json_bytes(body).decode(), nl=False)

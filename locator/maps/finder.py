@@ -111,6 +111,7 @@ def finder_map(
     zoom: int = 13,
     cluster: bool = True,
     details_url: str | None = None,
+    precision_m: float = 0.0,
 ) -> folium.Map:
     """Build the finder map.
 
@@ -141,6 +142,10 @@ def finder_map(
         URL of a station's details (JSON ``name``, ``address``, ``hours``, ``links``) with
         ``__ID__`` where the id goes. Given, names stay out of the page and popups fetch
         them (a light page for thousands of stations); ``None`` embeds names and addresses.
+    precision_m : float
+        How far the point may be off (a place known only to its district, say): over
+        500 m the distance labels are rounded to it and read ``≈ 1 km`` (give
+        ``labels["you_are_here"]`` that says so too).
 
     Returns
     -------
@@ -160,7 +165,7 @@ def finder_map(
     js, css = _resolve(_JS, static_url), _resolve(_CSS, static_url)
     payload = layers.finder_payload(stations, center=center, nearest=nearest, spec=spec,
                                   tianditu_key=tianditu_key, labels=labels,
-                                  details_url=details_url)
+                                  details_url=details_url, precision_m=precision_m)
     m = _FinderMap(location=payload["user"][spec.datum.value], tiles=None,
                    zoom_start=zoom, max_zoom=spec.max_zoom, control_scale=True)
     m.use_assets(js, css)

@@ -120,10 +120,19 @@ def safe_json(value: Any) -> str:
     return re.sub("[<>&\u2028\u2029]", lambda m: _JSON_ESCAPES[m.group()], text)
 
 
-def format_distance(metres: float) -> str:
-    """A distance for people: ``"320 m"``, ``"1.2 km"``, ``"12 km"``; ValueError if < 0."""
+def format_distance(metres: float, *, precision_m: float = 0.0) -> str:
+    """A distance for people: ``"320 m"``, ``"1.2 km"``, ``"12 km"``; ValueError if < 0.
+
+    ``precision_m``: how far the origin may be off. Over 500 m the distance is rounded to
+    what that allows — 100 m steps up to 2 km of error, whole kilometres beyond — so a
+    page never shows "289 m" from a point known to ±10 km (the caller says "about").
+    """
     if not (math.isfinite(metres) and metres >= 0):
         raise ValueError(f"distance must be a finite number of metres >= 0, got {metres!r}")
+    if precision_m > 2000:
+        return f"{max(1, round(metres / 1000)):d} km"
+    if precision_m > 500:
+        metres = max(100.0, round(metres, -2))
     if metres < 999.5:
         return f"{round(metres):d} m"
     km = metres / 1000.0
@@ -182,12 +191,13 @@ def _check_center(center: tuple[float, float]) -> tuple[float, float]:
 def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
                    nearest: Sequence[tuple[Station, float]], spec: TileSpec,
                    tianditu_key: str | None, labels: Mapping[str, str],
-                   details_url: str | None) -> dict[str, Any]:
+                   details_url: str | None, precision_m: float = 0.0) -> dict[str, Any]:
     """The JSON object the finder map's script draws (see the module docstring).
 
     ``stations`` without a location are skipped; a ``nearest`` station missing from them
     is added. ``spec`` gives the initial tiles; ``labels`` fall back to
-    :data:`DEFAULT_LABELS`.
+    :data:`DEFAULT_LABELS`. ``precision_m``: how far the point may be off; over 500 m the
+    distance labels are rounded to it and say so (``≈ 1 km``).
     """
     lon, lat = _check_center(center)
     drawn: list[Station] = [s for s in stations if s.located]
@@ -223,7 +233,8 @@ def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
         "ids": [s.id for s in drawn],
         "demo": [i for i, s in enumerate(drawn) if s.synthetic],
         "details": details_url,
-        "nearest": [[i, round(m, 1), format_distance(m)] for i, m in near],
+        "nearest": [[i, round(m, 1), ("≈ " if precision_m > 500 else "")
+                     + format_distance(m, precision_m=precision_m)] for i, m in near],
         "has_synthetic": any(s.synthetic for s in drawn),
     }
     if details_url is None:

@@ -46,13 +46,15 @@ def station_feature(station: Station) -> dict[str, Any]:
 
 
 def hit_feature(hit: Hit, *, at: datetime | None = None) -> dict[str, Any]:
-    """A nearest result: the station plus ``distance_m``, ``walk_min``, ``ebike_min``,
-    and, when ``at`` is given, ``open_state`` and ``next_change`` at that local time."""
+    """A nearest result: the station plus ``distance_m``, ``walk_min``, ``ebike_min`` (estimated
+    from the straight line), ``crosses_river`` and, when ``at`` is given, ``open_state`` and
+    ``next_change`` at that local time."""
     feature = station_feature(hit.station)
     props = feature["properties"]
     props["distance_m"] = round(hit.distance_m, 1)
     props["walk_min"] = round(hit.walk_min, 1)
     props["ebike_min"] = round(hit.ebike_min, 1)
+    props["crosses_river"] = hit.crosses_river
     if at is not None:
         props["open_state"], props["next_change"] = _open_fields(hit.station.opening_hours,
                                                                  hours.minute(at))

@@ -81,6 +81,8 @@ class Hit(NamedTuple):
     distance_m: float
     walk_min: float
     ebike_min: float
+    #: the straight line to it crosses a river (the minutes may be far too low)
+    crosses_river: bool = False
 
 
 class NearestIndex:
@@ -224,7 +226,14 @@ class NearestIndex:
         if max_distance is not None:
             ranked = [(d, i) for d, i in ranked if d <= max_distance]
         stations, walk, ebike = self.stations, self._walk, self._ebike
-        return [Hit(stations[i], d, d * walk, d * ebike) for d, i in ranked[:k]]
+        ranked = ranked[:k]
+        river = self.travel.river
+        if river is None:
+            return [Hit(stations[i], d, d * walk, d * ebike) for d, i in ranked]
+        chosen = [i for _, i in ranked]
+        crossing = river.crosses(lon, lat, self.lon[chosen], self.lat[chosen]).tolist()
+        return [Hit(stations[i], d, d * walk, d * ebike, c)
+                for (d, i), c in zip(ranked, crossing, strict=True)]
 
     def _open_checker(self, pool: NDArray[np.intp] | None,
                       at: datetime) -> Callable[[list[int]], list[bool]]:

@@ -5,7 +5,11 @@ length. 1.3 is a commonly measured circuity ratio for urban street networks
 (e.g. Levinson & El-Geneidy 2009 report ~1.2–1.4 for US cities); Lanzhou's
 long, narrow valley and few river bridges can make it larger, so the factor is
 configurable (``DETOUR_FACTOR``). A road-network router can replace this later
-behind the same :class:`TravelModel` interface.
+behind the same :class:`TravelModel` interface; until then :attr:`TravelModel.basis` is
+``straight_line`` and every page and the API say the minutes are estimated from a
+straight line. A straight line across the Yellow River is not a short walk: with a
+``river`` the nearest index flags such results (:mod:`locator.stations.rivers`).
+Beyond :data:`MAX_SHOWN_MIN` minutes the pages say "over an hour" instead of a number.
 """
 
 from __future__ import annotations
@@ -16,16 +20,33 @@ from typing import overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["TravelModel"]
+from locator.stations.rivers import River
+
+__all__ = ["BASES", "MAX_SHOWN_MIN", "TravelModel"]
+
+#: what minutes can be computed from: only ``straight_line`` exists until a road network does
+BASES = ("straight_line",)
+#: above this many minutes the pages say "over an hour" rather than print a long estimate
+MAX_SHOWN_MIN = 60.0
 
 
 @dataclass(frozen=True, slots=True)
 class TravelModel:
-    """Straight-line travel model: minutes = distance × detour ÷ speed."""
+    """Straight-line travel model: minutes = distance × detour ÷ speed.
+
+    ``river``: a river whose crossings are flagged on results (no detour is added: no
+    bridge points have a source).
+    """
 
     detour_factor: float = 1.3
     walk_kmh: float = 4.5
     ebike_kmh: float = 15.0
+    river: River | None = None
+
+    @property
+    def basis(self) -> str:
+        """What the minutes come from: ``straight_line`` (no road network exists yet)."""
+        return BASES[0]
 
     def __post_init__(self) -> None:
         for name in ("detour_factor", "walk_kmh", "ebike_kmh"):

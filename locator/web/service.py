@@ -27,6 +27,8 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from locator import resources
+from locator.areas.imports import AREA_LEVELS
+from locator.areas.store import StoredAreas, areas_for
 from locator.errors import ConfigError
 from locator.files.problems import Problem
 from locator.model import Station
@@ -35,10 +37,11 @@ from locator.registry.importer import store_location
 from locator.registry.load import LoadReport
 from locator.registry.store import Store, Version, is_database_url, open_store
 from locator.stations.nearest import NearestIndex
+from locator.stations.rivers import yellow_river
 from locator.stations.travel import TravelModel
 from locator.web import health
 
-__all__ = ["DEFAULT_REGISTRY", "current_registry", "init_app", "refresh",
+__all__ = ["DEFAULT_REGISTRY", "current_registry", "imported_areas", "init_app", "refresh",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
            "serve_written", "served", "start_watcher", "stations_by_id", "stop_watcher", "swap",
            "swap_if_changed", "watching"]
@@ -85,7 +88,8 @@ def init_app(app: Flask) -> None:
 def _travel(app: Flask) -> TravelModel:
     return TravelModel(detour_factor=float(app.config["DETOUR_FACTOR"]),
                        walk_kmh=float(app.config["WALK_KMH"]),
-                       ebike_kmh=float(app.config["EBIKE_KMH"]))
+                       ebike_kmh=float(app.config["EBIKE_KMH"]),
+                       river=yellow_river() if app.config["RIVER_CROSSINGS"] else None)
 
 
 def _from_configured_store(app: Flask, travel: TravelModel) -> Registry | None:
@@ -278,3 +282,10 @@ def swap(app: Flask, registry: Registry) -> None:
     """Replace the served registry atomically (requests see the old or the new, never a mix)."""
     with _lock:
         app.extensions[_KEY] = registry
+
+
+def imported_areas(app: Flask | None = None) -> list[StoredAreas]:
+    """The subdistrict and community polygons imported for ``app`` (``AREAS_DIR``), if any."""
+    app = app or current_app
+    found = (areas_for(app.config, app.instance_path, level) for level in AREA_LEVELS)
+    return [stored for stored in found if stored is not None]

@@ -15,27 +15,49 @@
     url.searchParams.set("lat", lat.toFixed(6));
     url.searchParams.set("lon", lon.toFixed(6));
     url.searchParams.delete("q");
+    url.searchParams.delete("place");  /* an exact point replaces an estimated place */
     if (datum && datum !== "wgs84") { url.searchParams.set("datum", datum); }
     else { url.searchParams.delete("datum"); }
     window.location.assign(url.toString());
   }
 
-  /* --- where am I: geolocation with a clear fallback --- */
+  /* Go to the page for a place the server resolves (?place=<id>): the page then says what
+     point it searched from and how far off it may be, also on a shared link. */
+  function goPlace(id) {
+    var url = new URL(window.location.href);
+    ["lat", "lon", "datum", "q", "q_datum"].forEach(function (k) { url.searchParams.delete(k); });
+    url.searchParams.set("place", id);
+    window.location.assign(url.toString());
+  }
+
+  function goKind(kind) {
+    var url = new URL(window.location.href);
+    url.searchParams.set("kind", kind);
+    url.searchParams.delete("q");
+    window.location.assign(url.toString());
+  }
+
+  /* --- where am I: geolocation with a clear fallback (the button at the top, and the one
+     offered beside estimated distances) --- */
   var locate = document.getElementById("locate"), search = document.getElementById("place-q");
+  function locateHere() {
+    if (!navigator.geolocation) {
+      say(locate.getAttribute("data-unavailable")); search.focus(); return;
+    }
+    say(locate.getAttribute("data-busy"));
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      go(pos.coords.latitude, pos.coords.longitude, "wgs84");  /* GPS is WGS-84 */
+    }, function (err) {
+      say(locate.getAttribute(err && err.code === 1 ? "data-denied" : "data-unavailable"));
+      search.focus();
+    }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
+  }
   if (locate) {
-    locate.hidden = false;
-    locate.addEventListener("click", function () {
-      if (!navigator.geolocation) {
-        say(locate.getAttribute("data-unavailable")); search.focus(); return;
-      }
-      say(locate.getAttribute("data-busy"));
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        go(pos.coords.latitude, pos.coords.longitude, "wgs84");  /* GPS is WGS-84 */
-      }, function (err) {
-        say(locate.getAttribute(err && err.code === 1 ? "data-denied" : "data-unavailable"));
-        search.focus();
-      }, {enableHighAccuracy: true, timeout: 10000, maximumAge: 60000});
-    });
+    [locate].concat(Array.prototype.slice.call(document.querySelectorAll("[data-locate]")))
+      .forEach(function (button) {
+        button.hidden = false;
+        button.addEventListener("click", locateHere);
+      });
   }
 
   document.addEventListener("lz:pick", function (e) { go(e.detail.lat, e.detail.lon, e.detail.datum); });
@@ -92,9 +114,20 @@
   function choose(i) {
     var p = found[i];
     if (!p) { return; }
-    close(); search.value = p.name; go(p.lat, p.lon, "wgs84");
+    close(); search.value = p.name;
+    if (p.kindOption) { goKind(p.value); } else { goPlace(p.id); }
   }
-  function show(places) {
+  /* "about 300 m" / "about 10 km", as the server words a precision */
+  function about(m) {
+    var text = m < 1000 ? list.getAttribute("data-m") : list.getAttribute("data-km");
+    return text.replace("{n}", m < 1000 ? Math.max(10, Math.round(m / 10) * 10)
+                                        : Math.max(1, Math.round(m / 1000)));
+  }
+  function show(places, kinds) {
+    places = (kinds || []).map(function (k) {
+      return {kindOption: true, value: k.value, name: k.label, parents: [],
+              hint: list.getAttribute("data-kind")};
+    }).concat(places);
     found = places; list.textContent = ""; active = -1;
     if (!places.length) {
       var none = document.createElement("li");
@@ -107,7 +140,10 @@
       li.setAttribute("aria-selected", "false");
       name.className = "place-name"; name.textContent = p.name; li.appendChild(name);
       var more = p.parents.slice();
-      if (p.approximate) { more.push(list.getAttribute("data-approx")); }
+      if (p.hint) { more.push(p.hint); }
+      if (p.approximate) {
+        more.push(list.getAttribute("data-approx").replace("{error}", about(p.precision_m)));
+      }
       if (more.length) {
         var ctx = document.createElement("span");
         ctx.className = "place-context"; ctx.textContent = more.join(" · "); li.appendChild(ctx);
@@ -122,10 +158,12 @@
     if (!q) { close(); return; }
     if (q === asked) { return; }
     asked = q;
-    fetch(form.getAttribute("data-places") + "?q=" + encodeURIComponent(q),
+    var datum = document.getElementById("q-datum");
+    fetch(form.getAttribute("data-places") + "?q=" + encodeURIComponent(q) +
+          "&datum=" + encodeURIComponent(datum ? datum.value : "wgs84"),
           {headers: {Accept: "application/json"}})
       .then(function (r) { return r.ok ? r.json() : {places: []}; })
-      .then(function (body) { if (q === asked) { show(body.places || []); } },
+      .then(function (body) { if (q === asked) { show(body.places || [], body.kinds); } },
             function () { close(); });
   }
   if (search && list) {

@@ -1,6 +1,6 @@
 """API v1 about places and areas: place search and the coverage summary.
 
-The work is done by :func:`locator.areas.places.search` and
+The work is done by :func:`locator.areas.lookup.lookup` and
 :func:`locator.planning.per_unit.summary`; this module parses, caches and shapes the answer.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from locator.areas import places
+from locator.areas.lookup import lookup
 from locator.areas.store import areas_for
 from locator.areas.units import default_level
 from locator.errors import NotFound
@@ -20,7 +21,7 @@ from locator.planning import per_unit
 from locator.web.api.openapi import operation
 from locator.web.api.queries import CoverageQuery, PlacesQuery, parse
 from locator.web.api.schemas import ref
-from locator.web.service import current_registry
+from locator.web.service import current_registry, imported_areas
 
 __all__ = ["bp", "place_feature"]
 
@@ -40,19 +41,22 @@ def place_feature(place: places.Place) -> dict[str, Any]:
 
 
 @bp.get("/places")
-@operation("Places (districts, subdistricts, communities, landmarks) matching a query.",
+@operation("Places, stations or pasted coordinates matching a query: points to search from.",
            response=ref("PlaceCollection"), tag="places", query=PlacesQuery)
 def place_search() -> Response:
-    """Offline place search, best match first, to use as the visitor's point.
+    """Offline "where am I" search, best match first, to use as the visitor's point.
 
     ``precision_m`` says how far the place may be from its point; ``approximate`` is true
-    when the point only locates the district.
+    when that is over 500 m (distances from it are estimates). Give a result's ``id`` to
+    ``/api/v1/nearest?place=``. ``kinds`` lists station kinds the query names.
     """
     query = parse(PlacesQuery, request.args)
-    found = places.search(query.q, limit=query.limit)
+    found = lookup(query.q, stations=current_registry().stations, areas=imported_areas(),
+                   datum=query.datum, limit=query.limit)
     return jsonify({"type": "FeatureCollection",
-                    "features": [place_feature(p) for p in found],
-                    "numberReturned": len(found)})
+                    "features": [place_feature(p) for p in found.places],
+                    "numberReturned": len(found.places),
+                    "kinds": [k.value for k in found.kinds]})
 
 
 @bp.get("/coverage")

@@ -92,7 +92,8 @@ class NearestFastPath:
         try:
             now = hours.now()
             body = json_bytes(nearest_answer(parse(self._query, args, now=now),
-                                             service.served(self.app), now=now))
+                                             service.served(self.app), now=now,
+                                             areas=service.imported_areas(self.app)))
         except Exception:
             # a bad parameter or a fault: the same code runs again inside Flask, which answers
             # in its error format (a 400 naming the parameter; a 500 with a logged error id).

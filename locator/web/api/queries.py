@@ -37,7 +37,9 @@ from pydantic import (
     ValidationInfo,
     WithJsonSchema,
     create_model,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
 from werkzeug.datastructures import MultiDict
 
 from locator.areas import places
@@ -215,8 +217,15 @@ class FilterQuery(Query):
 class NearestQuery(FilterQuery):
     """``/api/v1/nearest`` (``k`` is bound to the settings by :func:`nearest_query`)."""
 
-    lat: Number = Field(ge=-90, le=90, description="WGS-84 latitude of the visitor.")
-    lon: Number = Field(ge=-180, le=180, description="WGS-84 longitude of the visitor.")
+    lat: Annotated[float, Field(ge=-90, le=90), BeforeValidator(_number)] | None = Field(
+        None, description="Latitude of the visitor (in `datum`); give lat and lon, or place.")
+    lon: Annotated[float, Field(ge=-180, le=180), BeforeValidator(_number)] | None = Field(
+        None, description="Longitude of the visitor (in `datum`); give lat and lon, or place.")
+    place: str | None = Field(None, max_length=200, description=(
+        "Search from a place instead of lat/lon: an `id` from /api/v1/places (a district, "
+        "subdistrict, community, landmark, station or pasted coordinates). meta.origin then "
+        "gives its point, name, precision_m and whether it is approximate: distances from "
+        "an approximate place are estimates."))
     k: Whole = Field(5, ge=1, le=50, description="How many stations (at most MAX_K).")
     # (constraints before the validator: pydantic then states them in the schema)
     max_distance: Annotated[float, Field(ge=0, le=MAX_DISTANCE_M),
@@ -240,8 +249,21 @@ class NearestQuery(FilterQuery):
         return Filters(kinds=self.kind, amenities=self.amenity, open_at=self.open_at,
                        only_24h=self.only_24h, entries=self.entry)
 
+    @model_validator(mode="after")
+    def _one_point(self) -> NearestQuery:
+        if self.place is not None and (self.lat is not None or self.lon is not None):
+            raise PydanticCustomError("point", "give lat and lon, or place, not both",
+                                      {"param": "place"})
+        if self.place is None and (self.lat is None or self.lon is None):
+            missing = "lat" if self.lat is None else "lon"
+            raise PydanticCustomError("point", f"parameter {missing!r} is required (or give "
+                                      "place=, an id from /api/v1/places)", {"param": missing})
+        return self
+
     def point(self) -> tuple[float, float]:
-        """The query point in WGS-84 (lon, lat)."""
+        """The query point in WGS-84 (lon, lat); only for a query given lat and lon."""
+        if self.lat is None or self.lon is None:
+            raise ValueError("this query names a place, not a point: resolve it")
         if self.datum is Datum.WGS84:
             return self.lon, self.lat
         lon, lat = convert(self.lon, self.lat, src=self.datum, dst=Datum.WGS84)
@@ -266,8 +288,15 @@ class PlacesQuery(Query):
     # something Python's strip() keeps: JSON Schema's \s lacks U+001C-U+001F and U+0085
     q: str = Field(min_length=1, max_length=places.MAX_QUERY, pattern=r"[^\s\x1c-\x1f\x85]",
                    description=(
-        "Hanzi, full pinyin or initials (盐场路, yanchang, yclj); words narrow the match."))
+        "Hanzi, full pinyin, initials or a short name (盐场路, yanchang, yclj, 兰大); a "
+        "station's name or address; or pasted coordinates in either order, decimal or 度分秒 "
+        "(36.0575,103.8227; 36°03′27″N 103°49′22″E). Words narrow the match."))
     limit: Whole = Field(10, ge=1, le=50, description="Most results.")
+    datum: Annotated[Datum, WithJsonSchema({"type": "string",
+                                            "enum": [d.value for d in Datum]})] = Field(
+        Datum.WGS84, description=(
+        "Datum of pasted coordinates: wgs84 (GPS), gcj02 (copied from Amap or Tencent maps) "
+        "or bd09 (Baidu). Results are always WGS-84."))
 
 
 class CoverageQuery(FilterQuery):
@@ -315,7 +344,8 @@ def parse(model: type[Q], args: MultiDict[str, str], *, now: datetime | None = N
         return model.model_validate(values, context={"now": now})
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        name = str(error["loc"][0]) if error["loc"] else "query"
+        name = (str(error["loc"][0]) if error["loc"]
+                else str((error.get("ctx") or {}).get("param", "query")))
         raise QueryError(name, _message(model, name, error, values)) from None
 
 

@@ -76,8 +76,18 @@ _HIT_EXTRA: Schema = {
     "properties": {
         "distance_m": {"type": "number", "minimum": 0,
                        "description": "Geodesic metres on the WGS-84 ellipsoid."},
-        "walk_min": {"type": "number", "minimum": 0},
-        "ebike_min": {"type": "number", "minimum": 0},
+        "walk_min": {"type": "number", "minimum": 0, "description": (
+            "Walking minutes ESTIMATED from the straight-line distance × DETOUR_FACTOR at "
+            "WALK_KMH (no road network is configured: not a route; see meta.minutes). Show "
+            "under 1 as '<1 min', and over 60 as 'over an hour'.")},
+        "ebike_min": {"type": "number", "minimum": 0, "description": (
+            "E-bike minutes ESTIMATED from the straight-line distance × DETOUR_FACTOR at "
+            "EBIKE_KMH (not a route; see meta.minutes).")},
+        "crosses_river": {"type": "boolean", "description": (
+            "The straight line to this station crosses the Yellow River (approximate line, "
+            "七里河区/安宁区 reach): the real route may be far longer than the line and the "
+            "minutes far too low."
+        )},
         "open_state": _enum([s.value for s in OpenState]),
         "next_change": {"type": ["string", "null"],
                         "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
@@ -135,7 +145,19 @@ SCHEMAS["NearestFeature"] = _feature({"allOf": [ref("StationProperties"), _HIT_E
 SCHEMAS["NearestCollection"] = _collection("NearestFeature", {
     "meta": {"type": "object", "properties": {
         "returned": {"type": "integer", "minimum": 0},
-        "synthetic_included": {"type": "boolean"}}},
+        "synthetic_included": {"type": "boolean"},
+        "minutes": {"type": "string", "description": (
+            "What walk_min and ebike_min are: 'straight_line' = estimated from the "
+            "straight-line distance, not a route.")},
+        "origin": {"type": "object", "description": (
+            "The point searched from, in WGS-84, when it is not lat/lon as given: a place "
+            "(its id, name, level, precision_m and approximate) or a converted datum. When "
+            "'approximate' is true every distance and minute is an estimate from a point "
+            "that may be precision_m away from the visitor."),
+            "properties": {"lat": _LAT, "lon": _LON, "datum": {"const": "wgs84"},
+                           "precision_m": {"type": "number", "minimum": 0},
+                           "approximate": {"type": "boolean"},
+                           "place": {"type": "object"}}}}},
 }, ["meta"])
 SCHEMAS["StationCollection"] = _collection("StationFeature", {
     "numberMatched": {"type": "integer", "minimum": 0},
@@ -163,19 +185,29 @@ SCHEMAS["PlaceFeature"] = {
         "type": {"const": "Feature"}, "geometry": ref("Point"),
         "properties": {
             "type": "object",
-            "required": ["name", "name_en", "level", "precision_m", "approximate"],
+            "required": ["id", "name", "name_en", "level", "precision_m", "approximate"],
             "properties": {
+                "id": {"type": "string", "description": (
+                    "Give it as place= to /api/v1/nearest or the finder page.")},
                 "name": {"type": "string"}, "name_en": {"type": "string"},
-                "level": _enum(["district", "subdistrict", "community", "landmark"]),
+                "level": _enum(["city", "district", "subdistrict", "community", "landmark",
+                                "station", "coordinates"]),
                 "kind": {"type": "string"},
-                "precision_m": {"type": "number", "minimum": 0},
-                "approximate": {"type": "boolean",
-                                "description": "The point only locates the district."},
+                "precision_m": {"type": "number", "minimum": 0, "description": (
+                    "How far the place may be from its point, in metres.")},
+                "approximate": {"type": "boolean", "description": (
+                    "precision_m is over 500 m: the point stands for an area, and distances "
+                    "from it are estimates.")},
+                "basis": _enum(["cited", "seat", "district_seat", "polygon", "station",
+                                "coordinates"]),
                 "parents": {"type": "array", "items": {"type": "string"}},
                 "district_code": _text_or_null()}}},
 }
 SCHEMAS["PlaceCollection"] = _collection("PlaceFeature", {
-    "numberReturned": {"type": "integer", "minimum": 0}}, ["numberReturned"])
+    "numberReturned": {"type": "integer", "minimum": 0},
+    "kinds": {"type": "array", "items": _enum(KINDS), "description": (
+        "Station kinds the query names (零工市场 → gig_market): filter nearest by them.")}},
+    ["numberReturned"])
 
 _NUMBER_OR_NULL: Schema = {"type": ["number", "null"]}
 _UNIT_FIGURES: dict[str, Schema] = {

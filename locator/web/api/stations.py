@@ -7,6 +7,7 @@ bad value is a ``400`` naming its parameter and the spec says exactly what is ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,8 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from numpy.typing import NDArray
 
+from locator.areas.lookup import resolve
+from locator.areas.store import StoredAreas
 from locator.errors import NotFound
 from locator.geo.datum import Datum
 from locator.registry import Registry
@@ -25,7 +28,7 @@ from locator.web.api.openapi import operation, path_param
 from locator.web.api.queries import NearestQuery, StationsQuery, nearest_query, parse
 from locator.web.api.schemas import ref
 from locator.web.config import settings
-from locator.web.service import current_registry, stations_by_id
+from locator.web.service import current_registry, imported_areas, stations_by_id
 
 __all__ = ["bound_nearest_query", "bp", "json_bytes", "listed", "nearest_answer"]
 
@@ -40,7 +43,7 @@ def nearest() -> Response:
     first, with geodesic metres, walking and e-bike minutes and the open state."""
     now = hours.now()
     query = parse(bound_nearest_query(), request.args, now=now)
-    body = nearest_answer(query, current_registry(), now=now)
+    body = nearest_answer(query, current_registry(), now=now, areas=imported_areas())
     return current_app.response_class(json_bytes(body),
                                       mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
 
@@ -51,22 +54,37 @@ def bound_nearest_query(app: Flask | None = None) -> type[NearestQuery]:
     return nearest_query(checked.max_k, checked.default_k)
 
 
-def nearest_answer(query: NearestQuery, registry: Registry, *, now: datetime) -> dict[str, Any]:
+def nearest_answer(query: NearestQuery, registry: Registry, *, now: datetime,
+                   areas: Sequence[StoredAreas] = ()) -> dict[str, Any]:
     """The body of ``/api/v1/nearest`` for checked parameters (no Flask needed).
 
     Shared by the view, :mod:`locator.web.api.fastpath` and ``locator nearest``, so all
-    three answer the same.
+    three answer the same. ``areas``: imported polygons, which give ``place=`` ids of
+    subdistricts and communities their better points.
+
+    Raises
+    ------
+    QueryError
+        (param ``place``) when no place has the id given.
     """
     wanted = query.filters()
-    lon, lat = query.point()
+    place = (None if query.place is None
+             else resolve(query.place, stations=registry.stations, areas=areas))
+    lon, lat = (place.lon, place.lat) if place is not None else query.point()
     hits = registry.index.query(lon, lat, k=query.k, max_distance=query.max_distance,
                                 filters=wanted)
     meta: dict[str, Any] = {
         "query": {"lat": query.lat, "lon": query.lon, "datum": query.datum.value, "k": query.k,
                   "max_distance": query.max_distance},
         "returned": len(hits), "datum": "wgs84", "distance": "geodesic metres (WGS-84)",
+        "minutes": registry.index.travel.basis,
         "synthetic_included": any(h.station.synthetic for h in hits)}
-    if query.datum is not Datum.WGS84:
+    if place is not None:
+        meta["query"]["place"] = query.place
+        meta["origin"] = {"lat": lat, "lon": lon, "datum": "wgs84",
+                          "precision_m": round(place.precision_m),
+                          "approximate": place.approximate, "place": place.as_dict()}
+    elif query.datum is not Datum.WGS84:
         meta["origin"] = {"lat": lat, "lon": lon, "datum": "wgs84"}
     return hits_collection(hits, at=wanted.open_at or now, meta=meta)
 

@@ -20,6 +20,7 @@ from flask_babel import gettext
 from locator.errors import QueryError
 from locator.maps import layers
 from locator.model import AMENITY_LABELS, KIND_LABELS, Station
+from locator.web import wording
 from locator.web.params import Args, static_filters
 from locator.web.service import current_registry
 
@@ -96,7 +97,9 @@ def widget() -> str:
                                    "lang": request.args.get("lang")}
     return render_template(
         "embed/widget.html", parts=finder.map_parts(folium_map), map_name=folium_map.get_name(),
-        hits=hits, opts=opts, show_demo=any(s.synthetic for s in shown),
+        hits=hits, texts=[wording.hit_texts(h) for h in hits], opts=opts,
+        minutes_note=wording.minutes_note(registry.index.travel.basis),
+        show_demo=any(s.synthetic for s in shown),
         finder_url=url_for("finder.index", _external=True,
                            **{k: v for k, v in finder_args.items() if v is not None}),
         kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()})

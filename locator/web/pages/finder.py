@@ -9,8 +9,12 @@ Routes (all in this blueprint):
   ``amenity`` (repeated or comma-separated; any of the kinds, all of the amenities),
   ``open`` (``now`` or ``at`` with ``at=2026-11-29T22:30``, Lanzhou time; no hours =
   unknown, never open), ``only_24h``, ``walk_in`` (entry without registration: walk-in or
-  QR code; unknown entry does not count) and ``q`` (place search without JavaScript).
-* ``GET /places?q=&limit=`` — JSON place search (:func:`locator.areas.places.search`).
+  QR code; unknown entry does not count), ``q`` (place search without JavaScript, with
+  ``q_datum`` for pasted coordinates) and ``place`` (a result's id, resolved here: the page
+  then says what point it searched from and how far off it may be, and shows distances and
+  minutes from an approximate place as estimates).
+* ``GET /places?q=&limit=&datum=`` — JSON "where am I" search
+  (:func:`locator.areas.lookup.lookup`: places, stations, kinds, pasted coordinates).
 * ``GET /station/<id>`` — JSON details for a map popup (name, address, hours, links).
 
 The page, its JSON helpers and ``/static`` are compressed (:mod:`locator.web.http.compression`).
@@ -38,6 +42,8 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from locator.areas import places
+from locator.areas.lookup import Found, lookup, resolve
+from locator.areas.places import Place
 from locator.errors import DatumError, NotFound, QueryError
 from locator.geo.datum import Datum, convert
 from locator.maps import layers
@@ -53,8 +59,9 @@ from locator.model import (
 )
 from locator.stations import hours, links
 from locator.stations.nearest import Filters, Hit
+from locator.web import wording
 from locator.web.params import Args, parse_amenity, parse_kind_value
-from locator.web.service import current_registry
+from locator.web.service import current_registry, imported_areas
 
 __all__ = ["bp"]
 
@@ -86,6 +93,18 @@ class View:
     only_24h: bool
     walk_in: bool
     query: str
+    place: Place | None = None  # the place searched from (``?place=``), resolved
+    query_datum: str = "wgs84"  # datum of coordinates pasted into the search box
+
+    @property
+    def approximate(self) -> bool:
+        """The point is an estimate: a place known only to an area."""
+        return self.place is not None and self.place.approximate
+
+    @property
+    def precision_m(self) -> float:
+        """How far the point may be from the visitor (0 for a point they gave)."""
+        return self.place.precision_m if self.place is not None else 0.0
 
     @property
     def filters(self) -> Filters:
@@ -104,7 +123,9 @@ class View:
     def args(self, **override: Any) -> dict[str, Any]:
         """Query parameters reproducing this view (``override`` replaces or drops keys)."""
         out: dict[str, Any] = {}
-        if self.user_given:
+        if self.place is not None:
+            out["place"] = self.place.id
+        elif self.user_given:
             out.update(lat=f"{self.point[1]:.6f}", lon=f"{self.point[0]:.6f}")
         if self.k != int(current_app.config["DEFAULT_K"]):
             out["k"] = self.k
@@ -135,8 +156,18 @@ def parse_view(args: Args, now: datetime) -> View:
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
         raise QueryError(missing, f"give both lat and lon, or neither; {missing!r} is missing")
+    place_id = (args.raw("place") or "").strip()
+    if place_id and lat is not None:
+        raise QueryError("place", "give lat and lon, or place, not both")
+    place = (resolve(place_id[:200], stations=current_registry().stations,
+                     areas=imported_areas()) if place_id else None)
     default = current_app.config["DEFAULT_CENTER"]
     point = (lon, lat) if lon is not None and lat is not None else (default[0], default[1])
+    if place is not None:
+        point = (place.lon, place.lat)
+    query_datum = (args.raw("q_datum") or "wgs84").lower()
+    if query_datum not in ("wgs84", "gcj02", "bd09"):
+        raise QueryError("q_datum", f"q_datum must be wgs84, gcj02 or bd09, got {query_datum!r}")
     tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
     if tiles not in layers.TILES:
         raise QueryError("tiles", f"tiles must be one of {', '.join(layers.TILES)}, got {tiles!r}")
@@ -148,13 +179,14 @@ def parse_view(args: Args, now: datetime) -> View:
     if open_mode == "at" and at is None:
         raise QueryError("at", "open=at needs a time: at=2026-11-29T22:30 (Lanzhou time)")
     return View(
-        point=(float(point[0]), float(point[1])), user_given=lat is not None,
+        point=(float(point[0]), float(point[1])), user_given=lat is not None or place is not None,
         k=args.integer("k", low=1, high=int(current_app.config["MAX_K"]),
                        default=int(current_app.config["DEFAULT_K"])),
         tiles=tiles, kinds=tuple(args.multi("kind", parse_kind_value)),
         amenities=tuple(a.value for a in args.multi("amenity", parse_amenity)),
         open_mode=open_mode, at=at, when=at or now, only_24h=args.flag("only_24h"),
-        walk_in=args.flag("walk_in"), query=(args.raw("q") or "")[:places.MAX_QUERY])
+        walk_in=args.flag("walk_in"), query=(args.raw("q") or "")[:places.MAX_QUERY],
+        place=place, query_datum=query_datum)
 
 
 def _nearest(view: View) -> list[Hit]:
@@ -165,9 +197,13 @@ def _nearest(view: View) -> list[Hit]:
 
 def _row(hit: Hit, view: View) -> dict[str, Any]:
     s = hit.station
+    # directions from an estimated point would route from the wrong street: let the map
+    # app start from the device's own location instead
+    origin = view.point if view.user_given and not view.approximate else None
     return {"hit": hit, "state": hours.state(s.opening_hours, view.when).value,
             "next_change": hours.next_change(s.opening_hours, view.when),
-            "links": station_links(s, view.point if view.user_given else None)}
+            "links": station_links(s, origin),
+            "text": wording.hit_texts(hit, precision_m=view.precision_m)}
 
 
 def station_links(station: Station, origin: tuple[float, float] | None) -> list[dict[str, str]]:
@@ -197,16 +233,28 @@ def index() -> str | BaseResponse:
     stations = [index.stations[i] for i in drawn.tolist()]
     from locator.maps import finder  # (folium loads with the first map, not at start-up)
 
+    labels = map_labels()
+    if view.place is not None:
+        labels["you_are_here"] = (
+            gettext("Estimated point: %(name)s (%(error)s)", name=view.place.name,
+                    error=wording.precision_text(view.precision_m))
+            if view.approximate else view.place.name)
     folium_map = finder.finder_map(
         stations, center=view.point, tiles=view.tiles,
         nearest=[(h.station, h.distance_m) for h in hits],
-        tianditu_key=current_app.config["TIANDITU_KEY"], labels=map_labels(),
+        tianditu_key=current_app.config["TIANDITU_KEY"], labels=labels,
         static_url=lambda path: url_for("static", filename=path),
-        details_url=url_for("finder.station", station_id="__ID__", **_origin(view)))
-    found = places.search(view.query, limit=10) if view.query else []
+        details_url=url_for("finder.station", station_id="__ID__", **_origin(view)),
+        precision_m=view.precision_m)
+    found = (lookup(view.query, stations=registry.stations, areas=imported_areas(),
+                    datum=view.query_datum, limit=10) if view.query else Found([], []))
     return render_template(
         "finder/index.html", parts=finder.map_parts(folium_map), view=view,
-        rows=[_row(h, view) for h in hits], places_found=found, now=now,
+        rows=[_row(h, view) for h in hits], places_found=found.places,
+        kinds_found=found.kinds, now=now,
+        minutes_note=wording.minutes_note(registry.index.travel.basis),
+        precision_text=wording.precision_text(view.precision_m) if view.place else "",
+        precision_of=wording.precision_text,
         tile_names=list(layers.TILES), shown_count=matching.size, drawn_count=len(stations),
         glyphs=layers.KIND_GLYPHS,
         kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()},
@@ -217,8 +265,8 @@ def index() -> str | BaseResponse:
 
 
 def _origin(view: View) -> dict[str, Any]:
-    """The visitor's point as query parameters (none when they gave none)."""
-    if not view.user_given:
+    """The visitor's point as query parameters (none when they gave none or it is estimated)."""
+    if not view.user_given or view.approximate:
         return {}
     return {"lat": f"{view.point[1]:.6f}", "lon": f"{view.point[0]:.6f}"}
 
@@ -240,15 +288,18 @@ def _from_datum(args: Args, picked: str) -> BaseResponse:
 
 @bp.get("/places")
 def place_search() -> tuple[Response, int] | Response:
-    """``{"places": [...]}`` for the page's search box (ranked; see :mod:`locator.areas.places`)."""
+    """``{"places": [...], "kinds": [...]}`` for the page's search box (ranked; see
+    :mod:`locator.areas.lookup`); ``datum`` is that of pasted coordinates."""
     args = Args(request.args)
     try:
-        found = places.search(args.raw("q") or "",
-                              limit=args.integer("limit", low=1, high=places.MAX_LIMIT,
-                                                 default=8))
+        found = lookup(args.raw("q") or "", stations=current_registry().stations,
+                       areas=imported_areas(), datum=args.raw("datum") or "wgs84",
+                       limit=args.integer("limit", low=1, high=places.MAX_LIMIT, default=8))
     except QueryError as exc:
         return jsonify(exc.to_dict()), exc.status
-    return jsonify({"places": [p.as_dict() for p in found]})
+    return jsonify({"places": [p.as_dict() for p in found.places],
+                    "kinds": [{"value": k.value, "label": gettext(KIND_LABELS[k])}
+                              for k in found.kinds]})
 
 
 _BY_ID: dict[int, tuple[object, dict[str, Station]]] = {}
