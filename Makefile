@@ -40,6 +40,7 @@ postgis:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo  # the layer contract in .importlinter
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
