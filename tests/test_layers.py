@@ -23,7 +23,7 @@ from importlinter import cli as importlinter_cli
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ("locator.errors", "locator.resources", "locator.geo", "locator.files",
            "locator.model", "locator.stations", "locator.areas", "locator.registry",
-           "locator.planning", "locator.maps")
+           "locator.planning", "locator.maps", "locator.analysis")
 
 # Imports a module (with "all": every module below it too), then says how long that took
 # and which top-level modules the interpreter holds.
