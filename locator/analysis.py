@@ -169,8 +169,8 @@ def nearest(points: GeoDataFrame | GeoSeries | tuple[ArrayLike, ArrayLike],
     Raises
     ------
     ValueError
-        For a frame without a CRS, a geometry that is not a point, or arrays of
-        different sizes.
+        For a frame without a CRS, a geometry that is not a point or is empty, arrays of
+        different sizes, or coordinates that are not WGS-84 degrees.
     """
     if isinstance(points, tuple):
         lon = np.asarray(points[0], dtype=np.float64).ravel()
@@ -204,7 +204,11 @@ def _lon_lat(points: GeoDataFrame | GeoSeries) -> tuple[Any, Any, Any]:
     if bad.size:
         raise ValueError(f"every geometry must be a point; row {points.index[bad[0]]!r} is "
                          f"{kinds[bad[0]]!r}")
-    return geometry.x.to_numpy(), geometry.y.to_numpy(), points.index
+    lon, lat = geometry.x.to_numpy(), geometry.y.to_numpy()
+    empty = np.flatnonzero(~(np.isfinite(lon) & np.isfinite(lat)))
+    if empty.size:
+        raise ValueError(f"row {points.index[empty[0]]!r} has an empty point")
+    return lon, lat, points.index
 
 
 def plan_cells(plan: Plan) -> GeoDataFrame:

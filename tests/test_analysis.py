@@ -146,6 +146,8 @@ def test_nearest_rows_are_nearest_index_query(shipped: Registry) -> None:
     (gpd.GeoSeries([Point(103.8, 36.0), LineString([(103.8, 36.0), (103.9, 36.0)])],
                    crs="EPSG:4326"), "row 1 is 'LineString'"),
     (([103.8, 103.9], [36.0]), "same size, got 2 and 1"),
+    (gpd.GeoSeries([Point(103.8, 36.0), Point()], index=["a", "b"], crs="EPSG:4326"),
+     "row 'b' has an empty point"),
 ])
 def test_bad_points_are_refused_by_name(shipped: Registry, points: Any, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import numpy as np
@@ -139,3 +140,13 @@ def test_empty_inputs_and_bad_arguments() -> None:
         index.query_many([1.0], [2.0], k=0)
     with pytest.raises(ValueError, match="same size, got 2 and 1"):
         index.query_many([1.0, 2.0], [2.0], k=1)
+
+
+@pytest.mark.parametrize(("lon", "lat", "shown"), [
+    (float("nan"), 36.0, "(nan, 36.0)"), (103.8, 91.0, "(103.8, 91.0)"),
+    (200.0, 36.0, "(200.0, 36.0)"), (103.8, float("inf"), "(103.8, inf)")])
+def test_a_point_that_is_not_lon_lat_is_named(lon: float, lat: float, shown: str) -> None:
+    index = NearestIndex([Station(id="a", name="x", kind=Kind.BOX_STATION, lon=1.0, lat=2.0)])
+    with pytest.raises(ValueError, match=re.escape(f"point 1 is not WGS-84 lon/lat "
+                                                   f"(lon -180..180, lat -90..90), got {shown}")):
+        index.query_many([103.8, lon], [36.0, lat], k=1)

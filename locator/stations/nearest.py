@@ -271,6 +271,12 @@ class NearestIndex:
         distance_m : (n, k) float array
             Geodesic metres; ``inf`` where the position is ``-1``.
 
+        Raises
+        ------
+        ValueError
+            For ``k`` below 1, arrays of different sizes, or a point that is not finite
+            WGS-84 degrees (naming its position and value).
+
         Notes
         -----
         Each round asks the KD-tree for the ``kk`` chord-nearest of every pending point. A
@@ -285,6 +291,10 @@ class NearestIndex:
         y = np.asarray(lat, dtype=np.float64).ravel()
         if x.shape != y.shape:
             raise ValueError(f"lon and lat must have the same size, got {x.size} and {y.size}")
+        bad = np.flatnonzero(~((np.abs(x) <= 180) & (np.abs(y) <= 90)))  # NaN fails too
+        if bad.size:
+            raise ValueError(f"point {bad[0]} is not WGS-84 lon/lat (lon -180..180, lat -90..90), "
+                             f"got ({float(x[bad[0]])!r}, {float(y[bad[0]])!r})")
         out_i = np.full((x.size, k), -1, dtype=np.intp)
         out_d = np.full((x.size, k), np.inf)
         if filters is not None and filters.open_at is not None:
