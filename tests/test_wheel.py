@@ -106,8 +106,8 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict
     (site / "_hide_analysis.pth").write_text("import _hide_analysis\n", encoding="utf-8")
     dev = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (site / "dev-venv.pth").write_text("".join(f"{p}\n" for p in sorted(dev)), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("LOCATOR_", "PYTHON", "FLASK_", "VIRTUAL_ENV"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(
+        ("LOCATOR_", "FLASK_", "VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONUSERBASE"))}
     yield python, env
 
 
