@@ -66,7 +66,7 @@ def main() -> None:
 
     located = [s for s in registry.index.stations]
     stations = gpd.GeoDataFrame(geometry=gpd.points_from_xy(
-        [s.lon for s in located], [s.lat for s in located]), crs=4326).to_crs(32648)
+        registry.index.lon, registry.index.lat), crs=4326).to_crs(32648)
     cells = gpd.GeoDataFrame(geometry=gpd.points_from_xy(grid.lon, grid.lat), crs=4326)
 
     def sjoin() -> gpd.GeoDataFrame:

@@ -77,7 +77,7 @@ def naive() -> Flask:
         joined = gpd.sjoin_nearest(point, stations, distance_col="distance_m")
         row = joined.iloc[0]
         hit: Any = stations.loc[int(row["index_right"])]
-        geometry = gpd.GeoSeries([hit.geometry], crs="EPSG:3857").to_crs("EPSG:4326").iloc[0]
+        geometry: Any = gpd.GeoSeries([hit.geometry], crs="EPSG:3857").to_crs("EPSG:4326").iloc[0]
         return jsonify({"type": "FeatureCollection", "features": [{
             "type": "Feature", "id": hit["id"],
             "geometry": {"type": "Point", "coordinates": [geometry.x, geometry.y]},

@@ -272,6 +272,86 @@ class NearestIndex:
         out_d = geodesic_m(x, y, self.lon[out_i], self.lat[out_i])
         return out_i, out_d
 
+    def query_many(self, lon: ArrayLike, lat: ArrayLike, *, k: int = 5,
+                   max_distance: float | None = None, filters: Filters | None = None
+                   ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """:meth:`query` for many points at once, vectorised, with the same answers.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            WGS-84 degrees, one point per element (flattened).
+        k, max_distance, filters
+            As in :meth:`query`.
+
+        Returns
+        -------
+        positions : (n, k) int array
+            Each point's stations (positions in :attr:`stations`), nearest first; ``-1``
+            where fewer than k match.
+        distance_m : (n, k) float array
+            Geodesic metres; ``inf`` where the position is ``-1``.
+
+        Raises
+        ------
+        ValueError
+            For ``k`` below 1, arrays of different sizes, or a point that is not finite
+            WGS-84 degrees (naming its position and value).
+
+        Notes
+        -----
+        Each round asks the KD-tree for the ``kk`` chord-nearest of every pending point. A
+        point whose ``kk``-th chord lies beyond :data:`MARGIN` × its k-th (or that has no
+        more to find) has every candidate :meth:`query` would rank: those are ranked by
+        geodesic metres, ties by position as there; the others go round again with
+        four times ``kk``.
+        """
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k!r}")
+        x = np.asarray(lon, dtype=np.float64).ravel()
+        y = np.asarray(lat, dtype=np.float64).ravel()
+        if x.shape != y.shape:
+            raise ValueError(f"lon and lat must have the same size, got {x.size} and {y.size}")
+        bad = np.flatnonzero(~((np.abs(x) <= 180) & (np.abs(y) <= 90)))  # NaN fails too
+        if bad.size:
+            raise ValueError(f"point {bad[0]} is not WGS-84 lon/lat (lon -180..180, lat -90..90), "
+                             f"got ({float(x[bad[0]])!r}, {float(y[bad[0]])!r})")
+        out_i = np.full((x.size, k), -1, dtype=np.intp)
+        out_d = np.full((x.size, k), np.inf)
+        if filters is not None and filters.open_at is not None:
+            pool: NDArray[np.intp] | None = np.flatnonzero(self.mask(filters))
+            tree = cKDTree(self._xyz[pool].reshape(-1, 3))
+        else:
+            pool, tree = self._pool(filters) if filters is not None else (None, self._tree)
+        m = tree.n
+        if m == 0 or x.size == 0:
+            return out_i, out_d
+        q = unit_vectors(x, y).reshape(-1, 3)
+        bound = math.inf if max_distance is None else chord_for_metres(max_distance)
+        pending, kk = np.arange(x.size), min(m, k + 2)
+        while pending.size:
+            chord, at = tree.query(q[pending], k=kk, distance_upper_bound=bound)
+            chord, at = chord.reshape(-1, kk), at.reshape(-1, kk)
+            count = np.isfinite(chord).sum(axis=1)
+            kth = chord[np.arange(pending.size), np.maximum(np.minimum(count, k) - 1, 0)]
+            reach = np.minimum(kth * MARGIN, bound)
+            done = (count < kk) | (kk >= m) | (chord[:, -1] > reach)
+            rows, keep = pending[done], chord[done] <= reach[done, None]
+            stations = np.where(keep, at[done], 0)
+            if pool is not None:
+                stations = pool[stations]
+            metres = np.where(keep, geodesic_m(x[rows, None], y[rows, None],
+                                               self.lon[stations], self.lat[stations]), np.inf)
+            if max_distance is not None:
+                metres[metres > max_distance] = np.inf
+            order = np.lexsort((stations, metres), axis=-1)[:, :k]
+            best_d = np.take_along_axis(metres, order, axis=-1)
+            best_i = np.where(np.isfinite(best_d), np.take_along_axis(stations, order, axis=-1),
+                              -1)
+            out_i[rows, :best_i.shape[1]], out_d[rows, :best_d.shape[1]] = best_i, best_d
+            pending, kk = pending[~done], min(m, kk * 4)
+        return out_i, out_d
+
     def within(self, bbox: tuple[float, float, float, float]) -> NDArray[np.bool_]:
         """Boolean array: which stations lie in ``(west, south, east, north)`` (WGS-84, edges
         included); a west above the east crosses the antimeridian (RFC 7946 §5.2)."""
