@@ -35,7 +35,7 @@ from locator.planning.plan import UNIT_FIELDS, Plan
 from locator.registry import Registry, load_registry
 from locator.registry.load import LoadReport
 from locator.stations.geojson import station_properties
-from locator.stations.nearest import Filters
+from locator.stations.nearest import Filters, NearestIndex
 
 if TYPE_CHECKING:
     from geopandas import GeoDataFrame, GeoSeries
@@ -162,7 +162,7 @@ def nearest(points: GeoDataFrame | GeoSeries | tuple[ArrayLike, ArrayLike],
     GeoDataFrame
         One row per point and rank, nearest first: ``point`` (the frame's index label, or
         the position in the arrays), ``rank`` (1…k), ``distance_m`` (geodesic),
-        ``walk_min``, ``ebike_min``, then the station's columns as in
+        ``walk_min``, ``ebike_min``, ``crosses_river``, then the station's columns as in
         :func:`to_geodataframe`; ``geometry`` is the station. A point with fewer matching
         stations has fewer rows (none when nothing matches).
 
@@ -188,10 +188,26 @@ def nearest(points: GeoDataFrame | GeoSeries | tuple[ArrayLike, ArrayLike],
     d = metres[point, rank]
     hits = {"point": labels[point], "rank": rank + 1, "distance_m": d,
             "walk_min": d * index.travel.walk_minutes(1.0),
-            "ebike_min": d * index.travel.ebike_minutes(1.0)}
+            "ebike_min": d * index.travel.ebike_minutes(1.0),
+            "crosses_river": _crossings(index, lon, lat, point, at[point, rank])}
     for position, (name, values) in enumerate(hits.items()):
         frame.insert(position, name, values)
     return frame
+
+
+def _crossings(index: NearestIndex, lon: NDArray[np.float64], lat: NDArray[np.float64],
+               point: NDArray[np.intp], station: NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Whether each row's straight line crosses the river the travel model knows (as the
+    API's ``crosses_river``)."""
+    out = np.zeros(point.size, dtype=bool)
+    river = index.travel.river
+    if river is None:
+        return out
+    for p in np.unique(point).tolist():
+        rows = np.flatnonzero(point == p)
+        out[rows] = river.crosses(float(lon[p]), float(lat[p]), index.lon[station[rows]],
+                                  index.lat[station[rows]])
+    return out
 
 
 def _lon_lat(points: GeoDataFrame | GeoSeries) -> tuple[Any, Any, Any]:
