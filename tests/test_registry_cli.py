@@ -87,7 +87,7 @@ def test_csv_round_trip_is_exact_and_neutralised(tmp_path: Path, store: str) -> 
 
 @given(st.text(max_size=12))
 def test_neutralise_and_unquote_are_inverse_for_any_text(text: str) -> None:
-    from locator.registry.validate import FORMULA_START, neutralise, unquote_formula
+    from locator.files.formulas import FORMULA_START, neutralise, unquote_formula
 
     cell = neutralise(text)
     assert unquote_formula(cell) == text

@@ -27,18 +27,17 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pyproj import Geod
 from shapely.geometry import shape
 
 from locator import resources
 from locator.errors import QueryError
+from locator.geo.geodesic import label_point
 
 __all__ = ["GEODATA", "MAX_QUERY", "Place", "all_places", "search"]
 
@@ -46,7 +45,6 @@ GEODATA = resources.geodata_dir() / "lanzhou"
 MAX_QUERY = 64  #: longest query accepted, in characters
 MAX_LIMIT = 50
 
-_GEOD = Geod(ellps="WGS84")
 _LEVEL_RANK = {"district": 0, "landmark": 1, "subdistrict": 2, "community": 3}
 _SPACES = re.compile(r"[\s'’·,，、/]+")
 
@@ -129,10 +127,7 @@ def _keys(name: str) -> tuple[str, ...]:
 
 def _label_point(geometry: dict[str, Any]) -> tuple[float, float, float]:
     """A point inside the polygon and the radius (m) of a circle of its area."""
-    geom = shape(geometry)
-    point = geom.representative_point()
-    area, _ = _GEOD.geometry_area_perimeter(geom)
-    return float(point.x), float(point.y), math.sqrt(abs(area) / math.pi)
+    return label_point(shape(geometry))
 
 
 @lru_cache(maxsize=4)

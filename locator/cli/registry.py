@@ -19,10 +19,10 @@ import shapely
 from locator.cli.common import Failed, settings
 from locator.errors import LocatorError
 from locator.registry import importer
+from locator.registry.columns import parse_mapping
 from locator.registry.export import EXPORT_FORMATS, export_stations
 from locator.registry.records import station_from_record
 from locator.registry.store import COLUMNS, Store, encode_station, open_store
-from locator.registry.validate import parse_mapping
 
 __all__ = ["export_command", "import_command", "registry"]
 

@@ -15,7 +15,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
 __all__ = ["EARTH_RADIUS_M", "EQUAL_AREA", "GEOD", "MARGIN", "chord_for_metres",
-           "equal_area_m2", "geodesic_m", "unit_vectors"]
+           "equal_area_m2", "geodesic_m", "label_point", "unit_vectors"]
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius, used only to turn metres into chord bounds
 GEOD = Geod(ellps="WGS84")
@@ -58,3 +58,12 @@ def equal_area_m2(geometry: BaseGeometry) -> float:
     projected = shapely.transform(geometry, lambda xy: np.column_stack(
         _TO_EQUAL_AREA.transform(xy[:, 0], xy[:, 1])))
     return float(projected.area)
+
+
+def label_point(geometry: BaseGeometry) -> tuple[float, float, float]:
+    """A point surely inside a polygon (shapely's ``representative_point``, not the centroid)
+    and the radius in metres of a circle of the polygon's geodesic area: how far a place
+    known only to lie in that polygon may be from the point."""
+    point = geometry.representative_point()
+    area, _ = GEOD.geometry_area_perimeter(geometry)
+    return float(point.x), float(point.y), float(np.sqrt(abs(area) / np.pi))

@@ -44,8 +44,8 @@ from locator.maps.layers import safe_json
 from locator.model import KIND_LABELS
 from locator.registry import importer
 from locator.registry.accounts import Role
+from locator.registry.columns import parse_mapping
 from locator.registry.store import Store, open_store
-from locator.registry.validate import parse_mapping
 from locator.web import auth, health, service
 
 __all__ = ["bp", "init_app"]
