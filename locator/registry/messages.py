@@ -16,8 +16,8 @@ from locator import resources
 from locator.files.problems import Problem, RowError
 from locator.model import N_
 
-__all__ = ["LEVEL_LABELS", "MESSAGES", "cli_gettext", "english", "render", "render_problem",
-           "row_error", "warning"]
+__all__ = ["LEVEL_LABELS", "MESSAGES", "SEVERITY_LABELS", "Gettext", "cli_gettext", "english",
+           "problem_line", "render", "render_problem", "row_error", "warning"]
 
 Gettext = Callable[[str], str]
 
@@ -71,6 +71,13 @@ MESSAGES: dict[str, str] = {
     "column_ignored": N_("column ignored: not a registry field (give a mapping to use it)"),
 }
 
+#: one report line, as the command line prints it
+LINE = N_("row %(row)s, column %(column)s, value %(value)s: %(reason)s")
+LINE_NO_COLUMN = N_("row %(row)s, value %(value)s: %(reason)s")
+LINE_FILE = N_("the file: %(reason)s")
+SEVERITY_LABELS: dict[str, str] = {"error": N_("rejected"), "warning": N_("warning"),
+                                   "notice": N_("note")}
+
 #: administrative levels as report parameters, translated when rendered
 LEVEL_LABELS: dict[str, str] = {
     "district": N_("district"),
@@ -97,6 +104,20 @@ def render_problem(problem: Problem, gettext: Gettext) -> str:
     if problem.code in MESSAGES:
         return render(problem.code, problem.params, gettext)
     return problem.reason
+
+
+def problem_line(problem: Problem, gettext: Gettext) -> str:
+    """A problem as one line of text: severity, row, the file's column, value and reason."""
+    reason = render_problem(problem, gettext)
+    if problem.row == 0 and not problem.column:
+        text = gettext(LINE_FILE) % {"reason": reason}
+    elif problem.column:
+        text = gettext(LINE) % {"row": problem.row, "column": problem.column,
+                                "value": problem.value, "reason": reason}
+    else:
+        text = gettext(LINE_NO_COLUMN) % {"row": problem.row, "value": problem.value,
+                                          "reason": reason}
+    return f"[{gettext(SEVERITY_LABELS.get(problem.severity, problem.severity))}] {text}"
 
 
 def row_error(code: str, column: str, value: Any, **params: Any) -> RowError:

@@ -54,8 +54,8 @@ from locator.registry.columns import column_map
 from locator.registry.messages import row_error, warning
 from locator.registry.records import parse_record, text_of
 
-__all__ = ["DEFAULT_BOUNDARY", "EXAMPLE_PREFIX", "UNKNOWN_LOCATION", "Validated", "content_id", "load_boundary",
-           "validate_table"]
+__all__ = ["DEFAULT_BOUNDARY", "EXAMPLE_PREFIX", "UNKNOWN_LOCATION", "Validated", "content_id",
+           "load_boundary", "validate_table"]
 
 DEFAULT_BOUNDARY = resources.lanzhou("boundaries.geojson")
 #: names of the template's example rows start with this; such rows are refused
@@ -324,6 +324,10 @@ def _resolve(row: _Row, gaz: Gazetteer, column: str, level: str, district: Unit 
     text = row.values[column]
     if not text:
         return None
+    if level == "community" and re.fullmatch(r"\d{12}", text):
+        parent = gaz.by_code(text[:9])
+        if parent is not None and parent.level == "subdistrict":
+            return None  # an NBS community code under a known subdistrict (no list to check)
     found: Resolved = _cached_resolve(gaz, level, text, district, subdistrict)
     unit = found.unit
     if unit is not None:
