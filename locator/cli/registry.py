@@ -8,7 +8,7 @@ path the upload page uses too.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,7 @@ import click
 import shapely
 from flask import Flask
 
-from locator.areas.store import areas_dir, list_areas
-from locator.areas.units import AdminUnit
+from locator.areas.store import imported_units
 from locator.cli.common import Failed, settings
 from locator.errors import LocatorError
 from locator.geo.datum import Datum
@@ -32,8 +31,7 @@ from locator.registry.records import station_from_record
 from locator.registry.store import COLUMNS, Store, encode_station, open_store
 from locator.registry.template import template_csv, template_xlsx
 
-__all__ = ["export_command", "import_command", "imported_areas", "registry", "served_registry",
-           "template_command"]
+__all__ = ["export_command", "import_command", "registry", "served_registry", "template_command"]
 
 
 @contextmanager
@@ -49,11 +47,6 @@ def _store(location: str | None) -> Iterator[Store]:
         raise Failed(exc.message) from None
     finally:
         store.close()
-
-
-def imported_areas(config: Mapping[str, Any], instance_path: str) -> list[AdminUnit]:
-    """Every imported subdistrict and community polygon (for placing address-only rows)."""
-    return [u for stored in list_areas(areas_dir(config, instance_path)) for u in stored.units]
 
 
 _STORE_OPTION = click.option("--store", "store_location", metavar="PATH|URL",
@@ -134,7 +127,7 @@ def import_command(file: Path, mode: str, datum: str, mapping: str | None, layer
             file, datum=Datum.parse(datum), mapping=parse_mapping(mapping), layer=layer,
             boundary=importer.boundary_from_setting(app.config["REGISTRY_BOUNDARY"]),
             max_bytes=int(app.config["IMPORT_MAX_BYTES"]), progress=progress,
-            areas=imported_areas(app.config, app.instance_path))
+            areas=imported_units(app.config, app.instance_path))
     except LocatorError as exc:
         raise Failed(exc.message) from None
     finally:

@@ -62,7 +62,7 @@ class Datum(StrEnum):
         Besides the codes, the names of the maps coordinates are picked on: ``GPS``,
         ``CGCS2000`` and ``天地图`` (CGCS2000, within a metre of WGS-84 here) are WGS-84;
         ``高德``/``Amap``, ``腾讯``/``Tencent`` and ``火星坐标`` are GCJ-02; ``百度``/``Baidu``
-        is BD-09. ``坐标``/``坐标系`` suffixes and bracketed notes (``GCJ02（高德）``) are
+        is BD-09. ``坐标``/``坐标系``/``地图`` suffixes and bracketed notes (``GCJ02（高德）``) are
         ignored.
 
         Raises
@@ -74,7 +74,7 @@ class Datum(StrEnum):
         candidates = [text, *(p for p in re.split(r"[(（)）\[\]【】/、]", text) if p.strip())]
         for candidate in candidates:
             key = re.sub(r"[-_:\s.]", "", candidate)
-            key = re.sub(r"(坐标系|坐标)$", "", key) or key
+            key = re.sub(r"(坐标系|坐标|地图)$", "", key) or key
             if key in _DATUM_NAMES:
                 return _DATUM_NAMES[key]
         raise DatumError(f"unknown datum {value!r}; expected one of wgs84 (GPS), gcj02 (高德), "

@@ -16,8 +16,9 @@ from locator import resources
 from locator.files.problems import Problem, RowError
 from locator.model import N_
 
-__all__ = ["LEVEL_LABELS", "MESSAGES", "SEVERITY_LABELS", "Gettext", "cli_gettext", "english",
-           "problem_line", "render", "render_problem", "row_error", "warning"]
+__all__ = ["FIELD_LABELS", "LEVEL_LABELS", "MESSAGES", "SEVERITY_LABELS", "Gettext",
+           "cli_gettext", "english", "problem_line", "render", "render_problem", "row_error",
+           "warning"]
 
 Gettext = Callable[[str], str]
 
@@ -77,6 +78,18 @@ LINE_NO_COLUMN = N_("row %(row)s, value %(value)s: %(reason)s")
 LINE_FILE = N_("the file: %(reason)s")
 SEVERITY_LABELS: dict[str, str] = {"error": N_("rejected"), "warning": N_("warning"),
                                    "notice": N_("note")}
+
+#: station fields as a preview of changes names them
+FIELD_LABELS: dict[str, str] = {
+    "location": N_("location"), "name": N_("name"), "kind": N_("kind"),
+    "amenities": N_("amenities"), "opening_hours": N_("opening hours"), "entry": N_("entry"),
+    "address": N_("address"), "district_code": N_("district"),
+    "subdistrict_code": N_("subdistrict"), "community_code": N_("community"),
+    "source": N_("source"), "datum": N_("datum given in"), "precision_m": N_("precision"),
+    "verified": N_("verified on"), "synthetic": N_("demonstration"), "note": N_("note"),
+    "phone": N_("phone"), "hours_text": N_("hours as written"),
+    "geocoded": N_("placed by address"),
+}
 
 #: administrative levels as report parameters, translated when rendered
 LEVEL_LABELS: dict[str, str] = {

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["LANZHOU_AREA_CODE", "Phones", "parse_phones"]
+__all__ = ["LANZHOU_AREA_CODE", "Phones", "parse_phones", "tel_uri"]
 
 LANZHOU_AREA_CODE = "0931"
 
@@ -110,3 +110,10 @@ def parse_phones(text: str) -> Phones:
                 if guessed:
                     assumed.append(number)
     return Phones(tuple(numbers), tuple(assumed), tuple(bad))
+
+
+def tel_uri(number: str) -> str:
+    """A ``tel:`` link (RFC 3966) for a normalised number: ``0931-8123456转801`` →
+    ``tel:0931-8123456,801`` (a comma dials the extension after a pause)."""
+    main, _, extension = number.partition("转")
+    return f"tel:{main}" + (f",{extension}" if extension else "")

@@ -92,7 +92,7 @@ def parse_kind(value: Any) -> Kind:
         raise row_error("unknown_kind_nohint", "kind", value, accepted=_ACCEPTED_KINDS)
     kind = vocab.KIND_WORDS[near]
     raise row_error("unknown_kind", "kind", value,
-                    suggestion=f"{KIND_NAMES_ZH[kind]} ({kind.value})")
+                    suggestion=f"{kind.value!r} ({KIND_NAMES_ZH[kind]})")
 
 
 def _amenities(value: Any, problems: list[RowError], unused: list[str]) -> frozenset[Amenity]:
