@@ -193,8 +193,8 @@ def test_ignored_columns_are_reported_and_mapping_uses_them() -> None:
 
 
 def test_blank_coordinates_are_placed_by_address_or_rejected() -> None:
-    prepared = prepare(csv(HEAD + ",地址", "a1,甲站,box_station,,,", "a2,乙站,box_station,,,城关区"),
-                       name="u.csv", boundary=AREA)
+    prepared = prepare(csv(HEAD + ",地址", "a1,甲站,box_station,,,",
+                           "a2,乙站,box_station,,,城关区"), name="u.csv", boundary=AREA)
     assert [(p.row, p.code) for p in prepared.report.problems] == [
         (2, "no_location"), (3, "placed_by_address")]
     (placed,) = prepared.stations
