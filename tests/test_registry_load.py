@@ -21,7 +21,6 @@ def with_(**changes: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("row", "column", "code"), [
     (with_(name=""), "name", "required"),
-    (with_(id=None), "id", "required"),
     (with_(kind="box"), "kind", "unknown_kind"),
     (with_(kind="驿站"), "kind", "unknown_kind"),
     (with_(lon="abc"), "geometry", "bad_geometry"),

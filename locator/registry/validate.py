@@ -17,7 +17,8 @@ what only a table can know:
   is null (or a spreadsheet row whose lon/lat cells say ``unknown``, as exports write a
   news record's) says "location unknown" and is kept as such, listed but never ranked;
 * ids: the file's ``编号``/``序号``, or one derived from the row's content
-  (:func:`content_id`) when the file has none; duplicates are rejected, never renumbered.
+  (:func:`content_id`) when the file has none or the cell is blank; duplicates are
+  rejected, never renumbered.
 
 Every problem of a row is reported (not only the first), errors reject the row, warnings
 keep it.
@@ -222,9 +223,7 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
         rec = {columns[k]: v for k, v in cell_values(raw.fields, table.format).items()
                if k in columns}
         values, found = parse_record(rec)
-        station_id = text_of(rec.get("id")) if has_id else None
-        if has_id and not station_id:
-            found.insert(0, row_error("required", "id", rec.get("id")))
+        station_id = text_of(rec.get("id")) if has_id else None  # blank: made from content
         if values["name"].startswith(EXAMPLE_PREFIX):
             found.append(row_error("example_row", "name", values["name"]))
         if _blank(rec.get("datum")):
@@ -252,14 +251,15 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
         if progress is not None and i % 1000 == 999:
             progress(i + 1, len(pending))
         _units(row, gaz, where)
+        given = row.id is not None
         if row.id is None:
             row.id = content_id(row.values["name"], row.values["address"],
                                 row.values["district_code"] or "",
                                 None if math.isnan(row.x) else (row.x, row.y))
         if row.id in seen:
-            code = "duplicate_id" if has_id else "duplicate_content"
-            row.problems.append(row_error(code, "id" if has_id else "name",
-                                          row.id if has_id else row.values["name"],
+            code = "duplicate_id" if given else "duplicate_content"
+            row.problems.append(row_error(code, "id" if given else "name",
+                                          row.id if given else row.values["name"],
                                           first=seen[row.id]))
         problems.extend(e.at(table.name, row.raw.row, shown(e)) for e in row.problems)
         if any(e.severity == "error" for e in row.problems):
