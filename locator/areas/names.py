@@ -11,13 +11,14 @@ Two jobs on one table of names:
   (``兰州市城关区雁南街道南河社区南滨河东路`` → 城关区 / 雁南街道 / 南河社区).
 
 Why our own reader and not a package (measured on the 42 addresses of
-``tests/test_address.py``; ``bench/address_parsers.py`` repeats it): jionlp 1.5.31's
-``parse_location`` found district/subdistrict/community for 32 of them (it has the
-pre-2022 split, so 九合镇 is still in 皋兰县; it misses subdistricts whose names contain a
-city's name, such as 酒泉路街道, reading 金塔县 instead) at ~3 ms an address and ~40 MB of
-dependencies; cnloc 0.1.7 stops at the county (6 of 42 complete; ``城关区`` without its city
-is not found at all). This reader knows exactly the units the app can place — those of
-``admin_units.csv`` — and took 42 of 42 at ~0.1 ms.
+``tests/test_address.py`` with ``bench/address_parsers.py``, 2026-12-08, on a busy 2-core
+machine): jionlp 1.5.31's ``parse_location`` got district, subdistrict and community all
+right for 32 of them (it has the pre-2022 split, so 九合镇 is still in 皋兰县; it misses
+subdistricts named after a city, reading 酒泉路街道 as 金塔县) at 3–9 ms an address, with
+~40 MB of dependencies; cnloc 0.1.7 stops at the county (6 of 42 complete; ``城关区``
+without its city is not found). This reader knows exactly the units the app can place —
+those of ``admin_units.csv`` — and got 42 of 42 at 0.15–0.3 ms. (The table was written
+with the traps of Lanzhou's names in mind; it is a regression test, not a sample.)
 
 Rules of the address reader: a district is only taken with its suffix (区/县/兰州新区), so
 ``皋兰路`` is not 皋兰县; a subdistrict only with its own suffix (街道/镇/乡, also
