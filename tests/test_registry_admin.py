@@ -96,8 +96,8 @@ def test_preview_reports_and_writes_nothing_then_commit_serves(
     assert len(store.stations(1)) == 312  # the registry served before it: rollback goes there
     from locator.registry import audit
 
-    assert [(e.action, e.user, e.version) for e in audit.entries(store)][0] == (
-        "import", role, version.id)
+    newest = audit.entries(store)[0]
+    assert (newest.action, newest.user, newest.version) == ("import", role, version.id)
     store.close()
     again = client.post("/admin/registry/commit", data={"csrf_token": csrf,
                                                         "preview": preview_id.group(1)})

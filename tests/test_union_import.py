@@ -50,7 +50,8 @@ def sheet_rows() -> list[list[str]]:
             point = prcoords.wgs_bd((lat, lon))
         else:
             point = prcoords.Coords(lat, lon)
-        rows.append([name, "户外劳动者服务站" if i % 2 else "24小时智能化工会驿站", f"城关区 {name}",
+        kind = "户外劳动者服务站" if i % 2 else "24小时智能化工会驿站"
+        rows.append([name, kind, f"城关区 {name}",
                      f"{point.lon:.8f}", f"{point.lat:.8f}", datum,
                      ["24小时", "周一至周五 9:00-17:30，节假日休息"][i % 2], "城关区", "",
                      "饮用水、手机充电", "0931-8123456、138 1234 5678"])
