@@ -19,6 +19,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from locator.errors import DatumError
@@ -64,6 +65,10 @@ def text_of(value: Any) -> str | None:
 def _text(rec: Mapping[str, Any], column: str, problems: list[RowError], *,
           required: bool = False) -> str:
     value = rec.get(column)
+    if type(value) is str:  # the common case, first (14 fields a row)
+        text = value.strip()
+        if text or not required:
+            return text
     if _blank(value):
         if required:
             problems.append(row_error("required", column, value))
@@ -98,22 +103,33 @@ def parse_kind(value: Any) -> Kind:
 def _amenities(value: Any, problems: list[RowError], unused: list[str]) -> frozenset[Amenity]:
     if _blank(value):
         return frozenset()
-    items = ([str(i) for i in value] if isinstance(value, list | tuple)
-             else vocab.split_items(str(value)))
-    out: set[Amenity] = set()
-    for item in items:
-        found = vocab.amenity_of(item)
-        if found is not None:
-            out.add(found)
-            continue
+    key = tuple(str(i) for i in value) if isinstance(value, list | tuple) else str(value)
+    found, unknown = _read_amenities(key)
+    for item, near in unknown:
         unused.append(item)
-        near = vocab.suggest(item, vocab.AMENITY_WORDS)  # type: ignore[arg-type]
         if near is None:
             problems.append(warning("amenity_unknown_nohint", "amenities", value, item=item))
         else:
             problems.append(warning("amenity_unknown", "amenities", value, item=item,
                                     suggestion=near))
-    return frozenset(out)
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _read_amenities(value: str | tuple[str, ...]
+                    ) -> tuple[frozenset[Amenity], tuple[tuple[str, str | None], ...]]:
+    """A cell's amenities and its unknown items with their suggestions (cached per cell
+    text: a registry has few distinct amenity lists)."""
+    items = list(value) if isinstance(value, tuple) else vocab.split_items(value)
+    out: set[Amenity] = set()
+    unknown: list[tuple[str, str | None]] = []
+    for item in items:
+        found = vocab.amenity_of(item)
+        if found is not None:
+            out.add(found)
+        else:
+            unknown.append((item, vocab.suggest(item, vocab.AMENITY_WORDS)))  # type: ignore[arg-type]
+    return frozenset(out), tuple(unknown)
 
 
 def _hours(rec: Mapping[str, Any], problems: list[RowError]) -> tuple[str | None, str]:
@@ -201,10 +217,15 @@ def _date(rec: Mapping[str, Any], column: str, problems: list[RowError]) -> date
         return None
 
 
+@lru_cache(maxsize=256)
+def _parse_datum(text: str) -> Datum:
+    return Datum.parse(text)
+
+
 def _datum(rec: Mapping[str, Any], problems: list[RowError]) -> Datum:
     text = _text(rec, "datum", problems)
     try:
-        return Datum.parse(text) if text else Datum.WGS84
+        return _parse_datum(text) if text else Datum.WGS84
     except DatumError:
         problems.append(row_error("unknown_datum", "datum", text,
                                   accepted="WGS84 (GPS), GCJ02 (高德/腾讯), BD09 (百度)"))

@@ -123,6 +123,9 @@ def _blank(value: Any) -> bool:
 def _coordinates(raw: RawRow, rec: Mapping[str, Any]) -> tuple[float, float]:
     """Lon/lat as given (declared datum); NaN, NaN when the row has no location."""
     if raw.geometry is not None:
+        plain = _plain_point(raw.geometry)
+        if plain is not None:
+            return plain
         try:
             point = check_geometry(raw.geometry, allowed=("Point",))
         except RowError as err:
@@ -140,6 +143,18 @@ def _coordinates(raw: RawRow, rec: Mapping[str, Any]) -> tuple[float, float]:
     if _blank(lat):
         raise row_error("coordinate_missing", "lat", lat)
     return _number(lon, "lon"), _number(lat, "lat")
+
+
+def _plain_point(geometry: Any) -> tuple[float, float] | None:
+    """A well-formed GeoJSON Point's lon/lat without building a shapely geometry (the common
+    case: ~0.1 ms a row saved); ``None`` sends anything else to the full check."""
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        return None
+    coords = geometry.get("coordinates")
+    if (isinstance(coords, list) and len(coords) in (2, 3)
+            and all(type(c) in (int, float) and math.isfinite(c) for c in coords)):
+        return float(coords[0]), float(coords[1])
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from locator.model import (
     AMENITY_LABELS,
@@ -37,8 +38,10 @@ __all__ = ["AMENITY_WORDS", "ENTRY_WORDS", "KIND_WORDS", "amenity_of", "entry_of
            "kind_of", "split_items", "suggest"]
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
-    """A word as compared: NFKC, lower case, without spaces, brackets and punctuation."""
+    """A word as compared: NFKC, lower case, without spaces, brackets and punctuation
+    (cached: a registry repeats a few labels many thousand times)."""
     text = unicodedata.normalize("NFKC", str(text)).lower()
     return re.sub(r"[\s()\[\]【】（）<>《》\"'“”‘’_\-.,:;/、·]", "", text)
 
