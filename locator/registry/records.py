@@ -66,9 +66,9 @@ def _text(rec: Mapping[str, Any], column: str, problems: list[RowError], *,
           required: bool = False) -> str:
     value = rec.get(column)
     if type(value) is str:  # the common case, first (14 fields a row)
-        text = value.strip()
-        if text or not required:
-            return text
+        stripped = value.strip()
+        if stripped or not required:
+            return stripped
     if _blank(value):
         if required:
             problems.append(row_error("required", column, value))
