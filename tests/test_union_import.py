@@ -229,3 +229,36 @@ def test_ten_thousand_rows_with_three_bad_ones(tmp_path: Path) -> None:
         assert len(opened.stations()) == 9997
     finally:
         opened.close()
+
+
+def test_a_fresh_install_rolls_back_to_the_shipped_registry(tmp_path: Path) -> None:
+    """The 9-row file with 2 good rows of the issue: the preview and the import compare with
+    and keep what is served, and the rollback goes back to the shipped 312 stations."""
+    source = tmp_path / "r.csv"
+    source.write_bytes("驿站名称,类型,经度,纬度\n甲,箱体驿站,103.84,36.05\n乙,箱体驿站,103.85,36.06\n"
+                       .encode("gb18030") + "丙,城堡,103.86,36.06\n".encode("gb18030") * 7)
+    store = str(tmp_path / "s.gpkg")
+    result = CliRunner().invoke(main, ["import", str(source), "--store", store,
+                                       "--allow-partial", "--lang", "en"])
+    assert result.exit_code == 0 and "stored as version 2" in result.output
+    served = create_app({"TESTING": True, "STORE": store}).extensions["locator"]
+    assert len(served.stations) == 12 + 2 and not served.has_synthetic
+    result = CliRunner().invoke(main, ["registry", "rollback", "--store", store])
+    assert result.exit_code == 0 and "version 1" in result.output
+    shipped = create_app({"TESTING": True}).extensions["locator"]
+    again = create_app({"TESTING": True, "STORE": store}).extensions["locator"]
+    assert again.stations == shipped.stations and again.has_synthetic
+
+
+def test_locator_registry_reads_the_sheet_like_an_import(tmp_path: Path) -> None:
+    """LOCATOR_REGISTRY goes through the importer's readers and checks: the same GB18030 sheet
+    with Chinese headers is served (rows without a 坐标系 are WGS-84 there, so the sheet
+    names every datum)."""
+    rows = [[*r[:5], r[5] or "高德", *r[6:]] for r in sheet_rows()]
+    path = tmp_path / "驿站名录.csv"
+    path.write_bytes(gb18030_csv(rows))
+    app = create_app({"TESTING": True, "REGISTRY": str(path)})
+    check_served(app)
+    report = app.test_client().get("/api/v1/registry/report").get_json()
+    assert report["rejected"] == 0 and report["placed_by_address"] == 2
+    assert report["datums"] == {"bd09": 1, "gcj02": 2, "wgs84": 1}
