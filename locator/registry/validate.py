@@ -8,12 +8,9 @@ what only a table can know:
 * coordinates in the datum each row names (a ``坐标系`` column wins over the file's datum),
   converted to WGS-84 with :mod:`locator.geo.datum` (vectorised per datum), checked against
   the service area (outside it, or inside only with lat/lon swapped), full-width digits;
-* administrative units named or coded in ``所属区县``/``所属街道``/``所属社区`` → codes, with
-  a warning for an unknown or ambiguous name and for a point lying in another district than
-  the one named (both names and the distance);
-* spreadsheet rows with an address but no coordinates, placed at the label point of the
-  finest unit the address (or the unit columns) state, with that unit's size as their
-  precision (a row with neither is rejected); a GeoJSON/GeoPackage feature whose geometry
+* administrative units and the placing of rows without coordinates (:mod:`.located`):
+  spreadsheet rows with an address but no coordinates are placed by the finest unit they
+  state, a row with neither is rejected; a GeoJSON/GeoPackage feature whose geometry
   is null (or a spreadsheet row whose lon/lat cells say ``unknown``, as exports write a
   news record's) says "location unknown" and is kept as such, listed but never ranked;
 * ids: the file's ``编号``/``序号``, or one derived from the row's content
@@ -40,8 +37,8 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from locator import resources
-from locator.areas.names import Address, Gazetteer, Resolved, Unit, gazetteer, names_of
-from locator.areas.placement import Placer, placer
+from locator.areas.names import gazetteer
+from locator.areas.placement import placer
 from locator.areas.units import AdminUnit
 from locator.errors import RegistryError
 from locator.files.formulas import cell_values
@@ -52,7 +49,8 @@ from locator.geo.datum import Datum, convert
 from locator.model import Station
 from locator.registry import vocab
 from locator.registry.columns import column_map
-from locator.registry.messages import row_error, warning
+from locator.registry.located import locate
+from locator.registry.messages import row_error
 from locator.registry.records import parse_record, text_of
 
 __all__ = ["DEFAULT_BOUNDARY", "EXAMPLE_PREFIX", "UNKNOWN_LOCATION", "Validated", "content_id",
@@ -68,8 +66,6 @@ UNKNOWN_LOCATION = "unknown"
 #: such a station is listed as unlocated; a spreadsheet row with blank coordinate cells
 #: gave none, and is placed by its address or units, or rejected
 _FEATURE_FORMATS = ("geojson", "gpkg")
-_LEVELS = (("district_code", "district"), ("subdistrict_code", "subdistrict"),
-           ("community_code", "community"))
 
 
 @lru_cache(maxsize=8)
@@ -265,7 +261,8 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
     for i, row in enumerate(pending):
         if progress is not None and i % 1000 == 999:
             progress(i + 1, len(pending))
-        _units(row, gaz, where)
+        row.x, row.y = locate(row.values, row.problems, row.x, row.y, gaz=gaz, where=where,
+                              place=row.coordinates_ok and not row.unknown_location)
         given = row.id is not None
         if row.id is None:
             row.id = content_id(row.values["name"], row.values["address"],
@@ -330,105 +327,3 @@ def _outside(x: float, y: float, *, swapped: bool, area: bool) -> RowError:
     if abs(y) > 90.0:
         return row_error("out_of_range", "lat", y, limit="90")
     return row_error("outside_area" if area else "not_finite", "lonlat", value)
-
-
-def _resolve(row: _Row, gaz: Gazetteer, column: str, level: str, district: Unit | None,
-             subdistrict: Unit | None) -> Unit | None:
-    """The unit a ``所属…`` cell names; the code (or nothing) goes in the station, and a
-    warning says what was unknown, ambiguous or out of place."""
-    text = row.values[column]
-    if not text:
-        return None
-    if level == "community" and re.fullmatch(r"\d{12}", text):
-        parent = gaz.by_code(text[:9])
-        if parent is not None and parent.level == "subdistrict":
-            return None  # an NBS community code under a known subdistrict (no list to check)
-    found: Resolved = _cached_resolve(gaz, level, text, district, subdistrict)
-    unit = found.unit
-    if unit is not None:
-        row.values[column] = unit.code
-        if found.outside:
-            row.problems.append(warning("admin_outside_parent", column, text, name=unit.name,
-                                        actual=unit.district_name if level == "subdistrict"
-                                        else f"{unit.district_name} {unit.subdistrict_name}",
-                                        named=found.outside))
-        return unit
-    if found.candidates:
-        row.problems.append(warning("admin_ambiguous", column, text, level=level,
-                                    count=len(found.candidates),
-                                    candidates=names_of(found.candidates)))
-    elif found.suggestions:
-        row.problems.append(warning("admin_unknown", column, text, level=level,
-                                    candidates="、".join(found.suggestions)))
-    else:
-        row.problems.append(warning("admin_unknown_nohint", column, text, level=level))
-    if not text.replace("/", "").isdigit():
-        row.values[column] = None  # a name we cannot resolve is no code (the report keeps it)
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _cached_resolve(gaz: Gazetteer, level: str, text: str, district: Unit | None,
-                    subdistrict: Unit | None) -> Resolved:
-    return gaz.resolve(level, text, district=district, subdistrict=subdistrict)
-
-
-@lru_cache(maxsize=4096)
-def _read_address(gaz: Gazetteer, text: str) -> Address:
-    return gaz.read_address(text)
-
-
-def _units(row: _Row, gaz: Gazetteer, where: Placer) -> None:
-    """Unit columns → codes; a row without coordinates placed by its units or address; a
-    point in another district than the one named → a warning."""
-    units: list[Unit | None] = []
-    for column, level in _LEVELS:
-        units.append(_resolve(row, gaz, column, level,
-                              units[0] if units else None, units[1] if len(units) > 1 else None))
-    district, subdistrict, community = units
-    finest = community if community is not None else subdistrict
-    if finest is not None:  # a finer unit says its parents
-        row.values["district_code"] = row.values["district_code"] or finest.district_code
-        if community is not None:
-            row.values["subdistrict_code"] = (row.values["subdistrict_code"]
-                                              or community.subdistrict_code)
-    if not row.coordinates_ok or any(e.severity == "error" for e in row.problems):
-        return
-    if math.isnan(row.x) and not row.unknown_location:
-        _place(row, gaz, where, Address(district, subdistrict, community))
-    elif district is not None and district.code in where.district_codes:
-        found = where.district_at(row.x, row.y)
-        if found and found != district.code:
-            metres = where.distance_m(district.code, row.x, row.y) or 0.0
-            other = gaz.by_code(found)
-            row.problems.append(warning(
-                "admin_mismatch", "lonlat", f"{row.x:.6f}, {row.y:.6f}",
-                found=other.name if other else found, named=district.name,
-                distance_km=f"{metres / 1000:.1f}"))
-
-
-def _place(row: _Row, gaz: Gazetteer, where: Placer, columns: Address) -> None:
-    """Place a row that has no coordinates by the finest unit its columns or address state."""
-    address = _read_address(gaz, row.values["address"]) if row.values["address"] else Address()
-    stated = Address(columns.district or address.district,
-                     columns.subdistrict or address.subdistrict,
-                     columns.community or (address.community if columns.subdistrict is None
-                                           or address.subdistrict == columns.subdistrict
-                                           else None))
-    placement = where.place(stated)
-    if placement is None:
-        row.problems.append(row_error("no_location", "address", row.values["address"]))
-        return
-    unit = placement.unit
-    row.x, row.y = placement.lon, placement.lat
-    row.values.update(
-        precision_m=round(placement.precision_m), geocoded=unit.level, datum=Datum.WGS84,
-        district_code=row.values["district_code"] or (
-            stated.district.code if stated.district else unit.district_code),
-        subdistrict_code=row.values["subdistrict_code"] or (
-            stated.subdistrict.code if stated.subdistrict else None),
-        community_code=row.values["community_code"] or (
-            stated.community.code if stated.community else None))
-    row.problems.append(warning("placed_by_address", "address", row.values["address"],
-                                unit=unit.label, level=unit.level,
-                                precision_km=f"{placement.precision_m / 1000:.1f}"))
