@@ -46,7 +46,7 @@ def unquote_formula(value: Any) -> Any:
 
 def cell_values(fields: Mapping[str, Any], fmt: str) -> dict[str, Any]:
     """A row's values as exported: formula guards removed from spreadsheet (CSV/XLSX) cells,
-    every other format's values as they are."""
+    every other format's values as they are (the same dict: callers only read it)."""
     if fmt in SPREADSHEET_FORMATS:
         return {k: unquote_formula(v) for k, v in fields.items()}
-    return dict(fields)
+    return fields if isinstance(fields, dict) else dict(fields)

@@ -65,10 +65,12 @@ def text_of(value: Any) -> str | None:
 def _text(rec: Mapping[str, Any], column: str, problems: list[RowError], *,
           required: bool = False) -> str:
     value = rec.get(column)
-    if type(value) is str:  # the common case, first (14 fields a row)
+    if type(value) is str:  # the common cases first (14 fields a row)
         stripped = value.strip()
         if stripped or not required:
             return stripped
+    elif value is None and not required:
+        return ""
     if _blank(value):
         if required:
             problems.append(row_error("required", column, value))
