@@ -84,11 +84,12 @@ def make_union_csv(path: Path, rows: int) -> None:
             name = _DATUMS[datum_of[i]]
             d = Datum.GCJ02 if name in ("高德", "") else Datum.BD09 if name == "百度" else None
             x, y = (lon[i], lat[i]) if d is None else (given[d][0][i], given[d][1][i])
-            address = f"{_DISTRICTS[i % 2]}测试路{i}号"
+            district = "城关区" if lon[i] > 103.83 else ""
+            address = f"{district or _DISTRICTS[i % 2]}测试路{i}号"
             coords = ("", "") if i % 10 == 9 else (f"{x:.6f}", f"{y:.6f}")
             writer.writerow([f"基准驿站{i}", ("户外劳动者服务站", "爱心驿站", "箱体驿站")[i % 3],
                              address, *coords, name, _HOURS[i % len(_HOURS)],
-                             "城关区" if lon[i] > 103.83 else "", "饮用水、手机充电、卫生间",
+                             district, "饮用水、手机充电、卫生间",
                              f"0931-8{i % 1000000:06d}、138{i % 100000000:08d}"])
 
 

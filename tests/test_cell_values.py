@@ -260,3 +260,9 @@ def test_beyond_the_calendar_holiday_rules_are_unknown_not_guessed() -> None:
     assert hours.state(WORKDAYS, later).value == "unknown"
     assert hours.state("Mo-Fr 09:00-17:30", later).value == ("open" if later.weekday() < 5
                                                             else "closed")
+
+
+def test_an_address_that_disagrees_with_the_unit_columns_is_said() -> None:
+    station, problems = import_one(地址="七里河区敦煌路569号", 所属区县="城关区", 经度="", 纬度="")
+    assert [p[2] for p in problems] == ["address_disagrees", "placed_by_address"]
+    assert station.district_code == "620102"

@@ -112,6 +112,13 @@ def _place(values: dict[str, Any], problems: list[RowError], gaz: Gazetteer, whe
            columns: Address) -> tuple[float, float]:
     """Place a row that has no coordinates by the finest unit its columns or address state."""
     address = _read_address(gaz, values["address"]) if values["address"] else Address()
+    for said, read in ((columns.district, address.district),
+                       (columns.subdistrict, address.subdistrict)):
+        if said is not None and read is not None and said != read:
+            problems.append(warning("address_disagrees", "address", values["address"],
+                                    address_unit=read.label, column_unit=said.label))
+            address = Address()  # the unit columns win: they say it on purpose
+            break
     stated = Address(columns.district or address.district,
                      columns.subdistrict or address.subdistrict,
                      columns.community or (address.community if columns.subdistrict is None
@@ -131,6 +138,6 @@ def _place(values: dict[str, Any], problems: list[RowError], gaz: Gazetteer, whe
         community_code=values["community_code"] or (
             stated.community.code if stated.community else None))
     problems.append(warning("placed_by_address", "address", values["address"],
-                                unit=unit.label, level=unit.level,
-                                precision_km=f"{placement.precision_m / 1000:.1f}"))
+                            unit=unit.label, level=unit.level,
+                            precision_km=f"{placement.precision_m / 1000:.1f}"))
     return placement.lon, placement.lat

@@ -66,6 +66,8 @@ MESSAGES: dict[str, str] = {
     "admin_outside_parent": N_("%(name)s lies in %(actual)s, not in %(named)s"),
     "admin_mismatch": N_("the point lies in %(found)s, not in %(named)s: %(distance_km)s km "
                          "from it"),
+    "address_disagrees": N_("the address names %(address_unit)s but the unit columns say "
+                            "%(column_unit)s: placed by the unit columns"),
     "placed_by_address": N_("no coordinates: placed at the representative point of %(unit)s "
                             "(%(level)s), about ±%(precision_km)s km"),
     # about the file
