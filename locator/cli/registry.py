@@ -148,9 +148,12 @@ def import_command(file: Path, mode: str, datum: str, mapping: str | None, layer
                                   served_source=source)
         report = store.report(version.id) or {}
     removed = report.get("removed") or []
-    if removed:
-        click.echo(_("%(n)d stations removed: %(ids)s") % {"n": len(removed),
-                                                           "ids": ", ".join(removed)})
+    if removed:  # (every id is in the version's report; a screen shows the first 20)
+        shown = ", ".join(removed[:20]) + (f", … (+{len(removed) - 20})" if len(removed) > 20
+                                           else "")
+        click.echo(_("%(n)d stations removed: %(ids)s") % {"n": len(removed), "ids": shown})
+        if mode == "merge":
+            click.echo(_("(demonstration stations are never kept beside real ones)"))
     click.echo(_("stored as version %(id)d in %(store)s (%(n)d stations)") % {
         "id": version.id, "store": store.location, "n": version.accepted})
 
