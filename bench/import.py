@@ -18,6 +18,13 @@ each in a fresh subprocess so peak RSS is its own:
   untrusted files to).
 
 Prints read+validate seconds, store-write seconds, total rows/s and the peak RSS.
+
+``--union`` measures a union office's sheet instead (``make_union_csv``: GB18030, Chinese
+headers, no id column, datums per row (高德/百度/GPS/blank), hours as offices write them,
+amenities, phones, 所属区县, and every tenth row with only an address) against the same
+number of rows in the project's own columns — what reading a sheet as it is written costs::
+
+    .venv/bin/python bench/import.py --union --rows 10000
 """
 
 from __future__ import annotations
@@ -54,14 +61,46 @@ def make_csv(path: Path, rows: int) -> None:
                              "24/7" if i % 3 else "Mo-Fr 08:00-18:00", "true"])
 
 
-def run_ours(source: Path, location: str) -> dict[str, Any]:
+_HOURS = ("24小时", "8:00-20:00", "周一至周五 9:00-17:30，节假日休息",
+          "上午8:30-12:00 下午14:30-18:00", "全天", "周一至周五 9:00-17:30，周末休息")
+_DATUMS = ("高德", "百度", "GPS", "")
+_DISTRICTS = ("城关区", "七里河区")
+
+
+def make_union_csv(path: Path, rows: int) -> None:
+    """A seeded sheet as a district office keeps it (GB18030; see the module docstring)."""
+    from locator.geo.datum import Datum, convert
+
+    rng = np.random.default_rng(2026)
+    lon = rng.uniform(103.80, 103.88, rows)
+    lat = rng.uniform(36.04, 36.07, rows)
+    datum_of = rng.integers(0, len(_DATUMS), rows)
+    given = {d: convert(lon, lat, src=Datum.WGS84, dst=d) for d in (Datum.GCJ02, Datum.BD09)}
+    with path.open("w", encoding="gb18030", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["驿站名称", "类型", "地址", "经度", "纬度", "坐标系", "开放时间",
+                         "所属区县", "设施", "联系电话"])
+        for i in range(rows):
+            name = _DATUMS[datum_of[i]]
+            d = Datum.GCJ02 if name in ("高德", "") else Datum.BD09 if name == "百度" else None
+            x, y = (lon[i], lat[i]) if d is None else (given[d][0][i], given[d][1][i])
+            district = "城关区" if lon[i] > 103.83 else ""
+            address = f"{district or _DISTRICTS[i % 2]}测试路{i}号"
+            coords = ("", "") if i % 10 == 9 else (f"{x:.6f}", f"{y:.6f}")
+            writer.writerow([f"基准驿站{i}", ("户外劳动者服务站", "爱心驿站", "箱体驿站")[i % 3],
+                             address, *coords, name, _HOURS[i % len(_HOURS)],
+                             district, "饮用水、手机充电、卫生间",
+                             f"0931-8{i % 1000000:06d}、138{i % 100000000:08d}"])
+
+
+def run_ours(source: Path, location: str, datum: str = "wgs84") -> dict[str, Any]:
     """Prepare + commit in this process; return the timings."""
     from locator.registry import importer
     from locator.registry.store import open_store
 
     area = importer.boundary_from_setting(None)
     started = time.perf_counter()
-    prepared = importer.prepare(source, boundary=area, max_bytes=1 << 31)
+    prepared = importer.prepare(source, boundary=area, max_bytes=1 << 31, datum=datum)
     validated = time.perf_counter()
     store = open_store(location)
     version = importer.commit(store, prepared, user="bench")
@@ -89,14 +128,15 @@ def child(args: argparse.Namespace) -> None:
     """One measured run, printed as a JSON line with the peak RSS."""
     sys.path.insert(0, str(ROOT))
     result = (run_pyogrio(Path(args.csv), args.target) if args.child == "pyogrio"
-              else run_ours(Path(args.csv), args.target))
+              else run_ours(Path(args.csv), args.target, args.datum))
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 
 
-def measure(kind: str, source: Path, target: str) -> dict[str, Any]:
+def measure(kind: str, source: Path, target: str, datum: str = "wgs84") -> dict[str, Any]:
     done = subprocess.run([sys.executable, __file__, "--child", kind, "--csv", str(source),  # noqa: S603
-                           "--target", target], capture_output=True, text=True, check=False)
+                           "--target", target, "--datum", datum], capture_output=True, text=True,
+                          check=False)
     if done.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -105,9 +145,12 @@ def measure(kind: str, source: Path, target: str) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=200_000)
+    parser.add_argument("--union", action="store_true",
+                        help="a union office's sheet against the project's own columns")
     parser.add_argument("--child", choices=["ours", "pyogrio"], help=argparse.SUPPRESS)
     parser.add_argument("--csv", help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
+    parser.add_argument("--datum", default="wgs84", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
@@ -115,6 +158,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     from tests.pgcluster import ClusterUnavailable, start_cluster
 
+    if args.union:
+        union(args.rows)
+        return
     with tempfile.TemporaryDirectory(prefix="locator-bench-") as tmp:
         source = Path(tmp) / "registry.csv"
         make_csv(source, args.rows)
@@ -132,6 +178,24 @@ def main() -> None:
                 cluster.stop()
         results.append(("pyogrio read → GPKG write (no checks)",
                         measure("pyogrio", source, f"{tmp}/plain.gpkg")))
+    table(results)
+
+
+def union(rows: int) -> None:
+    """A union sheet and the project's own columns, same rows, each into a new GeoPackage."""
+    with tempfile.TemporaryDirectory(prefix="locator-bench-") as tmp:
+        sheet, plain = Path(tmp) / "union.csv", Path(tmp) / "plain.csv"
+        make_union_csv(sheet, rows)
+        make_csv(plain, rows)
+        print(f"{rows:,} rows: union sheet {sheet.stat().st_size / 1e6:.1f} MB (GB18030), "
+              f"project columns {plain.stat().st_size / 1e6:.1f} MB")
+        table([("ours, union sheet → GeoPackage", measure("ours", sheet, f"{tmp}/u.gpkg",
+                                                          "gcj02")),
+               ("ours, project columns → GeoPackage", measure("ours", plain, f"{tmp}/p.gpkg"))])
+
+
+def table(results: list[tuple[str, dict[str, Any] | str]]) -> None:
+    """The side-by-side figures."""
     print(f"{'':40} {'read+check s':>12} {'write s':>8} {'total s':>8} {'rows/s':>9} "
           f"{'peak MB':>8}")
     for name, result in results:

@@ -126,6 +126,12 @@ class Station:
     ``datum`` records the datum the coordinate was *given* in before conversion.
     ``precision_m`` is how far the true entrance may be from the point.
     ``synthetic`` is True for generated demonstration records, never for real ones.
+    ``phone`` holds checked numbers separated by ``;`` (:attr:`phones`). ``hours_text`` is
+    the opening hours as the source wrote them when that differs from ``opening_hours``
+    (``周一至周五 9:00-17:30``; kept too when the hours could not be read, and are unknown).
+    ``geocoded`` names the administrative level (``district``, ``subdistrict``,
+    ``community``) whose label point stands in for a location the source did not give:
+    the station was placed by its address, ``precision_m`` says how roughly.
     """
 
     id: str
@@ -146,12 +152,20 @@ class Station:
     verified: date | None = None
     synthetic: bool = False
     note: str = ""
+    phone: str = ""
+    hours_text: str = ""
+    geocoded: str | None = None
 
     @property
     def located(self) -> bool:
         """True when the station has a usable coordinate."""
         return (self.lon is not None and self.lat is not None
                 and math.isfinite(self.lon) and math.isfinite(self.lat))
+
+    @property
+    def phones(self) -> tuple[str, ...]:
+        """The station's phone numbers (``0931-8123456``, ``13812345678``…)."""
+        return tuple(p for p in self.phone.split(";") if p)
 
     @property
     def always_open(self) -> bool:

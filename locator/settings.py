@@ -134,8 +134,10 @@ class Settings(BaseModel):
         "characters"))
     registry: str | None = Field(None, description=(
         "registry file(s) to serve (GeoJSON, CSV, XLSX or GeoPackage, `:`-separated; "
-        "overrides the store); bad rows are reported, good rows served; a missing file stops "
-        "start-up"))
+        "overrides the store), read and checked exactly like `locator import` (Chinese "
+        "headers, GB18030, a `坐标系` column, address-only rows; WGS-84 where no datum is "
+        "named; not held to the service area); bad rows are reported, good rows served; a "
+        "missing file stops start-up"))
     default_center: Annotated[tuple[float, float], BeforeValidator(_center)] = Field(
         (103.8343, 36.0611), description="`lon,lat` (WGS-84) used when the visitor gives "
                                          "no point")

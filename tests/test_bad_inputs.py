@@ -120,7 +120,7 @@ CASES = [
     station("latitude out of range", "'95' is out of range ±90", lat="95"),
     station("longitude not a number", "'east' is not a number", lon="east"),
     station("unknown kind in the form", "spaceship", kind="spaceship"),
-    station("bad opening hours", "invalid opening_hours 'Mo-Xx 25:00'",
+    station("bad opening hours", "'Mo-Xx 25:00': opening hours not understood",
             opening_hours="Mo-Xx 25:00"),
     station("outside the service area", "lon=116.400000, lat=39.900000", lon="116.4",
             lat="39.9"),

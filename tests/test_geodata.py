@@ -33,7 +33,10 @@ EQUAL_AREA = "+proj=aea +lat_1=25 +lat_2=47 +lat_0=0 +lon_0=105 +datum=WGS84 +un
 DISTRICT_CODES = {"620102", "620103", "620104", "620105", "620111", "620121", "620122",
                   "620123"}
 DONGFANGHONG_WGS84 = (103.84055, 36.05282)  # 东方红广场, en.wikipedia
-STATION_PROPS = {f.name for f in dataclasses.fields(Station)} - {"lon", "lat"}
+# (the fields added with phone numbers, hours as written and address placement are optional:
+# the shipped files predate them and leave them out)
+STATION_PROPS = {f.name for f in dataclasses.fields(Station)} - {"lon", "lat", "phone",
+                                                                 "hours_text", "geocoded"}
 _GEOD = Geod(ellps="WGS84")
 
 

@@ -33,7 +33,7 @@ ROWS = [{"id": "a", "name": "甲站", "kind": "smart_station", "lon": 103.84, "l
 
 
 def commit(store: GpkgStore, path: Path) -> None:
-    importer.commit(store, importer.prepare(path, boundary=None), user="tester")
+    importer.commit(store, importer.prepare(path, boundary=None), user="tester", mode="replace")
 
 
 @pytest.fixture

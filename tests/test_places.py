@@ -131,7 +131,7 @@ def test_bad_arguments_name_the_parameter(query: Any, limit: Any, param: str) ->
 def test_bad_datum_and_unknown_ids_name_their_parameter() -> None:
     with pytest.raises(QueryError) as err:
         lookups.lookup("36.06,103.83", datum="gcj")  # accepted alias
-        lookups.lookup("36.06,103.83", datum="amap")
+        lookups.lookup("36.06,103.83", datum="mars")
     assert err.value.param == "datum"
     for bad in ("nope", "u:999999", "st:nobody", "ll:91,0~5", "ll:x"):
         with pytest.raises(QueryError) as err:

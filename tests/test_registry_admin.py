@@ -70,11 +70,13 @@ def test_preview_reports_and_writes_nothing_then_commit_serves(
         admin_app: Flask, tmp_path: Path, role: str) -> None:
     client, csrf = signed_in(admin_app, role)
     before = [s.id for s in admin_app.extensions["locator"].stations]
-    response = upload(client, csrf, CSV + BAD_ROW)
+    response = upload(client, csrf, CSV + BAD_ROW, mode="replace")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "共 3 行：接受 2 行，拒绝 1 行。" in page  # Chinese by default
-    assert "lon and lat look swapped" in page
+    assert "经纬度似乎填反了" in page and "lon/lat" in page  # the reason, and the file's headers
+    # compared with what is served (the shipped 312), not with the empty store
+    assert "与正在使用的名录相比：新增 2，修改 0，删除 312，不变 0。" in page
     assert "<script>alert(1)</script>" not in page  # names are escaped, in the table and map
     assert open_store(tmp_path / "s.gpkg").active() is None
     preview_id = re.search(r'name="preview" value="([0-9a-f]+)"', page)
@@ -89,12 +91,13 @@ def test_preview_reports_and_writes_nothing_then_commit_serves(
     assert [s.id for s in admin_app.extensions["locator"].stations] == ["u1", "u2"]
     store = open_store(tmp_path / "s.gpkg")
     version = store.active()
-    assert version is not None and (version.accepted, version.rejected) == (2, 1)
+    assert version is not None and (version.id, version.accepted, version.rejected) == (2, 2, 1)
     assert version.user == role  # the import is audited under the account's name
+    assert len(store.stations(1)) == 312  # the registry served before it: rollback goes there
     from locator.registry import audit
 
-    assert [(e.action, e.user, e.version) for e in audit.entries(store)] == [
-        ("import", role, version.id)]
+    newest = audit.entries(store)[0]
+    assert (newest.action, newest.user, newest.version) == ("import", role, version.id)
     store.close()
     again = client.post("/admin/registry/commit", data={"csrf_token": csrf,
                                                         "preview": preview_id.group(1)})
@@ -131,7 +134,9 @@ def test_preview_map_in_chromium(admin_app: Flask, live_server: Callable[[Flask]
     assert watch.dialogs == [] and watch.errors == []
     watch.screenshot("registry-preview-1280x800")
     page.click("form[action$=commit] button[type=submit]")
-    assert "Version 1 is now served: 2 stations." in page.content()
+    # merged into the served registry: its 12 documented stations stay, the 300
+    # demonstration ones (synthetic) never mix with real ones
+    assert "Version 2 is now served: 14 stations." in page.content()
 
 
 def test_diff_by_id_finds_added_removed_moved_and_edited() -> None:

@@ -73,6 +73,7 @@ class Case:
     file_error: str | None = None
     accepted: int | None = None
     problems: list[tuple[int, str | None, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str | None, str]] = field(default_factory=list)
 
 
 VRT = (b'<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/etc/passwd</SrcDataSource>'
@@ -87,7 +88,7 @@ CASES = [
          accepted=2),
     Case("bom.csv", b"\xef\xbb\xbf" + csv(HEAD, GOOD), accepted=1),
     Case("swapped.csv", csv(HEAD, GOOD, "a2,乙站,box_station,36.06,103.85"), accepted=1,
-         problems=[(3, "lat", "lon and lat look swapped")]),
+         problems=[(3, "lon/lat", "look swapped")]),
     Case("fullwidth.csv", csv(HEAD, GOOD, "a2,乙站,box_station,１０３.８５,36.06"), accepted=1,
          problems=[(3, "lon", "full-width characters in a number")]),
     Case("vrt.geojson", VRT, file_error="GDAL VRT content refused"),
@@ -102,9 +103,9 @@ CASES = [
          problems=[(1, "geometry", "non-finite coordinate")]),
     Case("nan.csv", csv(HEAD, GOOD, "a2,乙站,box_station,NaN,36.06", "a3,丙站,box_station,"
                         "103.8,inf"), accepted=1,
-         problems=[(3, "lon", "must be finite"), (4, "lat", "must be finite")]),
+         problems=[(3, "lon", "must be a finite number"), (4, "lat", "must be a finite number")]),
     Case("dupes.csv", csv(HEAD, GOOD, "a1,乙站,box_station,103.85,36.06"), accepted=1,
-         problems=[(3, "id", "duplicate id (first seen in row 2)")]),
+         problems=[(3, "id", "duplicate id: row 2 has it too")]),
     Case("bowtie.geojson", geojson(feature(BOWTIE)), accepted=0,
          problems=[(1, "geometry", "invalid geometry: Self-intersection")]),
     Case("unclosed.geojson", geojson(feature(UNCLOSED)), accepted=0,
@@ -122,17 +123,17 @@ CASES = [
     Case("garbage.csv", bytes(range(256)) * 8, file_error="binary content"),
     Case("deep.geojson", nested(5000), file_error="nested deeper than 32 levels"),
     Case("outside.csv", csv(HEAD, GOOD, "a2,北京站,box_station,116.40,39.90"), accepted=1,
-         problems=[(3, "lon", "outside the service area")]),
+         problems=[(3, "lon/lat", "outside the service area")]),
     Case("kind.csv", csv(HEAD, "a1,甲站,box,103.84,36.05"), accepted=0,
-         problems=[(2, "kind", "unknown kind; did you mean 'box_station'?")]),
-    Case("hours.csv", csv(HEAD + ",开放时间", GOOD + ",Mo-Fr 25:00-26:00"), accepted=0,
-         problems=[(2, "opening_hours", "invalid opening_hours")]),
+         problems=[(2, "kind", "unknown kind; did you mean 'box_station' (箱体驿站)?")]),
+    Case("hours.csv", csv(HEAD + ",开放时间", GOOD + ",Mo-Fr 25:00-26:00"), accepted=1,
+         warnings=[(2, "开放时间", "opening hours not understood")]),
     Case("missing.csv", csv(HEAD, "a1,甲站,box_station,103.84,"), accepted=0,
-         problems=[(2, "lat", "is missing")]),
+         problems=[(2, "lat", "this one is missing")]),
     Case("range.csv", csv(HEAD, "a1,甲站,box_station,103.84,95"), accepted=0,
-         problems=[(2, "lat", "out of range ±90")]),
+         problems=[(2, "lat", "out of range: must lie within ±90")]),
     Case("cells.csv", csv(HEAD, GOOD + ",extra"), accepted=0,
-         problems=[(2, "row", "6 cells but the header has 5")]),
+         problems=[(2, "row", "the row has 6 cells but the header has 5")]),
     Case("json.csv", geojson(feature(POINT)), file_error="content is geojson but the name says "
                                                         "'.csv'"),
     Case("page.geojson", b"<html><body>hi</body></html>", file_error="XML/HTML content"),
@@ -142,7 +143,7 @@ CASES = [
     Case("twice.csv", csv("id,name,kind,lng,经度,lat", "a1,x,box_station,103.8,103.8,36.0"),
          file_error="columns 'lng' and '经度' both map to 'lon'"),
     Case("props.geojson", geojson({"type": "Feature", "geometry": POINT, "properties": [1]}),
-         accepted=0, problems=[(1, "properties", "must be an object")]),
+         accepted=0, problems=[(1, "properties", "must be a GeoJSON Feature")]),
     Case("chinese.xlsx", xlsx([["编号", "名称", "类型", "经度", "纬度"],
                                ["x1", "甲站", "司机之家", 103.84, 36.05]]), accepted=1),
     Case("badzip.xlsx", b"PK\x03\x04 not really a zip", file_error="not a valid XLSX"),
@@ -159,10 +160,12 @@ def test_bad_file_table(case: Case) -> None:
         assert caught.value.message.startswith(case.name)
         return
     prepared = prepare(case.data, name=case.name, boundary=AREA)
-    rejected = [(p.row, p.column, p.reason) for p in prepared.report.problems if p.row > 0]
-    assert len(rejected) == len(case.problems), rejected
-    for (row, column, reason), expected in zip(rejected, case.problems, strict=True):
-        assert (row, column) == expected[:2] and expected[2] in reason, (row, column, reason)
+    for severity, expected_all in (("error", case.problems), ("warning", case.warnings)):
+        found = [(p.row, p.column, p.reason) for p in prepared.report.problems
+                 if p.severity == severity]
+        assert len(found) == len(expected_all), found
+        for (row, column, reason), expected in zip(found, expected_all, strict=True):
+            assert (row, column) == expected[:2] and expected[2] in reason, (row, column, reason)
     assert prepared.report.accepted == case.accepted
     assert prepared.report.rows == case.accepted + len(case.problems)
 
@@ -186,12 +189,22 @@ def test_ignored_columns_are_reported_and_mapping_uses_them() -> None:
                        boundary=AREA)
     assert prepared.report.accepted == 1 and prepared.stations[0].lon == 103.84
     notices = [(p.row, p.column) for p in prepared.report.problems]
-    assert notices == [(0, "负责人")] and prepared.rejected == 0
+    assert notices == [(1, "负责人")] and prepared.rejected == 0  # the header is row 1
 
 
-def test_blank_coordinates_make_an_unlocated_station() -> None:
-    prepared = prepare(csv(HEAD, "a1,甲站,box_station,,"), name="u.csv", boundary=AREA)
-    assert prepared.stations[0].located is False and prepared.rejected == 0
+def test_blank_coordinates_are_placed_by_address_or_rejected() -> None:
+    prepared = prepare(csv(HEAD + ",地址", "a1,甲站,box_station,,,",
+                           "a2,乙站,box_station,,,城关区"), name="u.csv", boundary=AREA)
+    assert [(p.row, p.code) for p in prepared.report.problems] == [
+        (2, "no_location"), (3, "placed_by_address")]
+    (placed,) = prepared.stations
+    assert placed.located and placed.geocoded == "district" and placed.district_code == "620102"
+    assert placed.precision_m is not None and placed.precision_m > 5000
+
+
+def test_a_null_geometry_feature_stays_a_station_of_unknown_location() -> None:
+    prepared = prepare(geojson(feature(None)), name="u.geojson", boundary=AREA)
+    assert prepared.stations[0].located is False and prepared.report.problems == ()
 
 
 @pytest.mark.parametrize(("path", "reason"), [

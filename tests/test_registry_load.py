@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from locator.model import Amenity
 from locator.registry import load_registry
 from locator.registry.load import load_files
 
@@ -18,35 +19,59 @@ def with_(**changes: Any) -> dict[str, Any]:
     return {**GOOD, "id": "bad", **changes}
 
 
-@pytest.mark.parametrize(("row", "column", "reason"), [
-    (with_(name=""), "name", "is required"),
-    (with_(id=None), "id", "is required"),
-    (with_(kind="box"), "kind", "unknown kind; did you mean 'box_station'?"),
-    (with_(kind="驿站"), "kind", "unknown kind"),
-    (with_(lon="abc"), "lon", "must be a number"),
-    (with_(lon=200.0), "lon", "out of range ±180"),
-    (with_(lat=95.0), "lat", "out of range ±90"),
-    (with_(lat=None), "lat", "is missing"),
-    (with_(amenities=["water", "sauna"]), "amenities", "unknown amenity"),
-    (with_(opening_hours="Mo-Fr 25:00-26:00"), "opening_hours", "invalid opening_hours"),
-    (with_(entry="knock"), "entry", "must be one of open, qr_code, registration"),
-    (with_(datum="mars"), "datum", "unknown datum"),
-    (with_(precision_m=-5), "precision_m", "must be a finite number ≥ 0"),
-    (with_(verified="2024-13-40"), "verified", "must be an ISO date"),
-    (with_(synthetic="maybe"), "synthetic", "must be true or false"),
-    (with_(id="ok"), "id", "duplicate id (first seen in"),
+@pytest.mark.parametrize(("row", "column", "code"), [
+    (with_(name=""), "name", "required"),
+    (with_(kind="box"), "kind", "unknown_kind"),
+    (with_(kind="驿站"), "kind", "unknown_kind"),
+    (with_(lon="abc"), "geometry", "bad_geometry"),
+    (with_(lon=200.0), "lon", "out_of_range"),
+    (with_(lat=95.0), "lat", "out_of_range"),
+    (with_(lat=None), "geometry", "bad_geometry"),
+    (with_(datum="mars"), "datum", "unknown_datum"),
+    (with_(precision_m=-5), "precision_m", "negative"),
+    (with_(synthetic="maybe"), "synthetic", "bad_bool"),
+    (with_(id="ok"), "id", "duplicate_id"),
 ])
 def test_bad_rows_are_reported_and_good_rows_kept(
         write_registry: Callable[[list[dict[str, Any]]], Path],
-        row: dict[str, Any], column: str, reason: str) -> None:
+        row: dict[str, Any], column: str, code: str) -> None:
     path = write_registry([GOOD, row])
     stations, report = load_files([path])
     assert [s.id for s in stations] == ["ok"]
-    assert report.rows == 2 and report.accepted == 1
+    assert report.rows == 2 and report.accepted == 1 and report.rejected == 1
     (problem,) = report.problems
-    assert problem.row == 2 and problem.column == column
-    assert reason in problem.reason
+    assert (problem.row, problem.column, problem.code) == (2, column, code)
+    assert problem.severity == "error" and problem.reason
     assert problem.source == path.name
+
+
+@pytest.mark.parametrize(("row", "column", "code", "kept"), [
+    (with_(amenities=["water", "sauna"]), "amenities", "amenity_unknown",
+     {"amenities": frozenset({Amenity.WATER}), "note": "未识别的设施：sauna"}),
+    (with_(opening_hours="Mo-Fr 25:00-26:00"), "opening_hours", "hours_unknown",
+     {"opening_hours": None, "hours_text": "Mo-Fr 25:00-26:00"}),
+    (with_(entry="knock"), "entry", "unknown_entry", {"entry": None}),
+    (with_(verified="2024-13-40"), "verified", "bad_date", {"verified": None}),
+])
+def test_doubtful_values_are_warnings_and_the_station_is_kept(
+        write_registry: Callable[[list[dict[str, Any]]], Path],
+        row: dict[str, Any], column: str, code: str, kept: dict[str, Any]) -> None:
+    stations, report = load_files([write_registry([GOOD, row])])
+    assert [s.id for s in stations] == ["ok", "bad"]
+    (problem,) = report.problems
+    assert (problem.row, problem.column, problem.code, problem.severity) == (
+        2, column, code, "warning")
+    assert {k: getattr(stations[1], k) for k in kept} == kept
+    assert report.rejected == 0 and report.warned == 1
+
+
+def test_every_problem_of_a_row_is_reported(
+        write_registry: Callable[[list[dict[str, Any]]], Path]) -> None:
+    row = with_(name="", kind="box", lat=95.0, entry="knock", opening_hours="看情况")
+    _, report = load_files([write_registry([GOOD, row])])
+    assert sorted(p.code for p in report.problems) == sorted(
+        ["required", "unknown_kind", "out_of_range", "unknown_entry", "hours_unknown"])
+    assert {p.row for p in report.problems} == {2} and report.rejected == 1
 
 
 def test_non_point_geometry_is_rejected(tmp_path: Path) -> None:
@@ -60,11 +85,8 @@ def test_non_point_geometry_is_rejected(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("text", "reason"), [
-    ("", "file unreadable"),
-    ("{not json", "file unreadable"),
-    ('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
-     '{"type":"Point","coordinates":[NaN, 36]},"properties":{}}]}', "NaN is not valid JSON"),
-    ('{"type":"Feature"}', "not a GeoJSON FeatureCollection"),
+    ("", "file is empty"),
+    ("{not json", "not valid JSON"),
     ('{"type":"FeatureCollection","features":{}}', "'features' is not a list"),
 ])
 def test_unreadable_files_are_one_problem_at_row_zero(tmp_path: Path, text: str,
@@ -76,11 +98,20 @@ def test_unreadable_files_are_one_problem_at_row_zero(tmp_path: Path, text: str,
     assert report.problems[0].row == 0 and reason in report.problems[0].reason
 
 
-def test_unsupported_suffix(tmp_path: Path) -> None:
+def test_a_nan_coordinate_rejects_its_row_not_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.geojson"
+    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","geometry":'
+                    '{"type":"Point","coordinates":[NaN, 36]},"properties":{"id":"x","name":'
+                    '"n","kind":"box_station"}}]}', encoding="utf-8")
+    stations, report = load_files([path])
+    assert stations == [] and [(p.row, p.code) for p in report.problems] == [(1, "bad_geometry")]
+
+
+def test_content_not_the_name_decides_the_format(tmp_path: Path) -> None:
     path = tmp_path / "r.xml"
     path.write_text("<x/>", encoding="utf-8")
     _, report = load_files([path])
-    assert "unsupported registry file type '.xml'" in report.problems[0].reason
+    assert "XML/HTML content is not a registry file" in report.problems[0].reason
 
 
 def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
@@ -93,7 +124,7 @@ def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path: Path) -> No
     assert [s.id for s in stations] == ["a", "c"]
     assert {a.value for a in stations[0].amenities} == {"water", "toilet"}
     (problem,) = report.problems
-    assert (problem.row, problem.column, problem.reason) == (3, "lon", "must be finite")
+    assert (problem.row, problem.column, problem.code) == (3, "lon", "not_finite")
 
 
 def test_unlocated_stations_are_listed_but_not_indexed(tiny_path: Path) -> None:
@@ -109,7 +140,7 @@ def test_duplicate_ids_across_files(write_registry: Callable[[list[dict[str, Any
     stations, report = load_files([first, second])
     assert len(stations) == 1
     assert report.problems[0].source == second.name
-    assert f"first seen in {first.name} row 1" in report.problems[0].reason
+    assert report.problems[0].params == {"first": f"1 ({first.name})"}
 
 
 def test_only_spreadsheets_get_their_formula_apostrophe_removed(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -280,3 +281,69 @@ def test_decoding_shares_repeated_values_and_leaves_the_collector_as_it_was(
     assert first.amenities is again.amenities and first.source is again.source
     assert first.verified is again.verified and first.verified == date(2024, 5, 1)
     assert decode_stations([]) == []
+
+
+def test_a_store_of_an_older_release_gains_the_new_columns(store: Store) -> None:
+    """Stores made before phone, hours_text and geocoded existed are migrated when opened."""
+    from locator.registry.store import ADDED_COLUMNS
+
+    store.write([FULL, BARE], meta())
+    location = store.location
+    drops = [f'ALTER TABLE {t} DROP COLUMN "{c}"' for t in ("station_history", "stations")
+             for c in ADDED_COLUMNS]
+    if location.startswith("postgresql"):
+        from sqlalchemy import text
+
+        with store._engine.begin() as conn:  # type: ignore[attr-defined]
+            for statement in drops:
+                conn.execute(text(statement))
+    else:
+        con = sqlite3.connect(location, isolation_level=None)
+        for statement in drops:
+            con.execute(statement)
+        con.close()
+    store.close()
+    again = open_store(location)
+    try:
+        old = again.stations()
+        assert [(s.id, s.phone, s.hours_text, s.geocoded) for s in old] == [
+            (FULL.id, "", "", None), (BARE.id, "", "", None)]
+        new = replace(FULL, phone="0931-8123456", hours_text="全天", geocoded="district")
+        again.write([new], meta())
+        assert again.stations() == [new] and again.check() == []
+    finally:
+        again.close()
+
+
+def test_merge_replace_and_rollback_to_the_served_registry(store: Store) -> None:
+    """A fresh store's first import stores the served registry first (version 1); merge adds
+    and updates by id and drops demonstration stations; replace makes the file the registry;
+    rollbacks walk back to the served registry."""
+    from locator.registry import importer
+
+    served = [replace(BARE, id="news-1", name="新闻站"),
+              replace(BARE, id="demo-1", name="演示站", synthetic=True)]
+
+    def prepared(*stations: Station) -> importer.Prepared:
+        lines = ["id,name,kind,lon,lat"] + [f"{s.id},{s.name},{s.kind.value},{s.lon},{s.lat}"
+                                              for s in stations]
+        return importer.prepare(("\n".join(lines) + "\n").encode(), name="f.csv", boundary=None)
+
+    a = replace(FULL, id="a", name="甲", lon=103.8, lat=36.05)
+    b = replace(FULL, id="b", name="乙", lon=103.81, lat=36.06)
+    first = importer.commit(store, prepared(a), user="u", served=lambda: served,
+                            served_source="shipped")
+    assert [v.id for v in store.history()] == [2, 1] and first.id == 2
+    assert [s.id for s in store.stations(1)] == ["news-1", "demo-1"]
+    assert [s.id for s in store.stations()] == ["news-1", "a"]  # demo never beside real ones
+    second = importer.commit(store, prepared(replace(a, name="甲改"), b), user="u",
+                             served=lambda: served)
+    assert [(s.id, s.name) for s in store.stations(second.id)] == [
+        ("news-1", "新闻站"), ("a", "甲改"), ("b", "乙")]
+    third = importer.commit(store, prepared(b), user="u", mode="replace", served=lambda: served)
+    assert [s.id for s in store.stations(third.id)] == ["b"]
+    assert (store.report(third.id) or {})["removed"] == ["news-1", "a"]
+    assert store.rollback(user="u").id == 3
+    assert store.rollback(user="u").id == 2
+    assert store.rollback(user="u").id == 1  # the registry served before the first import
+    assert [s.id for s in store.stations()] == ["news-1", "demo-1"]

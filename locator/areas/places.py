@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import re
 import threading
 from collections.abc import Sequence
@@ -43,7 +42,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pyproj import Geod
 from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
@@ -52,6 +50,7 @@ from locator.areas.store import StoredAreas
 from locator.areas.textindex import NO_MATCH, TextIndex
 from locator.areas.units import AdminName, AdminUnit, admin_names, unit_code
 from locator.errors import QueryError
+from locator.geo.geodesic import area_radius_m
 
 __all__ = ["APPROXIMATE_M", "GEODATA", "LEVEL_RANK", "MAX_LIMIT", "MAX_QUERY", "Gazetteer",
            "Place", "all_places", "check_query", "gazetteer", "keys_of", "norm", "rank",
@@ -62,7 +61,6 @@ MAX_QUERY = 64  #: longest query accepted, in characters
 MAX_LIMIT = 50
 APPROXIMATE_M = 500.0  #: a point less precise than this stands for an area
 
-_GEOD = Geod(ellps="WGS84")
 LEVEL_RANK = {"coordinates": -1, "city": 0, "district": 0, "landmark": 1, "station": 1,
               "subdistrict": 2, "community": 3}
 _SPACES = re.compile(r"[\s'’·,，、/]+")
@@ -161,12 +159,6 @@ def keys_of(name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k in (hanzi, full, initials) if k))
 
 
-def _radius(geom: BaseGeometry) -> float:
-    """Radius (m) of a circle of the geometry's geodesic area."""
-    area, _ = _GEOD.geometry_area_perimeter(geom)
-    return math.sqrt(abs(area) / math.pi)
-
-
 def _centre(geom: BaseGeometry) -> Point:
     """The centroid, or a point surely inside when the centroid falls outside."""
     point = geom.centroid
@@ -256,7 +248,7 @@ class _Files:
 def _files(folder: Path) -> _Files:
     with (folder / "boundaries.geojson").open(encoding="utf-8") as fh:
         features = json.load(fh)["features"]
-    units = {str(f["properties"]["code"]): (f["properties"], _radius(shape(f["geometry"])))
+    units = {str(f["properties"]["code"]): (f["properties"], area_radius_m(shape(f["geometry"])))
              for f in features}
     alias_path = folder / "aliases.csv"
     return _Files(units, admin_names(folder / "admin_units.csv"),
@@ -303,7 +295,7 @@ def _build(folder: Path, imported: tuple[AdminUnit, ...]) -> Gazetteer:
         if polygon is not None and polygon.level == unit.level:
             point = _centre(polygon.geometry)
             lon, lat, precision, basis = (float(point.x), float(point.y),
-                                          _radius(polygon.geometry), "polygon")
+                                          area_radius_m(polygon.geometry), "polygon")
         else:
             lon, lat, precision, basis = (district.lon, district.lat, district.precision_m,
                                           "district_seat")

@@ -26,8 +26,8 @@ from locator.areas.units import AdminUnit
 from locator.errors import RegistryError
 from locator.files.atomic import write_atomic
 
-__all__ = ["StoredAreas", "area_path", "areas_dir", "areas_for", "list_areas", "load_areas",
-           "remove_areas", "save_areas"]
+__all__ = ["StoredAreas", "area_path", "areas_dir", "areas_for", "imported_units", "list_areas",
+           "load_areas", "remove_areas", "save_areas"]
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[int, int], StoredAreas]] = {}
@@ -129,6 +129,13 @@ def load_areas(folder: str | os.PathLike[str], level: str) -> StoredAreas | None
     with _lock:
         _cache[key] = (stamp, stored)
     return stored
+
+
+def imported_units(config: Mapping[str, Any], instance_path: str | os.PathLike[str]
+                   ) -> list[AdminUnit]:
+    """Every imported subdistrict and community polygon under an app's settings (what a
+    station known only by its address can be placed by, besides the shipped districts)."""
+    return [u for stored in list_areas(areas_dir(config, instance_path)) for u in stored.units]
 
 
 def remove_areas(folder: str | os.PathLike[str], level: str) -> bool:

@@ -1,4 +1,4 @@
-"""``locator import``, ``locator export`` and ``locator registry check|history|rollback``.
+"""``locator import``, ``export``, ``template`` and ``locator registry check|history|rollback``.
 
 They read the same configuration as the web app (``STORE``, ``REGISTRY_BOUNDARY``,
 ``IMPORT_MAX_BYTES``) and go through :mod:`locator.registry.importer`, the code
@@ -8,23 +8,30 @@ path the upload page uses too.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 import shapely
+from flask import Flask
 
+from locator.areas.store import imported_units
 from locator.cli.common import Failed, settings
 from locator.errors import LocatorError
+from locator.geo.datum import Datum
+from locator.model import Station
 from locator.registry import importer
+from locator.registry.columns import parse_mapping
 from locator.registry.export import EXPORT_FORMATS, export_stations
+from locator.registry.load import load_files
+from locator.registry.messages import Gettext, cli_gettext, problem_line
 from locator.registry.records import station_from_record
 from locator.registry.store import COLUMNS, Store, encode_station, open_store
-from locator.registry.validate import parse_mapping
+from locator.registry.template import template_csv, template_xlsx
 
-__all__ = ["export_command", "import_command", "registry"]
+__all__ = ["export_command", "import_command", "registry", "served_registry", "template_command"]
 
 
 @contextmanager
@@ -46,20 +53,44 @@ _STORE_OPTION = click.option("--store", "store_location", metavar="PATH|URL",
                              help="GeoPackage path or postgresql:// URL (default: STORE).")
 
 
-def _print_report(prepared: importer.Prepared) -> None:
+def _print_report(prepared: importer.Prepared, _: Gettext) -> None:
     report = prepared.report
-    click.echo(f"{prepared.name}: {prepared.format}"
-               f"{f' ({prepared.encoding})' if prepared.encoding else ''}, datum "
-               f"{prepared.datum.value}, sha256 {prepared.sha256[:12]}")
-    click.echo(f"rows: {report.rows}  accepted: {report.accepted}  rejected: {prepared.rejected}")
+    click.echo(_("%(name)s: %(format)s%(encoding)s, datum %(datum)s, sha256 %(sha)s") % {
+        "name": prepared.name, "format": prepared.format,
+        "encoding": f" ({prepared.encoding})" if prepared.encoding else "",
+        "datum": prepared.datum.value, "sha": prepared.sha256[:12]})
+    click.echo(_("rows: %(rows)d  accepted: %(ok)d  rejected: %(bad)d  with warnings: "
+                 "%(warned)d") % {"rows": report.rows, "ok": report.accepted,
+                                  "bad": prepared.rejected, "warned": report.warned})
+    datums = ", ".join(f"{k} {v}" for k, v in sorted(report.datums.items())) or "-"
+    click.echo(_("coordinates given in: %(datums)s; placed by address: %(placed)d") % {
+        "datums": datums, "placed": report.placed})
     for problem in report.problems:
-        click.echo(f"  {problem}")
+        click.echo(f"  {problem_line(problem, _)}")
+
+
+def served_registry(app: Flask) -> tuple[Callable[[], list[Station]], str]:
+    """What the app serves while the store holds no version (``REGISTRY`` files or the
+    shipped data), loaded when first needed, and how to name it."""
+    from locator.web.service import registry_paths
+
+    paths = registry_paths(app.config["REGISTRY"])
+    return (lambda: load_files(paths)[0]), ", ".join(p.name for p in paths)
+
+
+_LANG_OPTION = click.option("--lang", default=None, metavar="LOCALE",
+                            help="Language of the report: zh_CN or en (default: the "
+                                 "BABEL_DEFAULT_LOCALE setting, Chinese).")
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--datum", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84",
-              show_default=True, help="Datum of the file's coordinates (Amap: gcj02, Baidu: bd09).")
+@click.option("--mode", type=click.Choice(importer.MODES), default="merge", show_default=True,
+              help="merge: add and update stations by id, keep the rest; replace: the file is "
+                   "the whole registry (removals are listed).")
+@click.option("--datum", default="wgs84", show_default=True,
+              help="Datum of coordinates in rows without a 坐标系 column: wgs84 (GPS), gcj02 "
+                   "(Amap, 高德), bd09 (Baidu, 百度).")
 @click.option("--mapping", default=None, metavar="COL=FIELD,...",
               help="Source columns for fields whose names are not recognised.")
 @click.option("--layer", default=None, help="GeoPackage layer or XLSX sheet to read.")
@@ -67,16 +98,19 @@ def _print_report(prepared: importer.Prepared) -> None:
 @click.option("--allow-partial", is_flag=True, help="Import the good rows even if some are "
                                                      "rejected (exit 0).")
 @click.option("--user", default=None, help="Who is importing (default: the login name).")
+@_LANG_OPTION
 @_STORE_OPTION
-def import_command(file: Path, datum: str, mapping: str | None, layer: str | None,
-                   dry_run: bool, allow_partial: bool, user: str | None,
+def import_command(file: Path, mode: str, datum: str, mapping: str | None, layer: str | None,
+                   dry_run: bool, allow_partial: bool, user: str | None, lang: str | None,
                    store_location: str | None) -> None:
     """Validate FILE (GeoJSON, CSV, XLSX, GeoPackage) and store it as a new version.
 
-    Prints every rejected row; exits 1 when rows were rejected (nothing is written)
-    unless --allow-partial.
+    Prints every problem of every row (in Chinese unless --lang en); exits 1 when rows were
+    rejected (nothing is written) unless --allow-partial. On a store with no version yet, the
+    registry being served is stored first as version 1, so a rollback can go back to it.
     """
     app = settings()
+    _ = cli_gettext(lang or str(app.config["BABEL_DEFAULT_LOCALE"]))
     bar: Any = None
 
     def progress(done: int, total: int) -> None:
@@ -90,27 +124,52 @@ def import_command(file: Path, datum: str, mapping: str | None, layer: str | Non
 
     try:
         prepared = importer.prepare(
-            file, datum=datum, mapping=parse_mapping(mapping), layer=layer,
+            file, datum=Datum.parse(datum), mapping=parse_mapping(mapping), layer=layer,
             boundary=importer.boundary_from_setting(app.config["REGISTRY_BOUNDARY"]),
-            max_bytes=int(app.config["IMPORT_MAX_BYTES"]), progress=progress)
+            max_bytes=int(app.config["IMPORT_MAX_BYTES"]), progress=progress,
+            areas=imported_units(app.config, app.instance_path))
     except LocatorError as exc:
         raise Failed(exc.message) from None
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    _print_report(prepared)
+    _print_report(prepared, _)
     if prepared.rejected and not allow_partial:
-        click.echo(f"{prepared.rejected} rows rejected: nothing imported (fix them, or use "
-                   "--allow-partial to import the good rows)", err=True)
+        click.echo(_("%(n)d rows rejected: nothing imported (fix them, or use --allow-partial "
+                     "to import the good rows)") % {"n": prepared.rejected}, err=True)
         sys.exit(1)
     if dry_run:
-        click.echo("dry run: nothing written")
+        click.echo(_("dry run: nothing written"))
         return
+    served, source = served_registry(app)
     with _store(store_location) as store:
         version = importer.commit(store, prepared, user=user or importer.user_name(),
-                                  allow_partial=allow_partial)
-        click.echo(f"stored as version {version.id} in {store.location} "
-                   f"({version.accepted} stations)")
+                                  allow_partial=allow_partial, mode=mode, served=served,
+                                  served_source=source)
+        report = store.report(version.id) or {}
+    removed = report.get("removed") or []
+    if removed:  # (every id is in the version's report; a screen shows the first 20)
+        shown = ", ".join(removed[:20]) + (f", … (+{len(removed) - 20})" if len(removed) > 20
+                                           else "")
+        click.echo(_("%(n)d stations removed: %(ids)s") % {"n": len(removed), "ids": shown})
+        if mode == "merge":
+            click.echo(_("(demonstration stations are never kept beside real ones)"))
+    click.echo(_("stored as version %(id)d in %(store)s (%(n)d stations)") % {
+        "id": version.id, "store": store.location, "n": version.accepted})
+
+
+@click.command("template")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write it: .xlsx (with a sheet explaining each column) or .csv.")
+@_LANG_OPTION
+def template_command(output: Path, lang: str | None) -> None:
+    """Write the registry template: Chinese headers, two example rows, and (XLSX) a sheet
+    explaining each column and the values it accepts."""
+    app = settings()
+    _ = cli_gettext(lang or str(app.config["BABEL_DEFAULT_LOCALE"]))
+    data = template_csv() if output.suffix.lower() == ".csv" else template_xlsx(_)
+    output.write_bytes(data)
+    click.echo(_("template written to %(path)s") % {"path": output})
 
 
 @click.command("export")

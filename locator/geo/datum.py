@@ -17,6 +17,7 @@ for scalar input).
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import overload
 
@@ -56,24 +57,37 @@ class Datum(StrEnum):
 
     @classmethod
     def parse(cls, value: str) -> Datum:
-        """Parse a datum name, case- and punctuation-insensitively.
+        """Parse a datum name as people write it, case- and punctuation-insensitively.
+
+        Besides the codes, the names of the maps coordinates are picked on: ``GPS``,
+        ``CGCS2000`` and ``天地图`` (CGCS2000, within a metre of WGS-84 here) are WGS-84;
+        ``高德``/``Amap``, ``腾讯``/``Tencent`` and ``火星坐标`` are GCJ-02; ``百度``/``Baidu``
+        is BD-09. ``坐标``/``坐标系``/``地图`` suffixes and bracketed notes (``GCJ02（高德）``) are
+        ignored.
 
         Raises
         ------
         DatumError
-            Naming the value when it is not one of ``wgs84``, ``gcj02``, ``bd09``.
+            Naming the value when it is none of these.
         """
-        key = str(value).strip().lower()
-        for ch in "-_: ":
-            key = key.replace(ch, "")
-        aliases = {"wgs84": cls.WGS84, "epsg4326": cls.WGS84, "gcj02": cls.GCJ02,
-                   "gcj": cls.GCJ02, "bd09": cls.BD09, "bd09ll": cls.BD09}
-        try:
-            return aliases[key]
-        except KeyError:
-            raise DatumError(
-                f"unknown datum {value!r}; expected one of wgs84, gcj02, bd09"
-            ) from None
+        text = str(value).strip().lower()
+        candidates = [text, *(p for p in re.split(r"[(（)）\[\]【】/、]", text) if p.strip())]
+        for candidate in candidates:
+            key = re.sub(r"[-_:\s.]", "", candidate)
+            key = re.sub(r"(坐标系|坐标|地图)$", "", key) or key
+            if key in _DATUM_NAMES:
+                return _DATUM_NAMES[key]
+        raise DatumError(f"unknown datum {value!r}; expected one of wgs84 (GPS), gcj02 (高德), "
+                         "bd09 (百度)")
+
+
+_DATUM_NAMES: dict[str, Datum] = {
+    **dict.fromkeys(("wgs84", "wgs", "wgs1984", "epsg4326", "gps", "cgcs2000", "epsg4490",
+                     "天地图", "tianditu", "地球", "osm", "openstreetmap"), Datum.WGS84),
+    **dict.fromkeys(("gcj02", "gcj", "高德", "amap", "gaode", "腾讯", "tencent", "qq",
+                     "火星", "国测局"), Datum.GCJ02),
+    **dict.fromkeys(("bd09", "bd09ll", "bd", "百度", "baidu"), Datum.BD09),
+}
 
 
 def in_china(lon: ArrayLike, lat: ArrayLike) -> NDArray[np.bool_]:

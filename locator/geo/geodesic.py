@@ -14,8 +14,18 @@ from numpy.typing import ArrayLike, NDArray
 from pyproj import Geod, Transformer
 from shapely.geometry.base import BaseGeometry
 
-__all__ = ["EARTH_RADIUS_M", "EQUAL_AREA", "GEOD", "MARGIN", "chord_for_metres",
-           "equal_area_m2", "geodesic_m", "unit_vectors"]
+__all__ = [
+    "EARTH_RADIUS_M",
+    "EQUAL_AREA",
+    "GEOD",
+    "MARGIN",
+    "area_radius_m",
+    "chord_for_metres",
+    "equal_area_m2",
+    "geodesic_m",
+    "label_point",
+    "unit_vectors",
+]
 
 EARTH_RADIUS_M = 6_371_008.8  # mean radius, used only to turn metres into chord bounds
 GEOD = Geod(ellps="WGS84")
@@ -58,3 +68,17 @@ def equal_area_m2(geometry: BaseGeometry) -> float:
     projected = shapely.transform(geometry, lambda xy: np.column_stack(
         _TO_EQUAL_AREA.transform(xy[:, 0], xy[:, 1])))
     return float(projected.area)
+
+
+def area_radius_m(geometry: BaseGeometry) -> float:
+    """The radius in metres of a circle of the polygon's geodesic area: how far a place
+    known only to lie in that polygon may be from a point inside it."""
+    area, _ = GEOD.geometry_area_perimeter(geometry)
+    return float(np.sqrt(abs(area) / np.pi))
+
+
+def label_point(geometry: BaseGeometry) -> tuple[float, float, float]:
+    """A point surely inside a polygon (shapely's ``representative_point``, not the centroid)
+    and :func:`area_radius_m` of the polygon."""
+    point = geometry.representative_point()
+    return float(point.x), float(point.y), area_radius_m(geometry)

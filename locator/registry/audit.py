@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass, fields
 from datetime import date
 from typing import Any
 
+from locator.files.formulas import neutralise, unquote_formula
 from locator.registry.editing import EDIT_SOURCE
 from locator.registry.store import Store
-from locator.registry.validate import neutralise, unquote_formula
 
 __all__ = ["AuditEntry", "entries", "from_csv", "from_json", "iter_entries", "last_verified_by",
            "matching", "to_csv", "to_json"]

@@ -35,7 +35,14 @@ from typing import Any
 
 from locator.errors import DuplicateStation, EditConflict, NotFound, StoreWriteFailed
 from locator.model import Station
-from locator.registry.store import COLUMNS, ImportMeta, Store, Version, encode_station
+from locator.registry.store import (
+    COLUMNS,
+    ImportMeta,
+    Store,
+    Version,
+    encode_station,
+    fingerprint,
+)
 
 __all__ = ["EDIT_SOURCE", "Action", "Saved", "apply_edit", "save", "station_dict",
            "station_etag"]
@@ -179,10 +186,8 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
             stations = store.stations(active.id)
         rows, record = apply_edit(stations, action, station_id, new, etag,
                                   verified_on=verified_on)
-        fingerprint = hashlib.sha256(json.dumps(
-            [encode_station(s) for s in rows], ensure_ascii=False).encode()).hexdigest()
         meta = ImportMeta(user=user, source=f"{EDIT_SOURCE} {action.value} {station_id}",
-                          sha256=fingerprint, rows=len(rows), rejected=0, datum="wgs84",
+                          sha256=fingerprint(rows), rows=len(rows), rejected=0, datum="wgs84",
                           report={"problems": [], "audit": [record],
                                   "base_version": None if active is None else active.id})
         try:

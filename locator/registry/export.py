@@ -3,7 +3,9 @@
 CSV and XLSX cells that a spreadsheet would run as a formula (text starting
 with ``= + - @``, a tab or a carriage return) are neutralised with a leading
 apostrophe; import strips exactly that apostrophe again, so round trips are
-exact. CSV is UTF-8 with a BOM so Excel shows Chinese text correctly.
+exact. CSV is UTF-8 with a BOM so Excel shows Chinese text correctly. A station whose
+location is unknown has ``unknown`` in its lon/lat cells (a blank would make an import
+place it by its address); GeoJSON and GeoPackage give it a null geometry.
 """
 
 from __future__ import annotations
@@ -15,18 +17,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from locator.files.formulas import neutralise
 from locator.model import Station
 from locator.registry.store import COLUMNS, encode_station
 from locator.registry.store.gpkg import write_geopackage
-from locator.registry.validate import neutralise
+from locator.registry.validate import UNKNOWN_LOCATION
 
 __all__ = ["EXPORT_FORMATS", "export_stations", "neutralise", "to_csv", "to_geojson", "to_xlsx"]
 
 EXPORT_FORMATS = ("csv", "xlsx", "geojson", "gpkg")
+_LON, _LAT = COLUMNS.index("lon"), COLUMNS.index("lat")
 
 
 def _cells(s: Station) -> list[Any]:
-    return [neutralise(v) for v in encode_station(s)]
+    row = [neutralise(v) for v in encode_station(s)]
+    if not s.located:  # say "unknown" so that an import keeps it so (a blank would be placed)
+        row[_LON] = row[_LAT] = UNKNOWN_LOCATION
+    return row
 
 
 def to_csv(stations: Sequence[Station]) -> bytes:

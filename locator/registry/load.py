@@ -1,154 +1,123 @@
-"""Read registry files (GeoJSON or CSV in the project's schema), keep good rows, report bad ones.
+"""Serve registry files as they are (``LOCATOR_REGISTRY``): the importer's readers and checks,
+good rows kept, every problem reported.
 
-A bad row never stops loading: it becomes a :class:`Problem` with its file, row
-number, column, value and reason, and the good rows are served. A file that
-cannot be parsed at all becomes one file-level problem (row 0). Coordinates in
-these files are WGS-84 (RFC 7946); importing other datums is the importer's job.
+The same pipeline as ``locator import`` and the upload page (:mod:`locator.files.readers`,
+then :func:`locator.registry.validate.validate_table`): a GB18030 CSV with Chinese headers,
+an XLSX, a GeoPackage or a GeoJSON file is read alike, a ``坐标系`` column is honoured
+(else WGS-84, as RFC 7946 says), rows with only an address are placed. A bad row never
+stops loading: it becomes a :class:`Problem` with its file, row number, column, value and
+reason, and the good rows are served. A file that cannot be read at all becomes one
+file-level problem (row 0). Files served this way are not held to the service area: a
+fixed registry may be a national one.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from locator.files.problems import Problem, RowError, shown_value
+from locator.areas.units import AdminUnit
+from locator.errors import RegistryError
+from locator.files.problems import Problem, shown_value
+from locator.files.readers import open_vector_file
 from locator.model import Station
-from locator.registry.records import station_from_record
+from locator.registry.messages import row_error
+from locator.registry.validate import validate_table
 
-__all__ = ["LoadReport", "load_files", "read_records"]
+__all__ = ["LoadReport", "load_files", "report_from_dict"]
 
 log = logging.getLogger(__name__)
 
-Record = tuple[int, Mapping[str, Any], Any, Any]  # row number, fields, lon, lat
+#: the largest registry file served from ``LOCATOR_REGISTRY`` (a national one is ~60 MB)
+MAX_SERVED_BYTES = 1024 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
 class LoadReport:
-    """What loading found: files read, rows seen, rows accepted, problems."""
+    """What loading found: files read, rows seen, rows accepted, problems (errors, warnings
+    and notices), and how many accepted rows were in each datum or placed by address."""
 
     files: tuple[str, ...]
     rows: int
     accepted: int
     problems: tuple[Problem, ...]
+    datums: dict[str, int] = field(default_factory=dict)
+    placed: int = 0
+
+    @property
+    def rejected(self) -> int:
+        """Rows left out (each has at least one error)."""
+        return len({(p.source, p.row) for p in self.problems if p.rejects})
+
+    @property
+    def warned(self) -> int:
+        """Rows kept with a warning."""
+        return len({(p.source, p.row) for p in self.problems if p.severity == "warning"})
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, as served by ``GET /api/v1/registry/report``."""
         return {
             "files": list(self.files), "rows": self.rows, "accepted": self.accepted,
-            "rejected": len([p for p in self.problems if p.row > 0]),
+            "rejected": self.rejected, "warned": self.warned, "datums": dict(self.datums),
+            "placed_by_address": self.placed,
             "problems": [{"file": p.source, "row": p.row, "column": p.column,
-                          "value": p.value, "reason": p.reason} for p in self.problems],
+                          "value": p.value, "reason": p.reason, "code": p.code,
+                          "params": p.params, "severity": p.severity} for p in self.problems],
         }
 
 
-def _reject_constant(token: str) -> Any:
-    raise ValueError(f"{token} is not valid JSON")
+def report_from_dict(stored: dict[str, Any], files: Sequence[str], rows: int,
+                     accepted: int) -> LoadReport:
+    """A :class:`LoadReport` from its :meth:`~LoadReport.to_dict` form (as stores keep it)."""
+    problems = tuple(Problem(str(p.get("file")), int(p.get("row", 0)), p.get("column"),
+                             str(p.get("value")), str(p.get("reason")), str(p.get("code") or ""),
+                             dict(p.get("params") or {}), str(p.get("severity") or "error"))
+                     for p in stored.get("problems", []))
+    return LoadReport(tuple(files), rows, accepted, problems, dict(stored.get("datums") or {}),
+                      int(stored.get("placed_by_address") or 0))
 
 
-def _geojson_records(path: Path) -> Iterator[Record]:
-    data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_reject_constant)
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise ValueError("not a GeoJSON FeatureCollection")
-    features = data.get("features")
-    if not isinstance(features, list):
-        raise ValueError("'features' is not a list")
-    for row, feature in enumerate(features, start=1):
-        if not isinstance(feature, dict):
-            yield row, {}, "feature", feature
-            continue
-        props = feature.get("properties") or {}
-        geom = feature.get("geometry")
-        if geom is None:
-            yield row, props, None, None
-        elif (isinstance(geom, dict) and geom.get("type") == "Point"
-              and isinstance(geom.get("coordinates"), list)
-              and len(geom["coordinates"]) in (2, 3)):
-            yield row, props, geom["coordinates"][0], geom["coordinates"][1]
-        else:
-            yield row, props, "geometry", geom
+def load_files(paths: Iterable[Path], *, areas: Sequence[AdminUnit] = ()
+               ) -> tuple[list[Station], LoadReport]:
+    """Load stations from files; every problem is in the report and the log.
 
-
-def _csv_records(path: Path) -> Iterator[Record]:
-    from locator.registry.validate import cell_values  # (imports the file readers)
-
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        # line 1 is the header, so data rows are numbered as a spreadsheet shows them
-        for row, rec in enumerate(reader, start=2):
-            rec = cell_values(rec, "csv")
-            yield row, rec, rec.get("lon"), rec.get("lat")
-
-
-def _container_records(path: Path) -> Iterator[Record]:
-    from locator.files.readers import open_vector_file  # the safe XLSX/GeoPackage readers
-    from locator.registry.validate import cell_values
-
-    table = open_vector_file(path, allowed=("xlsx", "gpkg"))
-    for raw in table.rows:
-        geom = raw.geometry
-        fields = cell_values(raw.fields, table.format)
-        if raw.error is not None:
-            yield raw.row, fields, "geometry", raw.error[1]
-        elif isinstance(geom, dict) and geom.get("type") == "Point":
-            yield raw.row, fields, geom["coordinates"][0], geom["coordinates"][1]
-        elif geom is not None:
-            yield raw.row, fields, "geometry", geom
-        else:
-            yield raw.row, fields, fields.get("lon"), fields.get("lat")
-
-
-def read_records(path: Path) -> Iterator[Record]:
-    """Yield ``(row, fields, lon, lat)`` from a ``.geojson``/``.json``, ``.csv``, ``.xlsx``
-    or ``.gpkg`` file (WGS-84, the project's column names)."""
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        return _geojson_records(path)
-    if suffix == ".csv":
-        return _csv_records(path)
-    if suffix in (".xlsx", ".gpkg"):
-        return _container_records(path)
-    raise ValueError(f"unsupported registry file type {suffix!r} "
-                     "(use .geojson, .csv, .xlsx or .gpkg)")
-
-
-def load_files(paths: Iterable[Path]) -> tuple[list[Station], LoadReport]:
-    """Load stations from files; every rejected row is in the report and the log.
-
-    Ids must be unique across all files: a repeated id is rejected (reported,
-    never renumbered) and the first occurrence is kept.
+    Ids must be unique across all files: a repeated id is rejected (reported, never
+    renumbered) and the first occurrence is kept. ``areas`` are imported subdistrict and
+    community polygons for placing rows that have only an address.
     """
     stations: list[Station] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
     names: list[str] = []
-    rows = 0
+    datums: dict[str, int] = {}
+    rows = placed = 0
     for path in paths:
         names.append(path.name)
         try:
-            records = list(read_records(path))
-        except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
+            table = open_vector_file(path, max_bytes=MAX_SERVED_BYTES)
+            checked = validate_table(table, areas=areas)
+        except RegistryError as exc:
             problems.append(Problem(path.name, 0, None, shown_value(str(path)),
-                                    f"file unreadable: {exc}"))
+                                    f"file unreadable: {exc.message}"))
             continue
-        for row, rec, lon, lat in records:
-            rows += 1
-            try:
-                if lon in ("feature", "geometry"):
-                    raise RowError(lon, lat, "must be a GeoJSON Point feature or null geometry")
-                station = station_from_record(rec, lon=lon, lat=lat)
-                if station.id in seen:
-                    raise RowError("id", station.id,
-                                   f"duplicate id (first seen in {seen[station.id]})")
-            except RowError as err:
-                problems.append(err.at(path.name, row))
+        rows += checked.rows
+        placed += checked.placed
+        for key, count in checked.datums.items():
+            datums[key] = datums.get(key, 0) + count
+        problems.extend(checked.problems)
+        for station, row in zip(checked.stations, checked.station_rows, strict=True):
+            if station.id in seen:
+                problems.append(row_error("duplicate_id", "id", station.id,
+                                          first=seen[station.id])
+                                .at(path.name, row))
                 continue
-            seen[station.id] = f"{path.name} row {row}"
+            seen[station.id] = f"{row} ({path.name})"
             stations.append(station)
     for problem in problems:
         log.warning("registry: %s", problem)
-    return stations, LoadReport(tuple(names), rows, len(stations), tuple(problems))
+    return stations, LoadReport(tuple(names), rows, len(stations), tuple(problems), datums,
+                                placed)
+

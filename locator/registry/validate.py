@@ -1,19 +1,34 @@
-"""Row-by-row checks of a read table → valid stations plus a report of every rejected row.
+"""Row-by-row checks of a read table → valid stations plus a report of every problem of every row.
 
-:mod:`locator.registry.records` decides what a valid station *record* is; this
-module adds what only an import can know: which column is which (Chinese and
-English names, or an explicit mapping), the declared datum (converted to WGS-84
-here, vectorised), the service area (outside it, or inside only when lat/lon are
-swapped), full-width digits, geometry validity and duplicate ids. Nothing is
-dropped silently: each rejected row becomes a :class:`~locator.registry.records.Problem`.
+:mod:`locator.registry.records` decides what each field of a station is; this module adds
+what only a table can know:
+
+* which column is which (:mod:`.columns`: Chinese and English headers, or a mapping), and
+  the file's own header in every report line;
+* coordinates in the datum each row names (a ``坐标系`` column wins over the file's datum),
+  converted to WGS-84 with :mod:`locator.geo.datum` (vectorised per datum), checked against
+  the service area (outside it, or inside only with lat/lon swapped), full-width digits;
+* administrative units and the placing of rows without coordinates (:mod:`.located`):
+  spreadsheet rows with an address but no coordinates are placed by the finest unit they
+  state, a row with neither is rejected; a GeoJSON/GeoPackage feature whose geometry
+  is null (or a spreadsheet row whose lon/lat cells say ``unknown``, as exports write a
+  news record's) says "location unknown" and is kept as such, listed but never ranked;
+* ids: the file's ``编号``/``序号``, or one derived from the row's content
+  (:func:`content_id`) when the file has none or the cell is blank; duplicates are
+  rejected, never renumbered.
+
+Every problem of a row is reported (not only the first), errors reject the row, warnings
+keep it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -22,104 +37,35 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from locator import resources
+from locator.areas.names import gazetteer
+from locator.areas.placement import placer
+from locator.areas.units import AdminUnit
 from locator.errors import RegistryError
+from locator.files.formulas import cell_values
 from locator.files.geometry import check_geometry
 from locator.files.problems import Problem, RowError
 from locator.files.readers import RawRow, RawTable, open_vector_file
 from locator.geo.datum import Datum, convert
 from locator.model import Station
-from locator.registry.records import FIELDS, station_from_record
+from locator.registry import vocab
+from locator.registry.columns import column_map
+from locator.registry.located import locate
+from locator.registry.messages import row_error
+from locator.registry.records import parse_record, text_of
 
-__all__ = ["DEFAULT_BOUNDARY", "Validated", "cell_values", "column_map", "load_boundary",
-           "parse_mapping", "unquote_formula", "validate_table"]
+__all__ = ["DEFAULT_BOUNDARY", "EXAMPLE_PREFIX", "UNKNOWN_LOCATION", "Validated", "content_id",
+           "load_boundary", "validate_table"]
 
 DEFAULT_BOUNDARY = resources.lanzhou("boundaries.geojson")
-TARGETS = (*FIELDS, "lon", "lat")
-
-_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "编号", "站点编号"),
-    "name": ("name", "名称", "站点名称", "驿站名称", "站名"),
-    "kind": ("kind", "type", "类型", "类别", "站点类型"),
-    "lon": ("lon", "lng", "long", "longitude", "x", "经度"),
-    "lat": ("lat", "latitude", "y", "纬度"),
-    "address": ("address", "地址", "详细地址"),
-    "opening_hours": ("opening_hours", "hours", "开放时间", "营业时间"),
-    "amenities": ("amenities", "设施", "服务设施", "服务内容"),
-    "entry": ("entry", "进入方式"),
-    "note": ("note", "notes", "备注"),
-    "source": ("source", "来源"),
-    "datum": ("datum", "坐标系"),
-    "district_code": ("district_code", "区县代码"),
-    "subdistrict_code": ("subdistrict_code", "街道代码"),
-    "community_code": ("community_code", "社区代码"),
-    "precision_m": ("precision_m", "精度", "精度米"),
-    "verified": ("verified", "核实日期"),
-    "synthetic": ("synthetic", "演示"),
-}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: the formats whose text cells export neutralises (and import unquotes); GeoJSON and
-#: GeoPackage values are never run by a spreadsheet, so they are written and read as they are
-SPREADSHEET_FORMATS = ("csv", "xlsx")
+#: names of the template's example rows start with this; such rows are refused
+EXAMPLE_PREFIX = "示例"
 _FULL_WIDTH = re.compile("[\uff10-\uff19\uff0b\uff0d\uff0e\u3000]")
-
-
-def _key(header: str) -> str:
-    text = re.sub(r"[(（\[【].*?[)）\]】]", "", str(header)).strip().lower()
-    return re.sub(r"[\s_\-]", "", text)
-
-
-_LOOKUP = {_key(alias): target for target, names in _ALIASES.items() for alias in names}
-
-
-def parse_mapping(text: str | None) -> dict[str, str]:
-    """``"名字=name,X坐标=lon"`` → ``{"名字": "name", "X坐标": "lon"}`` (source column → field).
-
-    Raises
-    ------
-    RegistryError
-        When an item is not ``column=field`` or names an unknown field.
-    """
-    mapping: dict[str, str] = {}
-    for item in (text or "").split(","):
-        if not item.strip():
-            continue
-        column, sep, target = item.partition("=")
-        if not sep or not column.strip() or target.strip() not in TARGETS:
-            raise RegistryError(f"bad mapping item {item!r}: use column=field with a field "
-                                f"among {', '.join(TARGETS)}")
-        mapping[column.strip()] = target.strip()
-    return mapping
-
-
-def column_map(columns: Sequence[str], mapping: Mapping[str, str] | None = None
-               ) -> tuple[dict[str, str], tuple[str, ...]]:
-    """Which source column feeds which field, and which columns are ignored.
-
-    Explicit ``mapping`` entries (source column → field) win over recognised names.
-
-    Raises
-    ------
-    RegistryError
-        When a mapped column is absent or two columns feed the same field.
-    """
-    explicit = dict(mapping or {})
-    missing = [c for c in explicit if c not in columns]
-    if missing:
-        raise RegistryError(f"mapping names columns the file lacks: {missing}; "
-                            f"columns are {list(columns)}")
-    result: dict[str, str] = {}
-    ignored: list[str] = []
-    for column in columns:
-        target = explicit.get(column) or (None if column in explicit else _LOOKUP.get(_key(column)))
-        if target is None or (column not in explicit and target in explicit.values()):
-            ignored.append(column)
-            continue
-        taken = [c for c, t in result.items() if t == target]
-        if taken:
-            raise RegistryError(f"columns {taken[0]!r} and {column!r} both map to {target!r}; "
-                                "give a mapping to choose one")
-        result[column] = target
-    return result, tuple(ignored)
+#: what exports write in the lon/lat cells of a station whose location is unknown
+UNKNOWN_LOCATION = "unknown"
+#: formats whose rows are features: a null geometry says "location unknown" (RFC 7946), and
+#: such a station is listed as unlocated; a spreadsheet row with blank coordinate cells
+#: gave none, and is placed by its address or units, or rejected
+_FEATURE_FORMATS = ("geojson", "gpkg")
 
 
 @lru_cache(maxsize=8)
@@ -134,54 +80,104 @@ def load_boundary(path: str) -> BaseGeometry:
     return area
 
 
+def content_id(name: str, address: str, district: str = "",
+               point: tuple[float, float] | None = None) -> str:
+    """A stable id for a row of a file without ids: a hash of its name and address.
+
+    Names and addresses are compared folded (:func:`~locator.registry.vocab.fold`: width,
+    case, spaces and punctuation do not count), so the same station gets the same id in
+    every import and in any row order. Without an address the district and the point
+    (to 4 decimals, ~10 m) stand in. Correcting the name or the address makes a new id.
+    """
+    where = vocab.fold(address) or f"{vocab.fold(district)}@" + (
+        f"{point[0]:.4f},{point[1]:.4f}" if point is not None else "")
+    digest = hashlib.sha256(f"{vocab.fold(name)}|{where}".encode()).hexdigest()
+    return f"auto-{digest[:12]}"
+
+
 def _number(value: Any, column: str) -> float:
     if isinstance(value, bool):
-        raise RowError(column, value, "must be a number")
+        raise row_error("not_number", column, value)
     if isinstance(value, str):
         if _FULL_WIDTH.search(value):
-            raise RowError(column, value, "full-width characters in a number; retype it "
-                                          "with ASCII digits 0-9")
+            raise row_error("full_width_digits", column, value)
         value = value.strip()
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise RowError(column, value, "must be a number") from None
+        raise row_error("not_number", column, value) from None
     if not math.isfinite(number):
-        raise RowError(column, value, "must be finite")
+        raise row_error("not_finite", column, value)
     return number
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and math.isnan(value) and not isinstance(value, bool))
+        isinstance(value, float) and math.isnan(value))
 
 
 def _coordinates(raw: RawRow, rec: Mapping[str, Any]) -> tuple[float, float]:
     """Lon/lat as given (declared datum); NaN, NaN when the row has no location."""
     if raw.geometry is not None:
-        point = check_geometry(raw.geometry, allowed=("Point",))
+        plain = _plain_point(raw.geometry)
+        if plain is not None:
+            return plain
+        try:
+            point = check_geometry(raw.geometry, allowed=("Point",))
+        except RowError as err:
+            raise row_error("bad_geometry", "geometry", err.value, detail=err.reason) from None
         return float(point.x), float(point.y)  # type: ignore[attr-defined]
     lon, lat = rec.get("lon"), rec.get("lat")
+    if str(lon).strip().lower() == str(lat).strip().lower() == UNKNOWN_LOCATION:
+        return math.nan, math.nan
     if isinstance(lon, float) and isinstance(lat, float) and math.isnan(lon) and math.isnan(lat):
-        raise RowError("lon", lon, "must be finite")
+        raise row_error("not_finite", "lon", lon)
     if _blank(lon) and _blank(lat):
         return math.nan, math.nan
     if _blank(lon):
-        raise RowError("lon", lon, "is missing")
+        raise row_error("coordinate_missing", "lon", lon)
     if _blank(lat):
-        raise RowError("lat", lat, "is missing")
+        raise row_error("coordinate_missing", "lat", lat)
     return _number(lon, "lon"), _number(lat, "lat")
+
+
+def _plain_point(geometry: Any) -> tuple[float, float] | None:
+    """A well-formed GeoJSON Point's lon/lat without building a shapely geometry (the common
+    case: ~0.1 ms a row saved); ``None`` sends anything else to the full check."""
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        return None
+    coords = geometry.get("coordinates")
+    if (isinstance(coords, list) and len(coords) in (2, 3)
+            and all(type(c) in (int, float) and math.isfinite(c) for c in coords)):
+        return float(coords[0]), float(coords[1])
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class Validated:
-    """Valid stations (WGS-84) and a problem for every rejected row."""
+    """Valid stations (WGS-84) and every problem found; ``datums`` counts the accepted rows
+    whose coordinates were given in each datum, ``placed`` those placed by their address."""
 
     stations: tuple[Station, ...]
     problems: tuple[Problem, ...]
     rows: int
     columns: dict[str, str]
     ignored_columns: tuple[str, ...]
+    datums: dict[str, int] = field(default_factory=dict)
+    placed: int = 0
+    station_rows: tuple[int, ...] = ()  # the row each station came from
+
+
+@dataclass(slots=True)
+class _Row:
+    raw: RawRow
+    values: dict[str, Any]
+    problems: list[RowError]
+    x: float
+    y: float
+    id: str | None
+    coordinates_ok: bool
+    unknown_location: bool = False  # a feature whose geometry is null: "location unknown"
 
 
 def _in_range(x: Any, y: Any) -> Any:
@@ -191,120 +187,143 @@ def _in_range(x: Any, y: Any) -> Any:
 def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
                    boundary: BaseGeometry | None = None,
                    mapping: Mapping[str, str] | None = None,
-                   progress: Callable[[int, int], None] | None = None) -> Validated:
-    """Check every row of ``table``; convert coordinates from ``datum`` to WGS-84.
+                   progress: Callable[[int, int], None] | None = None,
+                   areas: Sequence[AdminUnit] = ()) -> Validated:
+    """Check every row of ``table``; convert coordinates to WGS-84.
 
     Parameters
     ----------
     table : RawTable
         As read by :func:`~locator.files.readers.open_vector_file`.
     datum : Datum or str
-        The datum the file's coordinates are in. Stations keep it as their ``datum``
-        (a WGS-84 import keeps a row's own ``datum`` column as provenance).
+        The datum of the file's coordinates where a row does not name its own (a
+        ``坐标系``/``datum`` column wins). Stations keep the datum they were given in.
     boundary : shapely geometry, optional
         The service area (WGS-84); points outside it are rejected. ``None``: no check.
     mapping : mapping, optional
         Source column → field, for columns whose names are not recognised.
     progress : callable, optional
         Called now and then with ``(rows checked, rows in all)``.
+    areas : sequence of AdminUnit
+        Imported subdistrict/community polygons: stations known only by their address are
+        placed by the finest unit that has a polygon (districts ship with the app).
     """
     declared = Datum.parse(datum) if isinstance(datum, str) else datum
     columns, ignored = column_map(table.columns, mapping)
+    header = {target: column for column, target in columns.items()}
+    has_id = "id" in header
     problems: list[Problem] = []
-    pending: list[tuple[RawRow, dict[str, Any], float, float]] = []
+    pending: list[_Row] = []
+    gaz, where = gazetteer(), placer(areas)
 
-    def reject(raw: RawRow, err: RowError) -> None:
-        problems.append(err.at(table.name, raw.row))
+    def shown(err: RowError) -> str:
+        if err.column == "lonlat":
+            return "/".join(header.get(c, c) for c in ("lon", "lat"))
+        return header.get(err.column, err.column)
 
     for raw in table.rows:
         if raw.error is not None:
-            reject(raw, RowError(*raw.error))
+            column, value, reason = raw.error
+            code = ("row_cells" if column == "row" else
+                    "bad_feature" if column in ("feature", "properties") else "row_unreadable")
+            params = ({"cells": reason.split(" ")[0], "columns": len(table.columns)}
+                      if code == "row_cells" else {} if code == "bad_feature"
+                      else {"detail": reason})
+            problems.append(row_error(code, column, value, **params).at(table.name, raw.row))
             continue
-        fields = cell_values(raw.fields, table.format)
-        rec = {columns[k]: v for k, v in fields.items() if k in columns}
+        rec = {columns[k]: v for k, v in cell_values(raw.fields, table.format).items()
+               if k in columns}
+        values, found = parse_record(rec)
+        station_id = text_of(rec.get("id")) if has_id else None  # blank: made from content
+        if values["name"].startswith(EXAMPLE_PREFIX):
+            found.append(row_error("example_row", "name", values["name"]))
+        if _blank(rec.get("datum")):
+            values["datum"] = declared
         try:
             x, y = _coordinates(raw, rec)
+            ok = True
         except RowError as err:
-            reject(raw, err)
-            continue
-        pending.append((raw, rec, x, y))
-    xs = np.array([p[2] for p in pending], dtype=np.float64)
-    ys = np.array([p[3] for p in pending], dtype=np.float64)
-    wx, wy = convert(xs, ys, src=declared, dst=Datum.WGS84)
-    sx, sy = convert(ys, xs, src=declared, dst=Datum.WGS84)
-    if boundary is not None:
-        inside = shapely.contains_xy(boundary, wx, wy) & _in_range(xs, ys)
-        inside_swapped = shapely.contains_xy(boundary, sx, sy) & _in_range(ys, xs)
-    else:
-        inside = _in_range(xs, ys)
-        inside_swapped = _in_range(ys, xs)
+            found.append(err)
+            x = y = math.nan
+            ok = False
+        unknown = ok and raw.geometry is None and (
+            (table.format in _FEATURE_FORMATS and _blank(rec.get("lon"))
+             and _blank(rec.get("lat")))
+            or str(rec.get("lon")).strip().lower() == str(rec.get("lat")).strip().lower()
+            == UNKNOWN_LOCATION)
+        pending.append(_Row(raw, values, found, x, y, station_id, ok, unknown))
+    _convert(pending, boundary)
     seen: dict[str, int] = {}
     stations: list[Station] = []
-    for i, (raw, rec, x, y) in enumerate(pending):
+    station_rows: list[int] = []
+    datums: Counter[str] = Counter()
+    placed = 0
+    for i, row in enumerate(pending):
         if progress is not None and i % 1000 == 999:
             progress(i + 1, len(pending))
-        try:
-            located = not math.isnan(x)
-            if located and not inside[i]:
-                _outside(x, y, swapped=bool(inside_swapped[i]), area=boundary is not None)
-            if declared is not Datum.WGS84:
-                rec["datum"] = declared.value
-            station = station_from_record(rec, lon=float(wx[i]) if located else None,
-                                          lat=float(wy[i]) if located else None)
-            if station.id in seen:
-                raise RowError("id", station.id, f"duplicate id (first seen in row "
-                                                 f"{seen[station.id]})")
-        except RowError as err:
-            reject(raw, err)
+        row.x, row.y = locate(row.values, row.problems, row.x, row.y, gaz=gaz, where=where,
+                              place=row.coordinates_ok and not row.unknown_location)
+        given = row.id is not None
+        if row.id is None:
+            row.id = content_id(row.values["name"], row.values["address"],
+                                row.values["district_code"] or "",
+                                None if math.isnan(row.x) else (row.x, row.y))
+        if row.id in seen:
+            code = "duplicate_id" if given else "duplicate_content"
+            row.problems.append(row_error(code, "id" if given else "name",
+                                          row.id if given else row.values["name"],
+                                          first=seen[row.id]))
+        problems.extend(e.at(table.name, row.raw.row, shown(e)) for e in row.problems)
+        if any(e.severity == "error" for e in row.problems):
             continue
-        seen[station.id] = raw.row
+        seen[row.id] = row.raw.row
+        station = Station(id=row.id, lon=None if math.isnan(row.x) else row.x,
+                          lat=None if math.isnan(row.y) else row.y, **row.values)
         stations.append(station)
+        station_rows.append(row.raw.row)
+        if station.geocoded:
+            placed += 1
+        elif station.located:
+            datums[station.datum.value] += 1
     if progress is not None:
         progress(len(pending), len(pending))
     problems.sort(key=lambda p: p.row)
-    return Validated(tuple(stations), tuple(problems), len(table.rows), columns, ignored)
+    return Validated(tuple(stations), tuple(problems), len(table.rows), columns, ignored,
+                     dict(datums), placed, tuple(station_rows))
 
 
-def neutralise(value: Any) -> Any:
-    """Text a spreadsheet could execute gets a leading ``'``; other values pass through.
-
-    So does text that already starts with ``'`` and a formula character, so that
-    :func:`unquote_formula` can tell the two apart.
-    """
-    if not isinstance(value, str) or not value:
-        return value
-    if value[0] in FORMULA_START or (value[0] == "'" and value[1:2] in FORMULA_START):
-        return "'" + value
-    return value
-
-
-def cell_values(fields: Mapping[str, Any], fmt: str) -> dict[str, Any]:
-    """A row's values as exported: formula guards removed from spreadsheet (CSV/XLSX) cells,
-    every other format's values as they are."""
-    if fmt in SPREADSHEET_FORMATS:
-        return {k: unquote_formula(v) for k, v in fields.items()}
-    return dict(fields)
-
-
-def unquote_formula(value: Any) -> Any:
-    """Undo :func:`neutralise` exactly: ``'=x`` → ``=x``, ``''=x`` → ``'=x``, other text as is.
-
-    A ``'`` is removed only where :func:`neutralise` would have added it, so any text
-    survives export and re-import unchanged.
-    """
-    if isinstance(value, str) and value.startswith("'") and neutralise(value[1:]) == value:
-        return value[1:]
-    return value
+def _convert(rows: Sequence[_Row], boundary: BaseGeometry | None) -> None:
+    """Each located row's coordinates from its datum to WGS-84 (one vectorised call per
+    datum), then the range, service-area and swapped-lat/lon checks."""
+    xs = np.array([r.x for r in rows], dtype=np.float64)
+    ys = np.array([r.y for r in rows], dtype=np.float64)
+    wx, wy, sx, sy = (np.full(len(rows), np.nan) for _ in range(4))
+    kinds = np.array([r.values["datum"].value for r in rows], dtype=object)
+    for name in set(kinds.tolist()):
+        take = kinds == name
+        source = Datum(name)
+        wx[take], wy[take] = convert(xs[take], ys[take], src=source, dst=Datum.WGS84)
+        sx[take], sy[take] = convert(ys[take], xs[take], src=source, dst=Datum.WGS84)
+    if boundary is not None:
+        inside = shapely.contains_xy(boundary, wx, wy) & _in_range(xs, ys)
+        swapped = shapely.contains_xy(boundary, sx, sy) & _in_range(ys, xs)
+    else:
+        inside, swapped = _in_range(xs, ys), _in_range(ys, xs)
+    for i, row in enumerate(rows):
+        if not row.coordinates_ok or math.isnan(row.x):
+            continue
+        if not inside[i]:
+            row.problems.append(_outside(row.x, row.y, swapped=bool(swapped[i]),
+                                         area=boundary is not None))
+        row.x, row.y = float(wx[i]), float(wy[i])
 
 
-def _outside(x: float, y: float, *, swapped: bool, area: bool) -> None:
-    value = f"lon={x:g}, lat={y:g}"
+def _outside(x: float, y: float, *, swapped: bool, area: bool) -> RowError:
+    value = f"{x:g}, {y:g}"
     if swapped:
-        raise RowError("lat", value, "lon and lat look swapped: the point lies in the "
-                                     "service area only with them exchanged")
+        return row_error("swapped", "lonlat", value)
     if abs(x) > 180.0:
-        raise RowError("lon", x, "out of range ±180")
+        return row_error("out_of_range", "lon", x, limit="180")
     if abs(y) > 90.0:
-        raise RowError("lat", y, "out of range ±90")
-    if area:
-        raise RowError("lon", value, "outside the service area")
+        return row_error("out_of_range", "lat", y, limit="90")
+    return row_error("outside_area" if area else "not_finite", "lonlat", value)

@@ -33,6 +33,9 @@ def station_properties(station: Station) -> dict[str, Any]:
         "verified": station.verified.isoformat() if station.verified else None,
         "synthetic": station.synthetic,
         "note": station.note,
+        "phones": list(station.phones),
+        "hours_text": station.hours_text,
+        "geocoded": station.geocoded,
     }
 
 

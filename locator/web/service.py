@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -30,11 +31,10 @@ from locator import resources
 from locator.areas.imports import AREA_LEVELS
 from locator.areas.store import StoredAreas, areas_for
 from locator.errors import ConfigError
-from locator.files.problems import Problem
 from locator.model import Station
 from locator.registry import Registry, load_registry
 from locator.registry.importer import store_location
-from locator.registry.load import LoadReport
+from locator.registry.load import report_from_dict
 from locator.registry.store import Store, Version, is_database_url, open_store
 from locator.stations.nearest import NearestIndex
 from locator.stations.rivers import yellow_river
@@ -108,17 +108,14 @@ def registry_from_store(store: Store, *, travel: TravelModel | None = None) -> R
     active = store.active()
     if active is None:
         return None
-    stored = store.report(active.id) or {}
-    problems = tuple(Problem(str(p.get("file")), int(p.get("row", 0)), p.get("column"),
-                             str(p.get("value")), str(p.get("reason")))
-                     for p in stored.get("problems", []))
-    return _registry(active, store.stations(active.id), problems, travel)
+    stations = store.stations(active.id)
+    return _registry(active, stations, store.report(active.id) or {}, travel)
 
 
-def _registry(version: Version, stations: Sequence[Station], problems: tuple[Problem, ...],
+def _registry(version: Version, stations: Sequence[Station], stored: dict[str, Any],
               travel: TravelModel | None) -> Registry:
-    report = LoadReport((f"{version.source} (store version {version.id})",), version.rows,
-                        len(stations), problems)
+    report = report_from_dict(stored, (f"{version.source} (store version {version.id})",),
+                              version.rows, len(stations))
     return Registry(tuple(stations), NearestIndex(stations, travel=travel), report)
 
 
@@ -134,7 +131,7 @@ def serve_written(app: Flask, version: Version, stations: Sequence[Station]) -> 
     """Serve a version this process has just written, from the rows it wrote (an edit has no
     rejected rows): the same registry :func:`reload_from_store` would build, without reading
     the whole version back (~3 s at 200,000 stations)."""
-    registry = _registry(version, stations, (), _travel(app))
+    registry = _registry(version, stations, {}, _travel(app))
     _serve(app, registry)
     return registry
 

@@ -16,6 +16,8 @@ the version before the active one.
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,13 +28,27 @@ from typing import Any, Protocol
 from locator.geo.datum import Datum
 from locator.model import Amenity, Entry, Kind, Station
 
-__all__ = ["COLUMNS", "ImportMeta", "LogEntry", "Store", "Version",
-           "decode_stations", "encode_station", "is_database_url", "open_store", "version_from_row"]
+__all__ = [
+    "ADDED_COLUMNS",
+    "COLUMNS",
+    "ImportMeta",
+    "LogEntry",
+    "Store",
+    "Version",
+    "decode_stations",
+    "encode_station",
+    "fingerprint",
+    "is_database_url",
+    "open_store",
+    "version_from_row",
+]
 
 # Stored columns, in order: the registry's FIELDS with lon/lat after kind.
 COLUMNS = ("id", "name", "kind", "lon", "lat", "amenities", "opening_hours", "entry", "address",
            "district_code", "subdistrict_code", "community_code", "source", "datum",
-           "precision_m", "verified", "synthetic", "note")
+           "precision_m", "verified", "synthetic", "note", "phone", "hours_text", "geocoded")
+#: columns added after the first release: ``migrate`` adds them to an older store's tables
+ADDED_COLUMNS = ("phone", "hours_text", "geocoded")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +156,15 @@ def encode_station(s: Station) -> tuple[Any, ...]:
     return (s.id, s.name, _KIND_VALUE[s.kind], s.lon, s.lat, amenities,
             s.opening_hours, _ENTRY_VALUE[s.entry], s.address, s.district_code,
             s.subdistrict_code, s.community_code, s.source, _DATUM_VALUE[s.datum], s.precision_m,
-            verified.isoformat() if verified else None, int(s.synthetic), s.note)
+            verified.isoformat() if verified else None, int(s.synthetic), s.note, s.phone,
+            s.hours_text, s.geocoded)
+
+
+def fingerprint(stations: Iterable[Station]) -> str:
+    """SHA-256 of the stations' encoded rows: the ``sha256`` of versions not read from a file
+    (edits, the served registry stored before the first import)."""
+    text = json.dumps([encode_station(s) for s in stations], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 _KIND_OF = {k.value: k for k in Kind}
@@ -182,7 +206,7 @@ def decode_stations(rows: Iterable[Sequence[Any]]) -> list[Station]:
     with _collector_paused():
         for (id_, name, kind, lon, lat, amenities, hours_, entry, address, district,
              subdistrict, community, source, datum, precision, verified, synthetic,
-             note) in rows:
+             note, phone, hours_text, geocoded) in rows:
             found = amenity_sets.get(amenities)
             if found is None:
                 found = amenity_sets[amenities] = frozenset(
@@ -198,7 +222,9 @@ def decode_stations(rows: Iterable[Sequence[Any]]) -> list[Station]:
                 shared.setdefault(district, district), shared.setdefault(subdistrict, subdistrict),
                 shared.setdefault(community, community), shared.setdefault(source, source) or "",
                 datums.get(datum) or Datum(datum), floats.setdefault(precision, precision),
-                day, bool(synthetic), shared.setdefault(note, note) or ""))
+                day, bool(synthetic), shared.setdefault(note, note) or "", phone or "",
+                shared.setdefault(hours_text, hours_text) or "",
+                shared.setdefault(geocoded, geocoded)))
     return out
 
 

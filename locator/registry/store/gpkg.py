@@ -26,6 +26,7 @@ from locator.errors import EditConflict, RegistryError
 from locator.files.atomic import replace_with
 from locator.model import Station
 from locator.registry.store import (
+    ADDED_COLUMNS,
     COLUMNS,
     ImportMeta,
     LogEntry,
@@ -151,6 +152,7 @@ class GpkgStore:
         self._con = _connect(self.path)
         if not self._has_schema():
             self._create()
+        self._migrate()
 
     def _has_schema(self) -> bool:
         found = self._con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
@@ -178,6 +180,23 @@ class GpkgStore:
                     if statement.strip():
                         con.execute(statement)
                 con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
+
+    def _migrate(self) -> None:
+        """Add the columns a store made by an older release lacks (``phone``, ``hours_text``,
+        ``geocoded``) to both station tables, in one transaction; old rows read as empty."""
+        def missing() -> list[tuple[str, str]]:
+            return [(table, column) for table in ("station_history", "stations")
+                    for column in ADDED_COLUMNS
+                    if column not in {r[1] for r in self._con.execute(
+                        f"PRAGMA table_info({table})")}]
+
+        if not missing():
+            return
+        with self._transaction() as con:
+            for table, column in missing():  # again, inside the lock: another process may
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" TEXT')  # have done it
+        log.info("registry store %s: added columns %s", self.path, ", ".join(ADDED_COLUMNS))
+        self.backup()
 
     # --- reading ---
 

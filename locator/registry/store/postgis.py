@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from locator.errors import EditConflict, RegistryError, StoreWriteFailed
 from locator.model import Station
 from locator.registry.store import (
+    ADDED_COLUMNS,
     COLUMNS,
     ImportMeta,
     LogEntry,
@@ -105,6 +106,10 @@ class PostgisStore:
             conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))  # one creator at a time
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
             metadata.create_all(conn, checkfirst=True)
+            for table in ("station_history", "stations"):  # stores made by older releases
+                for column in ADDED_COLUMNS:
+                    conn.execute(text(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS '
+                                      f'"{column}" text'))
             conn.execute(text("INSERT INTO registry_state VALUES ('active', NULL) "
                               "ON CONFLICT (key) DO NOTHING"))
 

@@ -60,6 +60,15 @@
       box.appendChild(el("div", "lz-popup-kind", T[d.kinds[d.kind[i]]]));
       if (info.address) { box.appendChild(el("div", "lz-popup-address", info.address)); }
       if (info.hours) { box.appendChild(el("div", "lz-popup-hours", info.hours)); }
+      if (info.approx) { box.appendChild(el("div", "lz-popup-precision", info.approx)); }
+      if (info.phones && info.phones.length) {
+        var phones = box.appendChild(el("div", "lz-popup-phones", ""));
+        info.phones.forEach(function (p) {
+          var a = el("a", "lz-popup-phone", p.number);
+          if (/^tel:[0-9+,\-]+$/.test(p.href)) { a.href = p.href; }
+          phones.appendChild(a);
+        });
+      }
       if (n) {
         box.appendChild(el("div", "lz-popup-distance", T.distance + ": " + n[1]));
         box.appendChild(el("div", "lz-badge lz-badge-nearest", T.nearest + " " + n[0]));

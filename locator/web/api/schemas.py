@@ -67,6 +67,15 @@ _STATION_PROPERTIES: Schema = {
         "synthetic": {"type": "boolean",
                       "description": "True for generated demonstration records."},
         "note": {"type": "string"},
+        "phones": {"type": "array", "items": {"type": "string"},
+                   "description": "Checked Chinese phone numbers (0931-8123456, "
+                                  "13812345678, 400-123-4567, 12351), as tel: links take them."},
+        "hours_text": {"type": "string",
+                       "description": "The opening hours as the source wrote them, when that "
+                                      "differs from opening_hours (or they could not be read)."},
+        "geocoded": {**nullable(_enum(["district", "subdistrict", "community"])),
+                     "description": "Set when the source gave no coordinates: the station is "
+                                    "at this unit's label point, precision_m says how roughly."},
     },
 }
 

@@ -173,13 +173,18 @@ def _form(values: dict[str, Any], *, station: Station | None, errors: dict[str, 
 def index() -> ResponseReturnValue:
     """Every station (searchable by id, name or address), with links to edit them."""
     query = request.args.get("q", "").strip()[:100]
+    placed_only = request.args.get("placed") == "1"
     fixed = bool(current_app.config.get("REGISTRY"))
     stations = list(service.current_registry().stations)
+    placed = sum(1 for s in stations if s.geocoded)
+    if placed_only:  # placed by their address at a unit's point: locations to fix
+        stations = [s for s in stations if s.geocoded]
     if query:
         stations = [s for s in stations if query in s.id or query in s.name
                     or query in s.address]
     return render_template("edit/index.html", stations=stations[:MAX_LISTED], q=query,
-                           total=len(stations), fixed=fixed, **_labels())
+                           total=len(stations), fixed=fixed, placed=placed,
+                           placed_only=placed_only, **_labels())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -57,6 +57,8 @@ from locator.model import (
     Kind,
     Station,
 )
+from locator.registry.messages import LEVEL_LABELS
+from locator.registry.phones import tel_uri
 from locator.stations import hours, links
 from locator.stations.nearest import Filters, Hit
 from locator.web import wording
@@ -261,7 +263,7 @@ def index() -> str | BaseResponse:
         amenity_labels={a.value: gettext(lb) for a, lb in AMENITY_LABELS.items()},
         entry_labels={e.value: gettext(lb) for e, lb in ENTRY_LABELS.items()},
         show_demo_banner=registry.has_synthetic, unlocated=registry.unlocated,
-        station_count=len(registry.index))
+        station_count=len(registry.index), approximate=approximate_note, tel_uri=tel_uri)
 
 
 def _origin(view: View) -> dict[str, Any]:
@@ -328,4 +330,18 @@ def station(station_id: str) -> tuple[Response, int] | Response:
         text += f" · {found.opening_hours}"
     return jsonify({"id": found.id, "name": found.name, "address": found.address,
                     "kind": found.kind.value, "hours": text, "state": state,
-                    "synthetic": found.synthetic, "links": station_links(found, origin)})
+                    "synthetic": found.synthetic, "links": station_links(found, origin),
+                    "phones": [{"number": n, "href": tel_uri(n)} for n in found.phones],
+                    "approx": approximate_note(found)})
+
+
+def approximate_note(station: Station) -> str:
+    """How roughly a station is placed, for the list and the popup ("" when exactly)."""
+    if not station.precision_m or station.precision_m <= 50:
+        return ""
+    if station.geocoded:
+        return str(gettext("Location about ±%(km).1f km, estimated from its %(level)s",
+                           km=station.precision_m / 1000, level=gettext(LEVEL_LABELS.get(
+                               station.geocoded, station.geocoded))))
+    return str(gettext("Approximate location: within about %(m)d m",
+                       m=int(station.precision_m)))

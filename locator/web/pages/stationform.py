@@ -23,6 +23,7 @@ from locator.errors import DatumError
 from locator.files.problems import RowError
 from locator.geo.datum import Datum, convert
 from locator.model import Station
+from locator.registry.messages import MESSAGES, render
 from locator.registry.records import station_from_record
 
 __all__ = ["TEXT_FIELDS", "Parsed", "form_values", "parse_station"]
@@ -99,8 +100,9 @@ def parse_station(form: MultiDict[str, str], *, station_id: str | None,
     try:
         station = station_from_record(record, lon=lon, lat=lat)
     except RowError as exc:
+        reason = render(exc.code, exc.params, _) if exc.code in MESSAGES else exc.reason
         parsed.errors[_field(exc.column)] = _("%(value)s: %(reason)s", value=repr(exc.value),
-                                              reason=exc.reason)
+                                              reason=reason)
         return parsed
     if (boundary is not None and station.lon is not None and station.lat is not None
             and not boundary.covers(Point(station.lon, station.lat))):
