@@ -76,11 +76,13 @@ def test_api_conforms_to_its_spec(case: Any) -> None:
 
     Two checks are skipped where the spec cannot say what the API means: JSON Schema cannot
     say "min lat <= max lat" between the items of ``bbox``, so a schema-valid bbox may be
-    rightly refused (400); and a blank value (``kind=``, ``kind=,water``) means "not given"
+    rightly refused (400), nor that ``radius_m`` and ``minutes`` of the coverage are
+    alternatives (both: 400); and a blank value (``kind=``, ``kind=,water``) means "not given"
     by design (HTML forms send empty fields), so it is accepted though the enum lacks "".
     """
     query = case.query or {}
-    excluded = [positive_data_acceptance] if "bbox" in query else []
+    either = {"radius_m", "minutes"} <= set(query)
+    excluded = [positive_data_acceptance] if "bbox" in query or either else []
     if any(_blank(value) for value in query.values()):
         excluded.append(negative_data_rejection)
     case.call_and_validate(excluded_checks=excluded)

@@ -26,6 +26,7 @@ or a parent's (``城关 盐场`` narrows to 盐场路街道 in 城关区).
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 import re
@@ -40,7 +41,7 @@ from shapely.geometry import shape
 from locator import resources
 from locator.errors import QueryError
 
-__all__ = ["GEODATA", "MAX_QUERY", "Place", "all_places", "search"]
+__all__ = ["GEODATA", "MAX_QUERY", "Place", "all_places", "landmarks", "search"]
 
 GEODATA = resources.geodata_dir() / "lanzhou"
 MAX_QUERY = 64  #: longest query accepted, in characters
@@ -163,18 +164,28 @@ def _load(folder: Path) -> tuple[_Entry, ...]:
                           radius, True, parents, code)
             entries.append(_Entry(place, _keys(row["name_zh"]),
                                   tuple(k for p in parents for k in _keys(p))))
+    for mark in landmarks(folder):
+        seat = mark.district_code
+        up: tuple[str, ...] = (districts[seat][0],) if seat in districts else ()
+        own = (*(k for n in mark.name.split(" / ") for k in _keys(n)), _norm(mark.name_en))
+        entries.append(_Entry(dataclasses.replace(mark, parents=up), tuple(dict.fromkeys(own)),
+                              tuple(k for p in up for k in _keys(p))))
+    return tuple(entries)
+
+
+@lru_cache(maxsize=4)
+def landmarks(folder: Path = GEODATA) -> tuple[Place, ...]:
+    """The cited settlements and landmarks of ``places.csv`` alone, without building the
+    search keys (pinyin of every unit, ~1 s): what the planner's settled area and site
+    names need."""
+    out = []
     with (folder / "places.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             names = [n.strip() for n in row["name_zh"].split("/") if n.strip()]
-            seat = row["district_code"] or None
-            up: tuple[str, ...] = (districts[seat][0],) if seat in districts else ()
-            place = Place(" / ".join(names), row["name_en"], "landmark", row["kind"],
-                          float(row["lon"]), float(row["lat"]), float(row["precision_m"]),
-                          False, up, seat)
-            own = (*(k for n in names for k in _keys(n)), _norm(row["name_en"]))
-            entries.append(_Entry(place, tuple(dict.fromkeys(own)),
-                                  tuple(k for p in up for k in _keys(p))))
-    return tuple(entries)
+            out.append(Place(" / ".join(names), row["name_en"], "landmark", row["kind"],
+                             float(row["lon"]), float(row["lat"]), float(row["precision_m"]),
+                             False, (), row["district_code"] or None))
+    return tuple(out)
 
 
 def all_places(*, folder: Path = GEODATA) -> list[Place]:

@@ -50,6 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "PLANNER_RESOLUTION": 9,
     "MAP_MAX_STATIONS": 10_000,
     "AREAS_DIR": None,
+    "PLANNER_CONCURRENCY": 1,
+    "PLANNER_QUEUE": 2,
+    "PLANNER_WAIT_SECONDS": 10.0,
+    "PLANNER_RATE_LIMIT": "20 per minute",
+    "PLANNER_SETTLED_M": 2000.0,
+    "PLANNER_DATA_DIR": None,
 }
 
 DOCS: dict[str, str] = {
@@ -105,6 +111,17 @@ DOCS: dict[str, str] = {
                         "point (the list and the API always search them all).",
     "AREAS_DIR": "Folder of imported subdistrict/community polygons (locator areas import); "
                  "unset means instance/areas.",
+    "PLANNER_CONCURRENCY": "Whole plans computed at once on this host, all workers together "
+                           "(file locks in the instance folder); others wait or get 503.",
+    "PLANNER_QUEUE": "Plan requests per process that may wait for a slot on a threaded "
+                     "server (a sync gunicorn worker never waits: it answers 503 at once).",
+    "PLANNER_WAIT_SECONDS": "How long a queued plan request waits for a slot before 503.",
+    "PLANNER_RATE_LIMIT": "Plans one client may have computed (cache misses), Flask-Limiter "
+                          "syntax; over it: 429. Cached plans are not counted.",
+    "PLANNER_SETTLED_M": "Without a population layer, gaps and suggested sites stay within "
+                         "this many metres of a station or a named place (the settled area).",
+    "PLANNER_DATA_DIR": "Folder of the planner's population layer and candidate file "
+                        "(locator inputs add, /planner/inputs); unset means instance/planner.",
 }
 
 

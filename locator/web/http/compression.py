@@ -1,5 +1,6 @@
 """Compressed answers (Flask-Compress: zstd/br/gzip as the browser accepts) for the pages that
-carry a map's station data, their JSON helpers and ``/static``; nothing else.
+carry a map's station data, their JSON helpers, the planner's pages and downloads (not
+XLSX: a zip already) and ``/static``; nothing else.
 
 A finder page or ``/embed`` widget with 10,000 stations compresses about 4:1 (the whole
 finder page, assets included, measured 211 KB on the wire against 670 KB uncompressed,
@@ -16,7 +17,9 @@ __all__ = ["COMPRESSED_ENDPOINTS", "init_app"]
 
 #: Endpoints whose answers are compressed.
 COMPRESSED_ENDPOINTS = frozenset({"finder.index", "finder.place_search", "finder.station",
-                                  "embed.widget", "static"})
+                                  "embed.widget", "static", "planner.index", "planner.report",
+                                  "planner.units_download", "planner.sites_download",
+                                  "planner.plan_download"})
 _compress = Compress()
 
 

@@ -1,0 +1,164 @@
+"""Admission of heavy work (whole plans): a few at a time on the host, per-client limits, 503.
+
+One cache-missing plan costs up to about a second of CPU (``bench/planner.py``); an
+unlimited stream of them would leave nothing for the nearest-station answers. So:
+
+* **Slots for the whole host.** At most ``PLANNER_CONCURRENCY`` plans are computed at
+  once by all the processes sharing an instance folder (gunicorn workers included): a slot
+  is an ``flock`` on ``<instance>/planner-slots/slot-<i>.lock``, released by the kernel if
+  its process dies. With ``make serve``'s one sync worker per core and one slot, at least
+  one worker is always free for the API.
+* **A short queue, only where waiting costs no worker.** A threaded server
+  (``wsgi.multithread``: ``flask run``, gthread) lets up to ``PLANNER_QUEUE`` requests per
+  process wait up to ``PLANNER_WAIT_SECONDS`` for a slot; a sync worker that waited would
+  be a worker taken from everyone else, so there the answer is at once:
+* **503 with ``Retry-After``** (:class:`~locator.errors.Busy`), the seconds a plan has been
+  taking lately; the error page reloads itself after them.
+* **Per client**, computing plans is limited to ``PLANNER_RATE_LIMIT`` (Flask-Limiter syntax,
+  in the app limiter's storage; off when rate limiting is off): a cached plan costs
+  nothing and is not counted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import math
+import os
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from limits import parse_many
+from limits.strategies import FixedWindowRateLimiter
+
+from locator.errors import Busy, ConfigError, RateLimited
+from locator.web.http import ratelimit
+
+__all__ = ["Gate", "admitted", "init_app"]
+
+_KEY = "locator.plan_gate"
+_SCOPE = "locator-planner"
+
+
+class Gate:
+    """Host-wide slots (file locks in ``folder``) and a per-process queue."""
+
+    def __init__(self, folder: Path, slots: int, queue: int, wait_s: float) -> None:
+        self.folder = folder
+        self.slots = slots
+        self.queue = queue
+        self.wait_s = wait_s
+        self._lock = threading.Lock()
+        self._waiting = 0
+        self._recent = 1.0  # seconds a plan took lately (moving average)
+
+    def _try(self) -> int | None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for i in range(self.slots):
+            fd = os.open(self.folder / f"slot-{i}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return fd
+        return None
+
+    def retry_after(self) -> int:
+        """Whole seconds after which a slot is likely free."""
+        with self._lock:
+            return max(1, math.ceil(self._recent * (1 + self._waiting / max(self.slots, 1))))
+
+    @contextlib.contextmanager
+    def slot(self, *, can_wait: bool) -> Iterator[None]:
+        """Hold a slot for the body; :class:`Busy` when none comes free in time.
+
+        Raises
+        ------
+        Busy
+            Every slot is taken and this request may not (or no longer) wait.
+        """
+        fd = self._try()
+        if fd is None and can_wait:
+            with self._lock:
+                queued = self._waiting < self.queue
+                if queued:
+                    self._waiting += 1
+            if queued:
+                try:
+                    deadline = time.monotonic() + self.wait_s
+                    while fd is None and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                        fd = self._try()
+                finally:
+                    with self._lock:
+                        self._waiting -= 1
+        if fd is None:
+            raise Busy(f"the planner is busy with {self.slots} other plan(s); try again in "
+                       f"{self.retry_after()} s", retry_after=self.retry_after())
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            os.close(fd)  # releases the flock
+            with self._lock:
+                self._recent = 0.7 * self._recent + 0.3 * (time.monotonic() - started)
+
+
+def init_app(app: Flask) -> None:
+    """Make the app's gate from its settings.
+
+    Raises
+    ------
+    ConfigError
+        For a slot count below 1, a negative queue or wait, or a bad rate limit.
+    """
+    slots = int(app.config["PLANNER_CONCURRENCY"])
+    queue = int(app.config["PLANNER_QUEUE"])
+    wait = float(app.config["PLANNER_WAIT_SECONDS"])
+    if slots < 1 or queue < 0 or not wait >= 0:
+        raise ConfigError(f"PLANNER_CONCURRENCY must be >= 1 and PLANNER_QUEUE, "
+                          f"PLANNER_WAIT_SECONDS >= 0, got {slots!r}, {queue!r}, {wait!r}")
+    text = str(app.config["PLANNER_RATE_LIMIT"])
+    try:
+        items = tuple(parse_many(text))
+    except ValueError:
+        raise ConfigError(f"PLANNER_RATE_LIMIT must look like '20 per minute', got {text!r}"
+                          ) from None
+    app.extensions[_KEY] = (Gate(Path(app.instance_path) / "planner-slots", slots, queue, wait),
+                            items)
+
+
+def _count_client() -> None:
+    found = ratelimit.limiter()
+    if not found.enabled:
+        return
+    items = current_app.extensions[_KEY][1]
+    strategy = FixedWindowRateLimiter(found.storage)
+    key = request.remote_addr or "127.0.0.1"
+    for item in items:
+        if not strategy.hit(item, _SCOPE, key):
+            reset = strategy.get_window_stats(item, _SCOPE, key).reset_time
+            retry = max(1, math.ceil(reset - time.time()))
+            raise RateLimited(f"plan limit of {item} exceeded for this client; retry after "
+                              f"{retry} s", retry_after=retry, limit=str(item))
+
+
+@contextlib.contextmanager
+def admitted() -> Iterator[None]:
+    """Around one plan computation in a request: count it for the client, then hold a slot.
+
+    Raises
+    ------
+    RateLimited
+        The client computed too many plans lately.
+    Busy
+        No slot came free (see the module's notes on waiting).
+    """
+    _count_client()
+    gate: Gate = current_app.extensions[_KEY][0]
+    with gate.slot(can_wait=bool(request.environ.get("wsgi.multithread"))):
+        yield
