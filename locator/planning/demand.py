@@ -160,8 +160,9 @@ def read_demand(source: Any, *, kind: str | None = None, name: str | None = None
         layer = DemandLayer("points", shown, float(w.sum()), pts.problems, lon=pts.lon,
                             lat=pts.lat, weight=w)
     if not layer.total > 0:
+        first = f"; first: {layer.problems[0]}" if layer.problems else ""
         raise RegistryError(f"{shown}: no people in this file (every value is 0, empty or "
-                            f"refused)", file=shown)
+                            f"refused: {len(layer.problems)} rows refused{first})", file=shown)
     return layer
 
 
@@ -188,8 +189,10 @@ def _read_raster(data: bytes, name: str, bbox: tuple[float, float, float, float]
             window = whole
             if bbox is not None:
                 west, south, east, north = _bounds_in(crs, bbox)
-                window = from_bounds(west, south, east, north, transform=ds.transform)
-                window = window.round_offsets("floor").round_lengths("ceil")
+                exact = from_bounds(west, south, east, north, transform=ds.transform)
+                col, row = math.floor(exact.col_off), math.floor(exact.row_off)
+                window = Window(col, row, math.ceil(exact.col_off + exact.width) - col,
+                                math.ceil(exact.row_off + exact.height) - row)
                 window = window.intersection(whole) if _overlaps(window, whole) else None
             if window is None or window.width * window.height == 0:
                 raise RegistryError(f"{name}: the raster does not cover the planning area",
@@ -199,14 +202,17 @@ def _read_raster(data: bytes, name: str, bbox: tuple[float, float, float, float]
                                     f"over the area; at most {MAX_PIXELS:,} are read (clip the "
                                     f"raster to the city first)", file=name)
             band = ds.read(1, window=window, masked=True)
-            affine = tuple(ds.window_transform(window))[:6]
+            a, b, c, d, e, f = tuple(ds.transform)[:6]  # the window's own transform:
+            col, row = window.col_off, window.row_off  # (affine's * operator is deprecated)
+            affine = (a, b, c + a * col + b * row, d, e, f + d * col + e * row)
     except RasterioError as exc:
         raise RegistryError(f"{name}: not a readable GeoTIFF ({exc})", file=name) from None
     values = np.ma.filled(band.astype(np.float64), np.nan)
     bad = np.isfinite(values) & (values < 0)
     if bad.any():
         r, c = (int(v[0]) for v in np.nonzero(bad))
-        raise RegistryError(f"{name}: population must be >= 0, got {values[r, c]!r} at pixel "
+        raise RegistryError(f"{name}: population must be >= 0, got {float(values[r, c])!r} at "
+                            f"pixel "
                             f"row {r + 1}, column {c + 1} of the area read", file=name)
     values = np.where(np.isfinite(values), values, 0.0).astype(np.float32)
     return DemandLayer("raster", name, float(values.sum(dtype=np.float64)), values=values,

@@ -156,7 +156,8 @@ def plan_xlsx(plan: Plan, unit_labels: Mapping[str, str] = UNIT_LABELS,
 
     book = Workbook()
     book.remove(book.worksheets[0])
-    sheets = ((book.create_sheet("units"), UNIT_FIELDS, unit_labels, [r.as_dict() for r in plan.rows]),
+    sheets = ((book.create_sheet("units"), UNIT_FIELDS, unit_labels,
+               [r.as_dict() for r in plan.rows]),
               (book.create_sheet("sites"), SITE_FIELDS, site_labels, site_rows(plan)))
     for sheet, keys, labels, rows in sheets:
         sheet.append(_header(keys, labels))

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from locator.areas import places
 from locator.areas.units import AdminUnit
-from locator.geo.geodesic import chord_for_metres, unit_vectors
+from locator.geo.geodesic import chord_for_metres, geodesic_m, unit_vectors
 from locator.planning.coverage import Grid, assign_units, cell_distances
 from locator.stations.nearest import NearestIndex
 
@@ -72,8 +72,9 @@ def settled_cells(grid: Grid, index: NearestIndex, *, within_m: float = DEFAULT_
     if lon.size and len(grid):
         hits = grid.tree.query_ball_point(unit_vectors(lon, lat).reshape(-1, 3),
                                           chord_for_metres(within_m))
-        near = np.fromiter((j for row in hits for j in row), dtype=np.intp)
-        mask[near] = True  # the chord bound is 1 % generous: the places' own precision is 1 km
+        for x, y, row in zip(lon.tolist(), lat.tolist(), hits, strict=True):
+            near = np.asarray(row, dtype=np.intp)  # the chord bound is generous: measure
+            mask[near[geodesic_m(x, y, grid.lon[near], grid.lat[near]) <= within_m]] = True
     if communities:
         mask |= assign_units(grid, communities) >= 0
     return mask

@@ -30,7 +30,8 @@ def init_app(app: Flask) -> None:
     # close(), leaking the handle (a ResourceWarning); streamed bodies (e.g. 206 ranges)
     # go out as they are, and static files are made whole below before compressing
     app.config["COMPRESS_STREAMS"] = False
-    _compress.init_app(app)
+    _compress.init_app(app)  # fills the default mimetypes; the planner's downloads join them
+    _compress.compress_mimetypes_set |= {"text/csv", "application/geo+json"}
     app.after_request(_maybe_compress)
 
 

@@ -88,8 +88,8 @@ def _comparison(plan: Plan, q: plans.PlanQuery) -> tuple[str, list[dict[str, Any
                                   mode="ebike" if q.mode == "ebike" else "walk",
                                   travel=current_registry().index.travel)
         other = scenario.retarget(plan.coverage, metres)
-        title = gettext("Within %(a)s m and within %(b)s m", a=f"{plan.coverage.threshold_m:,.0f}",
-                        b=f"{metres:,.0f}")
+        a, b = (f"{m:,.0f}" for m in (plan.coverage.threshold_m, metres))
+        title = gettext("Within %(a)s m and within %(b)s m", a=a, b=b)
     else:
         return None
     return title, [c.as_dict() for c in scenario.compare(plan, other)]
