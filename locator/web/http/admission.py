@@ -4,9 +4,9 @@ One cache-missing plan costs up to about a second of CPU (``bench/planner.py``);
 unlimited stream of them would leave nothing for the nearest-station answers. So:
 
 * **Slots for the whole host.** At most ``PLANNER_CONCURRENCY`` plans are computed at
-  once by all the processes sharing an instance folder (gunicorn workers included): a slot
-  is an ``flock`` on ``<instance>/planner-slots/slot-<i>.lock``, released by the kernel if
-  its process dies. With ``make serve``'s one sync worker per core and one slot, at least
+  once by all the processes sharing a planner data folder (gunicorn workers included): a
+  slot is an ``flock`` on ``<PLANNER_DATA_DIR>/slots/slot-<i>.lock``, released by the kernel
+  if its process dies. With ``make serve``'s one sync worker per core and one slot, at least
   one worker is always free for the API.
 * **A short queue, only where waiting costs no worker.** A threaded server
   (``wsgi.multithread``: ``flask run``, gthread) lets up to ``PLANNER_QUEUE`` requests per
@@ -35,6 +35,7 @@ from limits import parse_many
 from limits.strategies import FixedWindowRateLimiter
 
 from locator.errors import Busy, ConfigError, RateLimited
+from locator.planning import inputstore
 from locator.web.http import ratelimit
 
 __all__ = ["Gate", "admitted", "init_app"]
@@ -66,6 +67,12 @@ class Gate:
                 continue
             return fd
         return None
+
+    @property
+    def waiting(self) -> int:
+        """Requests of this process waiting for a slot now."""
+        with self._lock:
+            return self._waiting
 
     def retry_after(self) -> int:
         """Whole seconds after which a slot is likely free."""
@@ -128,8 +135,8 @@ def init_app(app: Flask) -> None:
     except ValueError:
         raise ConfigError(f"PLANNER_RATE_LIMIT must look like '20 per minute', got {text!r}"
                           ) from None
-    app.extensions[_KEY] = (Gate(Path(app.instance_path) / "planner-slots", slots, queue, wait),
-                            items)
+    folder = inputstore.data_dir(app.config, app.instance_path) / "slots"
+    app.extensions[_KEY] = (Gate(folder, slots, queue, wait), items)
 
 
 def _count_client() -> None:
