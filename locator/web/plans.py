@@ -12,10 +12,11 @@ out for 20 sites and cut to ``n`` (greedy choices are nested), so a new ``n`` co
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -39,7 +40,7 @@ from locator.web.params import Args, parse_amenity, parse_kind_value
 from locator.web.service import current_registry, registry_version
 
 __all__ = ["MAX_SITES", "MINUTES", "RADIUS", "PlanQuery", "api_query", "candidates_input",
-           "compute", "demand_input", "page_query", "plan_for", "registry_label",
+           "compute", "demand_input", "page_query", "plan_for", "planned", "registry_label",
            "store_input"]
 
 RADIUS = (50.0, 50_000.0, 50.0)  #: metres: lowest, highest, step
@@ -254,8 +255,11 @@ def _stamps() -> tuple[Any, ...]:
     return tuple(out)
 
 
-def plan_for(q: PlanQuery) -> Plan:
-    """The (cached) plan for ``q``; a cache miss is admitted like any heavy work.
+@contextlib.contextmanager
+def planned(q: PlanQuery) -> Iterator[Plan]:
+    """The (cached) plan for ``q``, for the body of a ``with``; a cache miss is admitted like
+    any heavy work (:mod:`locator.web.http.admission`) and keeps its slot until the body,
+    e.g. drawing the page, is done: one worker at most is busy with new plans.
 
     Raises
     ------
@@ -269,17 +273,25 @@ def plan_for(q: PlanQuery) -> Plan:
         hit = _cache.get(key)
         if hit is not None and hit[0] is registry:
             _cache.move_to_end(key)
-            return hit[1].first(q.n)
+    if hit is not None and hit[0] is registry:
+        yield hit[1].first(q.n)
+        return
     with admission.admitted():
         with _lock:  # another request may have made it while this one waited
             hit = _cache.get(key)
         if hit is None or hit[0] is not registry:
-            hit = (registry, compute(q))
+            hit = (registry, admission.low_priority(lambda: compute(q)))
             with _lock:
                 _cache[key] = hit
                 while len(_cache) > _CACHE_SIZE:
                     _cache.popitem(last=False)
-    return hit[1].first(q.n)
+        yield hit[1].first(q.n)
+
+
+def plan_for(q: PlanQuery) -> Plan:
+    """The (cached) plan for ``q`` (:func:`planned` without a body)."""
+    with planned(q) as plan:
+        return plan
 
 
 def store_input(what: str, data: bytes, name: str, *, kind: str | None = None,

@@ -14,6 +14,10 @@ unlimited stream of them would leave nothing for the nearest-station answers. So
   be a worker taken from everyone else, so there the answer is at once:
 * **503 with ``Retry-After``** (:class:`~locator.errors.Busy`), the seconds a plan has been
   taking lately; the error page reloads itself after them.
+* **At low CPU priority.** The plan itself runs in the process's planner thread, niced to
+  19 (Linux nice values are per thread), while the request's thread waits for it: on a
+  busy machine the kernel gives the cores to the API first (``bench/planner_load.py``
+  measures nearest p99 beside cache-missing plans).
 * **Per client**, computing plans is limited to ``PLANNER_RATE_LIMIT`` (Flask-Limiter syntax,
   in the app limiter's storage; off when rate limiting is off): a cached plan costs
   nothing and is not counted.
@@ -27,8 +31,10 @@ import math
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, current_app, request
 from limits import parse_many
@@ -38,10 +44,14 @@ from locator.errors import Busy, ConfigError, RateLimited
 from locator.planning import inputstore
 from locator.web.http import ratelimit
 
-__all__ = ["Gate", "admitted", "init_app"]
+__all__ = ["NICE", "Gate", "admitted", "init_app", "low_priority"]
 
+T = TypeVar("T")
 _KEY = "locator.plan_gate"
 _SCOPE = "locator-planner"
+NICE = 19  #: niceness of the planner thread
+_pool: dict[int, ThreadPoolExecutor] = {}  # per process id (a fork starts a new one)
+_pool_lock = threading.Lock()
 
 
 class Gate:
@@ -169,3 +179,25 @@ def admitted() -> Iterator[None]:
     gate: Gate = current_app.extensions[_KEY][0]
     with gate.slot(can_wait=bool(request.environ.get("wsgi.multithread"))):
         yield
+
+
+def _nice() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: the normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)
+
+
+def low_priority(fn: Callable[[], T]) -> T:
+    """Run ``fn`` (in this app's context) in the process's niced planner thread and wait."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    gate: Gate = app.extensions[_KEY][0]
+    with _pool_lock:
+        pool = _pool.get(os.getpid())
+        if pool is None:
+            pool = _pool[os.getpid()] = ThreadPoolExecutor(
+                max_workers=gate.slots, thread_name_prefix="locator-plan", initializer=_nice)
+
+    def run() -> T:
+        with app.app_context():
+            return fn()
+
+    return pool.submit(run).result()

@@ -98,7 +98,11 @@ def _comparison(plan: Plan, q: plans.PlanQuery) -> tuple[str, list[dict[str, Any
 def _page(template: str) -> str:
     args = Args(request.args)
     q = plans.page_query(args)
-    plan = plans.plan_for(q)
+    with plans.planned(q) as plan:  # a new plan keeps its slot while the page is drawn
+        return _draw(template, args, q, plan)
+
+
+def _draw(template: str, args: Args, q: plans.PlanQuery, plan: Plan) -> str:
     sort = args.raw("sort") or "covered_share"
     if sort not in COLUMNS and sort not in PEOPLE_COLUMNS:
         sort = "covered_share"
