@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
+GIT = shutil.which("git") or "git"
 BASELINE = "14a365f05293325037ab86c3b5d5f4d27bcd8037"  #: last commit with the old engine
 OLD_MODULES = ("coverage", "per_unit", "gaps", "siting", "plan")
 
@@ -51,8 +53,9 @@ def old_package() -> str:
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
     for name in OLD_MODULES:
-        text = subprocess.run(["git", "show", f"{BASELINE}:locator/planning/{name}.py"],
-                              cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(  # noqa: S603  (our own argv)
+            [GIT, "show", f"{BASELINE}:locator/planning/{name}.py"],
+            cwd=ROOT, capture_output=True, text=True, check=True).stdout
         text = text.replace("from locator.planning import", "from old_planning import")
         text = text.replace("from locator.planning.", "from old_planning.")
         (pkg / f"{name}.py").write_text(text)
@@ -93,7 +96,8 @@ def cold(which: str, n_stations: int, runs: int) -> float:
     """Median seconds of a first plan, each in a fresh process."""
     times = []
     for _ in range(runs):
-        out = subprocess.run([PY, __file__, "--one", which, "--stations", str(n_stations)],
+        out = subprocess.run([PY, __file__, "--one", which,  # noqa: S603  (our own argv)
+                              "--stations", str(n_stations)],
                              cwd=ROOT, capture_output=True, text=True, check=True)
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
@@ -102,8 +106,8 @@ def cold(which: str, n_stations: int, runs: int) -> float:
 def warm(which: str, runs: int) -> dict[str, float]:
     """Median seconds of a plan after a first one, per changed parameter."""
     from locator.areas.units import load_boundaries
-    from locator.stations.nearest import Filters
     from locator.model import Kind
+    from locator.stations.nearest import Filters
 
     index, bounds = _registry(0), load_boundaries()
     if which == "old":
@@ -141,12 +145,12 @@ def warm(which: str, runs: int) -> dict[str, float]:
 def raster_figures() -> None:
     """Our pixel-centre sums beside exactextract, on a generated 100 m raster of the city."""
     import numpy as np
+    from pyproj import CRS
 
     from locator.areas.units import load_boundaries
     from locator.planning import coverage
     from locator.planning.demand import DemandLayer
     from locator.planning.gaps import cell_polygons
-    from pyproj import CRS
 
     bounds = load_boundaries()
     grid = coverage.grid_for(bounds, 9)

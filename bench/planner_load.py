@@ -2,11 +2,12 @@
 
 Run from the project root::
 
-    .venv/bin/python bench/planner_load.py            # 2 × 30 s, ~1.5 minutes
-    .venv/bin/python bench/planner_load.py --quick    # 2 × 10 s
+    .venv/bin/python bench/planner_load.py            # 4 rounds × (10 s + 10 s), ~1.5 min
+    .venv/bin/python bench/planner_load.py --quick    # 2 rounds × (5 s + 5 s)
 
 One gunicorn server with the production settings (2 sync workers, ``make serve``'s
-configuration; the shipped registry, the planner at resolution 9) is measured twice:
+configuration; the shipped registry, the planner at resolution 9) is measured in rounds of
+two phases, interleaved so that the machine's other load falls on both:
 
 1. **alone**: one client sends ``/api/v1/nearest`` at a steady rate (a new request every
    20 ms, 50/s, each on a new connection as browsers behind a proxy do; points cycling
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -93,7 +95,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    seconds = 10.0 if args.quick else 30.0
+    seconds, rounds = (5.0, 2) if args.quick else (10.0, 4)
     data = tempfile.mkdtemp(prefix="planner-load-")
     server = Gunicorn("locator:create_app()", {
         "LOCATOR_API_RATE_LIMIT": "1000000 per minute",
@@ -105,24 +107,27 @@ def main() -> None:
         _one(server.port, "/planner/?n=5")  # warm: folium imported, grid built, in one worker
         _one(server.port, "/planner/?n=5")
         alone: list[float] = []
-        errors: list[int] = []
-        nearest_client(server.port, seconds, alone, errors)
         beside: list[float] = []
+        errors: list[int] = []
         counts: dict[int, int] = {}
-        stop, lock = threading.Event(), threading.Lock()
-        planners = [threading.Thread(target=planner_client,
-                                     args=(server.port, stop, 1050 + 50 * k, counts, lock))
-                    for k in range(3)]
-        for t in planners:
-            t.start()
-        nearest_client(server.port, seconds, beside, errors)
-        stop.set()
-        for t in planners:
-            t.join(120)
+        lock = threading.Lock()
+        for _ in range(rounds):  # interleaved: the machine's other load hits both phases
+            nearest_client(server.port, seconds, alone, errors)
+            stop = threading.Event()
+            planners = [threading.Thread(target=planner_client, args=(
+                server.port, stop, 1050 + 50 * k, counts, lock))
+                for k in range(3)]
+            for t in planners:
+                t.start()
+            nearest_client(server.port, seconds, beside, errors)
+            stop.set()
+            for t in planners:
+                t.join(120)
     finally:
         server.stop()
-    print(f"gunicorn, 2 sync workers, shipped registry; nearest every {PERIOD_S * 1000:.0f} ms "
-          f"for {seconds:.0f} s per phase")
+    print(f"gunicorn, 2 sync workers, shipped registry; nearest every {PERIOD_S * 1000:.0f} ms, "
+          f"{rounds} interleaved rounds of {seconds:.0f} s alone + {seconds:.0f} s beside plans; "
+          f"load average {os.getloadavg()[0]:.1f}")
     print(f"{'':28}{'requests':>10}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for label, values in (("nearest alone", alone), ("nearest beside plans", beside)):
         print(f"{label:28}{len(values):>10}{p(values, 0.5):>9.2f}{p(values, 0.99):>9.2f}"

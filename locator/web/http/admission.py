@@ -14,10 +14,10 @@ unlimited stream of them would leave nothing for the nearest-station answers. So
   be a worker taken from everyone else, so there the answer is at once:
 * **503 with ``Retry-After``** (:class:`~locator.errors.Busy`), the seconds a plan has been
   taking lately; the error page reloads itself after them.
-* **At low CPU priority.** The plan itself runs in the process's planner thread, niced to
-  19 (Linux nice values are per thread), while the request's thread waits for it: on a
-  busy machine the kernel gives the cores to the API first (``bench/planner_load.py``
-  measures nearest p99 beside cache-missing plans).
+* **At low CPU priority.** Plans are computed, and planner pages drawn, in the process's
+  planner threads, niced to 19 (Linux nice values are per thread), while the request's
+  thread waits: on a busy machine the kernel gives the cores to the API first
+  (``bench/planner_load.py`` measures nearest p99 beside cache-missing plans).
 * **Per client**, computing plans is limited to ``PLANNER_RATE_LIMIT`` (Flask-Limiter syntax,
   in the app limiter's storage; off when rate limiting is off): a cached plan costs
   nothing and is not counted.
@@ -187,14 +187,17 @@ def _nice() -> None:
 
 
 def low_priority(fn: Callable[[], T]) -> T:
-    """Run ``fn`` (in this app's context) in the process's niced planner thread and wait."""
+    """Run ``fn`` (in this app's context) in one of the process's niced planner threads
+    (``PLANNER_CONCURRENCY`` + 4 of them) and wait for it; wrap ``fn`` in
+    :func:`flask.copy_current_request_context` when it needs the request."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     gate: Gate = app.extensions[_KEY][0]
     with _pool_lock:
         pool = _pool.get(os.getpid())
         if pool is None:
             pool = _pool[os.getpid()] = ThreadPoolExecutor(
-                max_workers=gate.slots, thread_name_prefix="locator-plan", initializer=_nice)
+                max_workers=gate.slots + 4, thread_name_prefix="locator-plan",
+                initializer=_nice)
 
     def run() -> T:
         with app.app_context():
