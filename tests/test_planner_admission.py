@@ -47,9 +47,8 @@ def held(folder: Path, slots: int = 1) -> Iterator[None]:
 
 def test_a_full_gate_refuses_at_once_when_waiting_would_take_a_worker(tmp_path: Path) -> None:
     gate = Gate(tmp_path, slots=1, queue=2, wait_s=30.0)
-    with held(tmp_path), pytest.raises(Busy) as refused:
-        with gate.slot(can_wait=False):
-            pass
+    with held(tmp_path), pytest.raises(Busy) as refused, gate.slot(can_wait=False):
+        pass
     assert refused.value.retry_after >= 1 and refused.value.status == 503
     with gate.slot(can_wait=False):  # free again
         pass
@@ -80,9 +79,8 @@ def test_a_threaded_server_queues_and_the_queue_has_a_length(tmp_path: Path) -> 
     until = time.monotonic() + 30
     while gate.waiting == 0 and time.monotonic() < until:  # the second one is queued
         time.sleep(0.01)
-    with pytest.raises(Busy):  # the queue (1) is full: a third is refused at once
-        with gate.slot(can_wait=True):
-            pass
+    with pytest.raises(Busy), gate.slot(can_wait=True):  # the queue (1) is full: refused
+        pass
     release.set()
     holder.join(30)
     second.join(30)
