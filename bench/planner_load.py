@@ -64,7 +64,10 @@ def nearest_client(port: int, seconds: float, out: list[float], errors: list[int
     while next_at < end:
         lat, lon = 36.02 + (i % 20) * 0.005, 103.70 + (i % 37) * 0.008
         status, took, _ = _one(port, f"/api/v1/nearest?lat={lat:.4f}&lon={lon:.4f}&k=5")
-        (out if status == 200 else errors).append(took if status == 200 else status)
+        if status == 200:
+            out.append(took)
+        else:
+            errors.append(status)
         i += 1
         next_at += PERIOD_S
         time.sleep(max(0.0, next_at - time.perf_counter()))
