@@ -97,19 +97,21 @@ def _row(cov: Coverage, unit: AdminUnit | None, cells: NDArray[np.bool_], statio
 
 def unit_table(cov: Coverage, units: Sequence[AdminUnit], stations: Sequence[Station], *,
                people: NDArray[np.float64] | None = None,
-               total: AdminUnit | None = None) -> list[UnitRow]:
+               total: AdminUnit | None = None,
+               listed: Sequence[Station] | None = None) -> list[UnitRow]:
     """Rows per unit, then one row for cells outside every unit (if any), then the total.
 
     Stations are counted in the unit polygon holding their point, among the stations
     inside ``total``'s polygon (all located ones without it); the unit rows (plus the
     outside row) add up to the total row. District rows also say how many stations carry
-    the district's code (``coded``).
+    the district's code (``coded``) among ``listed`` (default ``stations``; give every
+    matching station, located or not, to count those without a location too).
     """
     label = assign_units(cov.grid, units)
     here = in_area(total, stations) if total is not None else [s for s in stations
                                                                if s.located]
     st_label = station_units(here, units)
-    codes = [s.district_code or "" for s in stations]
+    codes = [s.district_code or "" for s in (stations if listed is None else listed)]
     rows = [_row(cov, u, label == i, int((st_label == i).sum()), people,
                  codes.count(u.code) if u.level == "district" else None)
             for i, u in enumerate(units)]

@@ -232,8 +232,10 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
                     mode if minutes is not None else "walk", index.travel.detour_factor)
     done("distances")
     counted = per_unit.counted_stations(index, filters)
+    everyone = registry_stations if registry_stations is not None else index.stations
     rows = per_unit.unit_table(cov, boundaries.units, counted, people=people,
-                               total=boundaries.area)
+                               total=boundaries.area,
+                               listed=per_unit.listed_stations(everyone, filters))
     done("units")
     settled = None
     if people is None:
@@ -251,7 +253,6 @@ def make_plan(index: NearestIndex, boundaries: Boundaries, *, resolution: int = 
         done("sites")
     counts: tuple[CodeCount, ...] = ()
     if not polygons:
-        everyone = registry_stations if registry_stations is not None else index.stations
         counts = tuple(per_unit.unit_code_counts(boundaries, level, everyone, filters))
     here = per_unit.in_area(boundaries.area, counted)  # the stations the table's total counts
     kinds = tuple(sorted(k.value for k in filters.kinds)) if filters is not None else ()

@@ -14,10 +14,11 @@ unlimited stream of them would leave nothing for the nearest-station answers. So
   be a worker taken from everyone else, so there the answer is at once:
 * **503 with ``Retry-After``** (:class:`~locator.errors.Busy`), the seconds a plan has been
   taking lately; the error page reloads itself after them.
-* **At low CPU priority.** Plans are computed, and planner pages drawn, in the process's
-  planner threads, niced to 19 (Linux nice values are per thread), while the request's
-  thread waits: on a busy machine the kernel gives the cores to the API first
-  (``bench/planner_load.py`` measures nearest p99 beside cache-missing plans).
+* **At low CPU priority.** Plans are computed in the process's planner threads, niced to
+  19 (Linux nice values are per thread), while the request's thread waits: on a busy
+  machine the kernel gives the cores to the API first (``bench/planner_load.py`` measures
+  nearest p99 beside cache-missing plans). The page is drawn in the request's thread (its
+  CSP nonce lives in the request's context).
 * **Per client**, computing plans is limited to ``PLANNER_RATE_LIMIT`` (Flask-Limiter syntax,
   in the app limiter's storage; off when rate limiting is off): a cached plan costs
   nothing and is not counted.
@@ -187,9 +188,8 @@ def _nice() -> None:
 
 
 def low_priority(fn: Callable[[], T]) -> T:
-    """Run ``fn`` (in this app's context) in one of the process's niced planner threads
-    (``PLANNER_CONCURRENCY`` + 4 of them) and wait for it; wrap ``fn`` in
-    :func:`flask.copy_current_request_context` when it needs the request."""
+    """Run ``fn`` (in a new context of this app: no request) in one of the process's niced
+    planner threads (``PLANNER_CONCURRENCY`` + 4 of them) and wait for it."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     gate: Gate = app.extensions[_KEY][0]
     with _pool_lock:

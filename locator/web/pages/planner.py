@@ -18,15 +18,7 @@ import json
 from typing import Any
 
 import numpy as np
-from flask import (
-    Blueprint,
-    Response,
-    copy_current_request_context,
-    current_app,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext
 
 from locator.areas.units import load_boundaries
@@ -35,7 +27,6 @@ from locator.planning import exports, scenario
 from locator.planning.coverage import threshold_metres
 from locator.planning.plan import Plan
 from locator.web import plans
-from locator.web.http import admission
 from locator.web.params import Args
 from locator.web.service import current_registry
 
@@ -108,9 +99,7 @@ def _page(template: str) -> str:
     args = Args(request.args)
     q = plans.page_query(args)
     with plans.planned(q) as plan:  # a new plan keeps its slot while the page is drawn
-        # drawn at low priority too: ~0.1-0.3 s of CPU the nearest answers need more
-        return admission.low_priority(copy_current_request_context(
-            lambda: _draw(template, args, q, plan)))
+        return _draw(template, args, q, plan)
 
 
 def _draw(template: str, args: Args, q: plans.PlanQuery, plan: Plan) -> str:
