@@ -59,7 +59,7 @@ def test_page_shows_the_table_named_sites_and_the_demo_banner(pclient: FlaskClie
     sites = html[html.index('class="plan-sites"'):html.index("</ol>", html.index("plan-sites"))]
     assert sites.count("<li") == 2 and sites.count("城关区") >= 2  # named by district
     assert sites.count('class="plan-site-link" href="/?lat=') == 2  # the map at the point
-    assert ('data-basis="area"' in html and "不是人口" in html) or "not of people" in html
+    assert 'data-basis="area"' in html and "未加载人口图层" in html  # says: no population
     assert "https://cdn" not in html and "cdnjs" not in html
 
 
@@ -117,7 +117,7 @@ def test_report_page_says_demonstration_data_and_the_registry(pclient: FlaskClie
     ("radius=100001", "radius"), ("n=99", "n"), ("n=21", "n"), ("minutes=0", "minutes"),
     ("minutes=7.3", "minutes"), ("radius=500&minutes=5", "minutes"),
     ("mode=car&minutes=5", "mode"), ("pool=moon", "pool"), ("compare=target", "radius2"),
-    ("compare=target&radius2=77", "radius2"), ("area=999999", None),
+    ("compare=target&radius2=77", "radius2"), ("pool=file&n=2", "pool"), ("area=999999", None),
 ])
 def test_bad_parameters_are_refused(pclient: FlaskClient, query: str, param: str | None) -> None:
     r = pclient.get(f"/planner/units.csv?{query}")

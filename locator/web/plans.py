@@ -226,7 +226,7 @@ def compute(q: PlanQuery, *, demand: DemandLayer | None = None,
             candidates = None if found_c is None else found_c.value
         if candidates is None:
             raise QueryError("pool", "no candidate file was uploaded (planner inputs page or "
-                                     "locator planner-input candidates FILE)")
+                                     "locator inputs add candidates FILE)")
         pool_sites = candidates
     filters = q.filters
     if q.pool == "partner":  # partners are the candidates: they are not yet stations
