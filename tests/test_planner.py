@@ -300,6 +300,12 @@ def test_an_editor_uploads_a_population_raster_and_shares_become_people(tmp_path
         "csrf_token": token, "file": (io.BytesIO("名称,人口\n火星区,5\n".encode()), "p.csv")},
         content_type="multipart/form-data")
     assert bad.status_code == 422 and "火星区" in bad.get_data(as_text=True)
+    no_polygons = client.post("/planner/inputs/demand", data={
+        "csrf_token": token, "level": "community",
+        "file": (io.BytesIO("社区,人口\n振兴社区,5\n".encode()), "c.csv")},
+        content_type="multipart/form-data")
+    assert no_polygons.status_code == 422 and "locator areas import" in no_polygons.get_data(
+        as_text=True)
     assert client.get("/api/v1/coverage").get_json()["demand"] == "worldpop.tif"  # kept
     viewer = app.test_client()
     sign_in(viewer, "viewer")

@@ -306,15 +306,22 @@ def store_input(what: str, data: bytes, name: str, *, kind: str | None = None,
     Raises
     ------
     RegistryError
-        When the file cannot be read at all, or gives no people / no site.
+        When the file cannot be read at all, gives no people / no site, or names
+        subdistricts or communities whose polygons are not imported.
     """
     meta: dict[str, Any] = {"source": name, "datum": datum, "by": by}
     problems: tuple[Problem, ...]
+    if level not in LEVELS:
+        raise RegistryError(f"level must be one of {', '.join(LEVELS)}, got {level!r}")
     if what == "demand":
         layer = read_demand(data, kind=kind, name=name, level=level, datum=datum,
                             bbox=load_boundaries().area.geometry.bounds,
                             max_bytes=int(current_app.config["IMPORT_MAX_BYTES"]))
         problems = layer.problems
+        if layer.kind == "units" and level != "district" and level not in _named():
+            raise RegistryError(f"{name}: people per {level} need the {level} polygons, and "
+                                f"none are imported (locator areas import … --level {level})",
+                                file=name)
         meta.update(kind=layer.kind, level=layer.level or None, people=round(layer.total, 1),
                     rows=len(layer.units) or (len(layer.weight) if layer.weight is not None
                                               else None))
