@@ -133,3 +133,10 @@ def test_a_layer_is_reusable_across_grids() -> None:
     a = coverage.build_grid(square(1000), 9)
     b = coverage.build_grid(square(1000), 8)
     assert layer.per_cell(a)[0].sum() == layer.per_cell(b)[0].sum() == 5.0
+
+
+def test_a_district_office_table_in_ten_thousands_with_a_bom() -> None:
+    table = "\ufeff区县名称,常住人口（万人）\n城关区,128.5\n安宁区,\"31.2\"\n".encode()
+    layer = read_demand(table, name="各区人口.csv")
+    assert not layer.problems and dict(layer.units) == {"620102": 1_285_000.0,
+                                                        "620105": 312_000.0}

@@ -22,6 +22,7 @@ A layer keeps what it read; its people per cell are worked out once per grid.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,8 +51,10 @@ _GDAL_ENV = {"GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR", "GDAL_PAM_ENABLED": "N
              "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".none", "GDAL_HTTP_MAX_RETRY": "0",
              "GTIFF_IGNORE_READ_ERRORS": "NO"}
 _CODE = ("code", "代码", "编码", "区划代码", "行政区划代码", "adcode", "unit_code")
-_NAME = ("name", "名称", "name_zh", "单位", "区县", "街道", "社区", "unit")
+_NAME = ("name", "名称", "name_zh", "单位", "区县", "区县名称", "街道", "街道名称", "社区",
+         "社区名称", "乡镇", "地区", "行政区", "区划名称", "unit")
 _PEOPLE = ("population", "people", "pop", "人口", "常住人口", "人数", "户籍人口")
+_UNIT = re.compile(r"\s+|[(（\[【].*?[)）\]】]")
 
 
 @dataclass(eq=False)
@@ -310,7 +313,9 @@ def _read_units(data: bytes, name: str, level: str) -> DemandLayer:
 
 
 def _column(fields: dict[str, Any], names: tuple[str, ...]) -> tuple[str, Any]:
-    keys = {str(k).strip().lower(): k for k in fields}
+    """The first column whose header, without spaces and a bracketed unit (``人口（万人）``),
+    is one of ``names``."""
+    keys = {_UNIT.sub("", str(k)).strip().lower(): k for k in fields}
     for n in names:
         if n in keys:
             return str(keys[n]), fields[keys[n]]
@@ -318,6 +323,7 @@ def _column(fields: dict[str, Any], names: tuple[str, ...]) -> tuple[str, Any]:
 
 
 def _people(column: str, value: Any) -> float:
+    """People in a cell, scaled when the header says 万 (ten thousands): ``人口（万人）``."""
     text = str(value).strip().replace(",", "") if value is not None else ""
     try:
         number = float(text) if not isinstance(value, int | float) else float(value)
@@ -326,7 +332,8 @@ def _people(column: str, value: Any) -> float:
                        ) from None
     if not (math.isfinite(number) and number >= 0):
         raise RowError(column, value, f"population must be a number >= 0, got {value!r}")
-    return number
+    unit = _UNIT.search(column)
+    return number * 10_000 if unit and "万" in unit.group(0) else number
 
 
 def _unit_cells(layer: DemandLayer, grid: Grid, units: Sequence[AdminUnit]
