@@ -9,7 +9,8 @@ On the shipped registry (mostly synthetic demonstration stations) it times
 * building the city grid once (cached afterwards: the page and API reuse it);
 * ours: ``coverage.compute`` on the cached grid (nearest station + geodesic metres for
   every cell, the covered mask), the figure the ≤ 1 s target is about;
-* ``per_unit.summary`` (compute + per-district table) on the cached grid;
+* ``plan.coverage_summary`` (a whole plan without sites: compute, per-district table, gaps)
+  on the cached grid;
 * geopandas ``sjoin_nearest`` of the same cell centres against the stations in UTM 48N
   (EPSG:32648; planar metres), the obvious alternative.
 
@@ -38,7 +39,8 @@ from shapely.geometry.base import BaseGeometry
 
 from locator.areas.imports import prepare_areas
 from locator.areas.units import admin_names, load_boundaries
-from locator.planning import coverage, per_unit
+from locator.planning import coverage
+from locator.planning.plan import coverage_summary
 from locator.registry import load_registry
 from locator.web.service import DEFAULT_REGISTRY
 
@@ -62,7 +64,7 @@ def main() -> None:
     build = time.perf_counter() - t
     nearest = coverage.straight_line(registry.index)
     ours = best_of(lambda: coverage.compute(grid, nearest, radius_m=1000))
-    summ = best_of(lambda: per_unit.summary(registry.index, bounds, resolution=9))
+    summ = best_of(lambda: coverage_summary(registry.index, bounds, resolution=9))
 
     located = [s for s in registry.index.stations]
     stations = gpd.GeoDataFrame(geometry=gpd.points_from_xy(
@@ -82,7 +84,7 @@ def main() -> None:
     print(f"{'':38}{'seconds':>10}")
     print(f"{'grid build (once, then cached)':38}{build:>10.3f}")
     print(f"{'ours: coverage.compute':38}{ours:>10.3f}")
-    print(f"{'ours: per_unit.summary (+ districts)':38}{summ:>10.3f}")
+    print(f"{'ours: coverage_summary (plan)':38}{summ:>10.3f}")
     print(f"{'geopandas sjoin_nearest (UTM 48N)':38}{theirs:>10.3f}")
     print(f"UTM planar vs geodesic metres: median {np.median(diff):.1f} m, "
           f"max {diff.max():.1f} m; covered cells disagree: "
@@ -138,8 +140,8 @@ def areas_figures() -> None:
     t_gj = best_of(lambda: prepare_areas(gj, level="subdistrict", name="jd.geojson"), 3)
     t_zip = best_of(lambda: prepare_areas(zipped, level="subdistrict", name="jd.zip"), 3)
     units = result.units
-    by_district = best_of(lambda: per_unit.summary(registry.index, resolution=9), 3)
-    by_sub = best_of(lambda: per_unit.summary(registry.index, resolution=9,
+    by_district = best_of(lambda: coverage_summary(registry.index, resolution=9), 3)
+    by_sub = best_of(lambda: coverage_summary(registry.index, resolution=9,
                                               level="subdistrict", areas=units), 3)
     print(f"areas: {len(rows)} generated subdistrict polygons (invented shapes), "
           f"{len(units)} accepted, {len(result.problems)} rejected, "

@@ -32,6 +32,8 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "nearest": (["bench/nearest.py"], ["bench/nearest.py", "--quick"]),
     "import": (["bench/import.py"], ["bench/import.py", "--rows", "20000"]),
     "coverage": (["bench/coverage.py"], ["bench/coverage.py"]),
+    "planner": (["bench/planner.py"], ["bench/planner.py", "--quick"]),
+    "planner_load": (["bench/planner_load.py"], ["bench/planner_load.py", "--quick"]),
     "finder_page": (["bench/finder_page.py"], ["bench/finder_page.py", "--n", "2000",
                                                 "--runs", "2"]),
     "load": (["bench/load.py"], ["bench/load.py", "--quick"]),

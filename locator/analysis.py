@@ -28,10 +28,11 @@ import numpy as np
 import shapely
 from h3.api import numpy_int as h3n
 from numpy.typing import ArrayLike, NDArray
-from shapely.geometry import Point
+from shapely.geometry import shape
 
 from locator.model import Kind, Station
-from locator.planning.plan import UNIT_FIELDS, Plan
+from locator.planning.exports import SITE_FIELDS, UNIT_FIELDS, export_meta, plan_geojson
+from locator.planning.plan import Plan
 from locator.registry import Registry, load_registry
 from locator.registry.load import LoadReport
 from locator.stations.geojson import station_properties
@@ -268,27 +269,33 @@ def plan_units(plan: Plan) -> GeoDataFrame:
 
 
 def plan_gaps(plan: Plan) -> GeoDataFrame:
-    """The uncovered areas, largest first: ``rank``, ``area_m2``, ``cells``, ``worst_m``
-    (the farthest cell's distance), ``people`` (with a people basis) and the polygon."""
-    columns = ("rank", "area_m2", "cells", "worst_m", "people")
-    return _frame({c: [getattr(g, c) for g in plan.gaps] for c in columns},
-                  [g.geometry for g in plan.gaps], **_plan_attrs(plan))
+    """The uncovered areas, largest first: the ``gap`` features of ``plan.geojson``
+    (``rank``, ``area_m2``, ``cells``, ``worst_m`` — the farthest cell's distance —,
+    ``people`` with a people basis) and their polygons."""
+    return _layer(plan, "gap")
 
 
 def plan_suggestions(plan: Plan) -> GeoDataFrame:
-    """Suggested next sites in order: ``rank``, the candidate's ``id`` and ``name``,
-    ``gain`` (newly covered area in m², or people) and ``covered_share`` after it."""
-    steps = plan.suggestion.steps if plan.suggestion is not None else ()
-    rows = [{"rank": s.rank, "id": s.candidate.id, "name": s.candidate.name, "gain": s.gain,
-             "covered_share": s.covered_share} for s in steps]
-    return _frame(_records(rows, ("rank", "id", "name", "gain", "covered_share")),
-                  [Point(s.candidate.lon, s.candidate.lat) for s in steps], **_plan_attrs(plan))
+    """Suggested next sites in order: the ``site`` features of ``plan.geojson`` (``rank``,
+    ``id``, ``name``, the district/subdistrict/community it lies in, the nearest named place,
+    ``gain`` and ``gain_of``, ``covered_share`` after it) and their points."""
+    return _layer(plan, "site")
+
+
+_LAYER_COLUMNS = {"gap": ("rank", "area_m2", "cells", "worst_m", "people"),
+                  "site": tuple(f for f in SITE_FIELDS if f not in ("lon", "lat"))}
+
+
+def _layer(plan: Plan, layer: str) -> GeoDataFrame:
+    """One layer of :func:`~locator.planning.exports.plan_geojson` as a frame, so the frame
+    and the download cannot differ (its columns also when it has no rows)."""
+    features = [f for f in plan_geojson(plan)["features"]
+                if f["properties"]["layer"] == layer]
+    rows = [{k: v for k, v in f["properties"].items() if k != "layer"} for f in features]
+    return _frame(_records(rows, _LAYER_COLUMNS[layer]),
+                  [shape(f["geometry"]) for f in features], **_plan_attrs(plan))
 
 
 def _plan_attrs(plan: Plan) -> dict[str, Any]:
-    """What every plan frame carries in ``attrs``: as ``plan_geojson``'s ``meta``."""
-    area = plan.boundaries.area
-    return {"area": {"code": area.code, "name": area.name},
-            "threshold_m": plan.coverage.threshold_m,
-            "resolution": plan.coverage.grid.resolution, "basis": plan.basis,
-            "synthetic_stations": plan.synthetic_stations, "stations": plan.stations}
+    """What every plan frame carries in ``attrs``: the exports' own record of the plan."""
+    return export_meta(plan)

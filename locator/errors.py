@@ -109,3 +109,14 @@ class StoreWriteFailed(LocatorError, OSError):
 
     status = 507
     code = "store_write_failed"
+
+
+class Busy(LocatorError, RuntimeError):
+    """Heavy work is refused for now (every slot taken, the queue full); ``retry_after`` in s."""
+
+    status = 503
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int, **details: Any) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after

@@ -210,6 +210,23 @@ class Settings(BaseModel):
     map_max_stations: int = Field(10_000, ge=1, description=(
         "most stations the finder and `/embed` maps draw — the ones nearest to the point "
         "(the list, directions and API always search every station)"))
+    planner_concurrency: int = Field(1, ge=1, le=64, description=(
+        "whole plans computed at once on this host, all workers together (file locks in the "
+        "instance folder); others wait or get `503`"))
+    planner_queue: int = Field(2, ge=0, le=100, description=(
+        "plan requests per process that may wait for a slot on a threaded server (a sync "
+        "gunicorn worker never waits: it answers `503` at once)"))
+    planner_wait_seconds: float = Field(10.0, ge=0, le=600, description=(
+        "how long a queued plan request waits for a slot before `503`"))
+    planner_rate_limit: Limit = Field("20 per minute", description=(
+        "plans one client may have computed (cache misses; `limits` syntax); over it: `429`. "
+        "Cached plans are not counted"))
+    planner_settled_m: float = Field(2000.0, gt=0, le=50_000, description=(
+        "without a population layer, gaps and suggested sites stay within this many metres "
+        "of a station or a named place (the settled area)"))
+    planner_data_dir: str | None = Field(None, description=(
+        "folder of the planner's population layer and candidate file (`locator inputs add`, "
+        "`/planner/inputs`); unset = `instance/planner`"))
     areas_dir: str | None = Field(None, description=(
         "folder of imported subdistrict/community polygons (`locator areas import`); unset "
         "= `instance/areas`"))

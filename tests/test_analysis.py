@@ -26,7 +26,8 @@ from shapely.geometry import LineString, Point, shape
 from locator import analysis, create_app
 from locator.areas.units import load_boundaries
 from locator.model import Amenity, Kind
-from locator.planning.plan import Plan, make_plan, plan_geojson
+from locator.planning.exports import plan_geojson
+from locator.planning.plan import Plan, make_plan
 from locator.registry import Registry, load_registry
 from locator.stations.nearest import Filters
 from locator.web.service import DEFAULT_REGISTRY, current_registry
@@ -198,7 +199,9 @@ def test_a_plan_without_suggestions_has_an_empty_frame_with_its_columns(shipped:
     plan = make_plan(shipped.index, load_boundaries().district("620102"), resolution=7)
     sites = analysis.plan_suggestions(plan)
     assert sites.empty and sites.crs == "EPSG:4326"
-    assert list(sites.columns) == ["rank", "id", "name", "gain", "covered_share", "geometry"]
+    assert list(sites.columns) == ["rank", "id", "name", "district", "district_code",
+                                   "subdistrict", "community", "near", "near_m", "gain",
+                                   "gain_of", "covered_share", "geometry"]
 
 
 def test_without_geopandas_the_error_says_what_to_install() -> None:

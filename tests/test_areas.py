@@ -26,7 +26,7 @@ from locator.files.problems import RowError
 from locator.geo.datum import Datum, convert
 from locator.geo.geodesic import geodesic_m
 from locator.model import Kind, Station
-from locator.planning import per_unit
+from locator.planning.plan import coverage_summary
 from locator.stations.nearest import NearestIndex
 
 X0, Y0 = 103.86, 36.06  # inside 城关区 (620102)
@@ -385,8 +385,8 @@ def test_subdistrict_tables_add_up_to_the_district_totals(tmp_path: Path) -> Non
     stations = [Station(f"s{i}", "站", Kind.SMART_STATION, X0 + dx, Y0, synthetic=i > 0)
                 for i, dx in enumerate((-0.01, 0.01, 0.02, 0.05))]
     index = NearestIndex(stations)
-    city = per_unit.summary(index, resolution=8)
-    sub = per_unit.summary(index, resolution=8, district="620102", level="subdistrict",
+    city = coverage_summary(index, resolution=8)
+    sub = coverage_summary(index, resolution=8, district="620102", level="subdistrict",
                            areas=units)
     district_row = next(u for u in city["units"] if u["code"] == "620102")
     assert [u["name"] for u in sub["units"]] == ["五泉街道", "东岗街道", ""]  # + outside
@@ -409,10 +409,10 @@ def test_summary_counts_synthetic_stations_of_the_chosen_district_only() -> None
                                                (103.85, True), (103.86, True),
                                                (103.87, True)])]
     index = NearestIndex(stations)
-    assert per_unit.summary(index, bounds, resolution=7)["synthetic_stations"] == 4
-    west_only = per_unit.summary(index, bounds, resolution=7, district="W")
+    assert coverage_summary(index, bounds, resolution=7)["synthetic_stations"] == 4
+    west_only = coverage_summary(index, bounds, resolution=7, district="W")
     assert (west_only["stations"], west_only["synthetic_stations"]) == (2, 1)
-    east_only = per_unit.summary(index, bounds, resolution=7, district="E")
+    east_only = coverage_summary(index, bounds, resolution=7, district="E")
     assert east_only["synthetic_stations"] == 3
 
 
@@ -442,7 +442,7 @@ def test_station_counts_per_code_without_polygons() -> None:
 def test_summary_without_polygons_gives_code_counts() -> None:
     stations = [Station("a", "站", Kind.BOX_STATION, X0, Y0, district_code="620102",
                         subdistrict_code="620102015")]
-    out = per_unit.summary(NearestIndex(stations), resolution=7, district="620102",
+    out = coverage_summary(NearestIndex(stations), resolution=7, district="620102",
                            level="subdistrict")
     assert out["polygons"] is False and out["units"] == []
     assert out["code_counts"][0] == {"code": "620102015", "name": "东岗街道",
@@ -475,7 +475,7 @@ def test_code_counts_follow_the_kind_filter() -> None:
     unlocated = Station("u", "站", Kind.BOX_STATION, None, None, district_code="620102",
                         subdistrict_code="620102015")
     boxes = Filters(kinds=frozenset({Kind.BOX_STATION}))
-    out = per_unit.summary(NearestIndex(stations), resolution=7, district="620102",
+    out = coverage_summary(NearestIndex(stations), resolution=7, district="620102",
                            level="subdistrict", filters=boxes,
                            registry_stations=[*stations, unlocated])
     assert out["stations"] == 2 and out["code_counts"][0]["stations"] == 3

@@ -12,7 +12,7 @@ from shapely.geometry import box, mapping
 
 from locator import create_app
 from locator.cli import main
-from locator.planning.plan import read_units_csv
+from locator.planning.exports import read_units_csv
 
 X0, Y0 = 103.86, 36.06  # 城关区
 

@@ -14,6 +14,7 @@ from locator.areas.units import AdminUnit, Boundaries, load_boundaries
 from locator.geo.geodesic import geodesic_m
 from locator.model import Kind, Station
 from locator.planning import coverage, per_unit
+from locator.planning.plan import coverage_summary
 from locator.stations.nearest import Filters, NearestIndex
 from locator.stations.travel import TravelModel
 
@@ -179,7 +180,7 @@ def test_people_weights_are_reported_beside_area() -> None:
 
 def test_summary_of_a_district_is_json_ready() -> None:
     idx = NearestIndex([station(0, 103.8343, 36.0611, synthetic=True)])
-    s = per_unit.summary(idx, load_boundaries(), radius_m=1000, resolution=8,
+    s = coverage_summary(idx, load_boundaries(), radius_m=1000, resolution=8,
                          district="620102")
     assert s["area"]["code"] == "620102" and s["basis"] == "area"
     assert s["stations"] == 1 and s["synthetic_stations"] == 1

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
+from h3.api import numpy_int as h3n
 
+from locator.areas.units import load_boundaries
 from locator.geo.geodesic import equal_area_m2
 from locator.planning import coverage, gaps
 from locator.stations.nearest import NearestIndex
@@ -50,3 +53,24 @@ def test_full_coverage_has_no_gap() -> None:
 
 def test_equal_area_of_a_known_box() -> None:
     assert equal_area_m2(square(1000)) == pytest.approx(4e6, rel=0.003)
+
+
+def test_edge_pairs_are_exactly_the_h3_neighbours() -> None:
+    grid = coverage.grid_for(load_boundaries().district("620102"), 9)
+    pairs = grid.adjacent
+    cells = grid.cells.tolist()
+    assert all(h3n.are_neighbor_cells(cells[a], cells[b]) for a, b in pairs.tolist())
+    inside = set(cells)
+    expected = sum(1 for c in cells for n in h3n.grid_ring(c, 1).tolist() if n in inside) // 2
+    assert len(pairs) == expected
+
+
+def test_gaps_with_people_rank_by_people_and_stay_within_the_mask() -> None:
+    grid = coverage.build_grid(square(2000), 10)
+    at = LON0 - 800 / M_PER_DEG_LON
+    band = [station(i, at, LAT0 + d / 110_950) for i, d in enumerate(range(-2200, 2300, 400))]
+    cov = coverage.compute(grid, coverage.straight_line(NearestIndex(band)), radius_m=500)
+    people = np.where(grid.lon < at, 10.0, 0.0)  # people only west of the band
+    found = gaps.find_gaps(cov, people=people, within=people > 0)
+    assert len(found) == 1 and found[0].lon < LON0  # the small western gap, now the only one
+    assert found[0].people == pytest.approx(float(people[~cov.covered].sum()))

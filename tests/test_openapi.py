@@ -119,7 +119,8 @@ def test_api_conforms_to_its_spec(case: Any) -> None:
 
     Two checks are skipped where the spec cannot say what the API means: JSON Schema cannot
     say "min lat <= max lat" between the items of ``bbox``, so a schema-valid bbox may be
-    rightly refused (400); and a blank value (``kind=``, ``kind=,water``) means "not given"
+    rightly refused (400), nor that ``radius_m`` and ``minutes`` of the coverage are
+    alternatives (both: 400); and a blank value (``kind=``, ``kind=,water``) means "not given"
     by design (HTML forms send empty fields), so it is accepted though the enum lacks "".
     Nor can parameters say "lat and lon, or place" on ``/api/v1/nearest``, nor which
     ``place`` ids exist: such requests may be rightly refused too.
@@ -127,7 +128,8 @@ def test_api_conforms_to_its_spec(case: Any) -> None:
     query = case.query or {}
     point_choice = case.path == "/api/v1/nearest" and (
         "place" in query or "lat" not in query or "lon" not in query)
-    excluded = [positive_data_acceptance] if "bbox" in query or point_choice else []
+    either = {"radius_m", "minutes"} <= set(query)
+    excluded = [positive_data_acceptance] if "bbox" in query or point_choice or either else []
     if any(_blank(value) for value in query.values()):
         excluded.append(negative_data_rejection)
     case.call_and_validate(excluded_checks=excluded)

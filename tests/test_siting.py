@@ -12,7 +12,10 @@ import pytest
 from numpy.typing import NDArray
 from scipy import sparse
 
+from locator.areas import places
+from locator.geo.geodesic import geodesic_m
 from locator.planning import coverage, siting
+from locator.planning.settled import settled_cells
 from locator.stations.nearest import NearestIndex
 from tests.test_coverage import LAT0, LON0, M_PER_DEG_LAT, M_PER_DEG_LON, square, station
 
@@ -144,3 +147,53 @@ def test_people_weights_change_the_answer() -> None:
     assert result.basis == "people" and result.steps[0].candidate.lon > east(700)
     with pytest.raises(ValueError, match="one value per grid cell"):
         siting.suggest(cov, 1, people=np.ones(3))
+
+
+# --- with demand, candidates only, the settled area --------------------------------------
+
+
+def _two_towns() -> tuple[coverage.Coverage, NDArray[np.float64], int, int]:
+    grid = coverage.build_grid(square(1500), 9)
+    cov = coverage.compute(grid, coverage.straight_line(NearestIndex([])), radius_m=500)
+    a = int(grid.locate(grid.cells_of(np.array([east(-1000)]), np.array([LAT0])))[0])
+    b = int(grid.locate(grid.cells_of(np.array([east(1000)]), np.array([LAT0])))[0])
+    people = np.zeros(len(grid))
+    people[a], people[b] = 100.0, 60.0  # two towns 2 km apart: no site reaches both
+    return cov, people, a, b
+
+
+def test_people_decide_the_order_on_a_hand_computable_grid() -> None:
+    cov, people, a, _b = _two_towns()
+    result = siting.suggest(cov, 3, people=people)
+    assert [s.gain for s in result.steps] == [100.0, 60.0]  # stops: nobody else to reach
+    assert [s.covered_share for s in result.steps] == [100 / 160, 1.0]
+    first = result.steps[0].candidate
+    assert geodesic_m(first.lon, first.lat, cov.grid.lon[a], cov.grid.lat[a]) <= 500
+
+
+def test_candidates_only_mode_picks_among_the_given_sites() -> None:
+    cov, people, _, _b = _two_towns()
+    cands = [siting.Candidate("far", "远", east(0), LAT0 + 1400 / M_PER_DEG_LAT),
+             siting.Candidate("bank", "银行", east(900), LAT0)]
+    result = siting.suggest(cov, 2, candidates=cands, people=people)
+    assert [(s.candidate.id, s.gain) for s in result.steps] == [("bank", 60.0)]
+
+
+def test_without_people_only_the_settled_cells_count() -> None:
+    grid = coverage.build_grid(square(3000), 9)
+    idx = NearestIndex([station(0, east(-2000), LAT0)])
+    cov = coverage.compute(grid, idx, radius_m=500)
+    within = settled_cells(grid, idx, within_m=1200)
+    # independent answer: geodesic metres to the station and to every gazetteer place
+    marks = places.landmarks()
+    near = geodesic_m(grid.lon, grid.lat, east(-2000), LAT0) <= 1200
+    for p in marks:
+        near |= geodesic_m(grid.lon, grid.lat, p.lon, p.lat) <= 1200
+    assert (near == within).all()
+    result = siting.suggest(cov, 2, within=within)
+    picked = grid.locate(grid.cells_of(np.array([s.candidate.lon for s in result.steps]),
+                                       np.array([s.candidate.lat for s in result.steps])))
+    reach = [geodesic_m(grid.lon[within], grid.lat[within], grid.lon[i], grid.lat[i]).min()
+             for i in picked]
+    assert result.steps and max(reach) <= 500  # every site covers settled cells
+    assert result.before == pytest.approx(cov.share())  # shares stay of the whole area

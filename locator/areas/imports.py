@@ -71,6 +71,7 @@ _FIELDS = {  # (code, name, parent) columns recognised per level, in order of pr
 }
 _DISTRICT_FIELDS = ("district", "district_code", "区县", "区", "县区", "所属区县", "区县代码")
 _SUFFIXES = {
+    "district": ("区", "县"),
     "subdistrict": ("街道办事处", "街道办", "街道", "镇人民政府", "乡人民政府", "镇", "乡"),
     "community": ("社区居民委员会", "居民委员会", "社区居委会", "居委会", "村民委员会",
                   "村委会", "社区", "村"),

@@ -32,6 +32,7 @@ place's own name or a parent's (``城关 盐场`` narrows to 盐场路街道 in 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import threading
@@ -53,8 +54,8 @@ from locator.errors import QueryError
 from locator.geo.geodesic import area_radius_m
 
 __all__ = ["APPROXIMATE_M", "GEODATA", "LEVEL_RANK", "MAX_LIMIT", "MAX_QUERY", "Gazetteer",
-           "Place", "all_places", "check_query", "gazetteer", "keys_of", "norm", "rank",
-           "search"]
+           "Place", "all_places", "check_query", "gazetteer", "keys_of", "landmarks", "norm",
+           "rank", "search"]
 
 GEODATA = resources.geodata_dir() / "lanzhou"
 MAX_QUERY = 64  #: longest query accepted, in characters
@@ -302,21 +303,33 @@ def _build(folder: Path, imported: tuple[AdminUnit, ...]) -> Gazetteer:
         add(Place(f"u:{key}", unit.name, _pinyin(unit.name).capitalize(), unit.level,
                   unit.level, lon, lat, precision, _approximate(precision), ups,
                   unit.district_code, basis), [unit.name], ups)
-    for row in files.places:
-        if row["kind"] in _SEATS:
+    for mark in landmarks(folder):
+        if mark.kind in _SEATS:
             continue
-        names = [n.strip() for n in row["name_zh"].split("/") if n.strip()]
-        seat_code = row["district_code"] or None
+        seat_code = mark.district_code
         ups = (districts[seat_code].name,) if seat_code in districts else ()
-        precision = float(row["precision_m"])
-        add(Place(f"l:{names[0]}", " / ".join(names), row["name_en"], "landmark", row["kind"],
-                  float(row["lon"]), float(row["lat"]), precision, _approximate(precision),
-                  ups, seat_code, "cited"), [*names, row["name_en"]], ups)
+        add(dataclasses.replace(mark, parents=ups), [*mark.name.split(" / "), mark.name_en],
+            ups)
     aliases: dict[str, str] = {}
     for row in files.aliases:
         for key in (norm(row["alias"]), norm(_pinyin(row["alias"]))):
             aliases.setdefault(key, norm(row["name"]))
     return Gazetteer(places, own, parent, aliases)
+
+
+@lru_cache(maxsize=4)
+def landmarks(folder: Path = GEODATA) -> tuple[Place, ...]:
+    """Every cited point of ``places.csv`` (landmarks, district seats, the city centre) as a
+    :class:`Place`, without building the search keys (pinyin of every unit, ~1 s): what the
+    planner's settled area and site names need."""
+    out = []
+    for row in _files(folder).places:
+        names = [n.strip() for n in row["name_zh"].split("/") if n.strip()]
+        precision = float(row["precision_m"])
+        out.append(Place(f"l:{names[0]}", " / ".join(names), row["name_en"], "landmark",
+                         row["kind"], float(row["lon"]), float(row["lat"]), precision,
+                         _approximate(precision), (), row["district_code"] or None, "cited"))
+    return tuple(out)
 
 
 _cache: dict[tuple[Path, tuple[Any, ...]], Gazetteer] = {}

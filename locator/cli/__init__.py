@@ -35,7 +35,7 @@ def serve(host: str, port: int) -> None:
 
 for command in (nearest, serve, registry.import_command, registry.export_command,
                 registry.template_command, registry.registry, coverage.coverage_command,
-                coverage.suggest_command, areas.areas_group, users.user):
+                coverage.suggest_command, coverage.inputs_group, areas.areas_group, users.user):
     main.add_command(command)
 
 

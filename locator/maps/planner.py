@@ -6,11 +6,13 @@ piece of text reaches the page through ``textContent`` from JSON made by
 
 The choropleth merges cells of one distance class into polygons
 (``h3.cells_to_h3shape``) and simplifies them (about 30 m) for drawing only; the
-figures always come from the cells. Coordinates are shifted to GCJ-02 for Amap tiles.
+figures always come from the cells. With a demand layer its people per km² are a second,
+switchable layer. Coordinates are shifted to GCJ-02 for Amap tiles.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -19,21 +21,28 @@ import numpy as np
 import shapely
 from branca.element import MacroElement
 from folium.template import Template
-from h3.api import numpy_int as h3n
 from markupsafe import Markup
-from shapely.geometry import MultiPolygon, Polygon, mapping
+from numpy.typing import NDArray
+from shapely.geometry import MultiPolygon, mapping
 from shapely.geometry.base import BaseGeometry
 
 from locator.geo.datum import Datum, wgs84_to_gcj02
 from locator.maps import finder, layers
 from locator.model import Station
 from locator.planning.coverage import distance_class
+from locator.planning.gaps import cell_polygons
 from locator.planning.plan import Plan
 
 __all__ = ["CLASS_COLOURS", "planner_map", "planner_parts"]
 
 CLASS_COLOURS = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
+#: people per km² classes of the demand layer (lower bounds) and their colours
+PEOPLE_CLASSES = (1.0, 100.0, 1000.0, 5000.0, 20000.0)
+PEOPLE_COLOURS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
 _SIMPLIFY_DEG = 0.0003
+_lock = threading.Lock()
+#: drawn distance classes, per distance array (one per registry version and kinds) and datum
+_DRAWN: dict[tuple[int, str], tuple[object, list[dict[str, Any]]]] = {}
 _JS = (("leaflet", f"{finder.LEAFLET}/leaflet.js"),)
 _CSS = (("leaflet_css", f"{finder.LEAFLET}/leaflet.css"), ("locator_map_css", "css/map.css"))
 
@@ -54,9 +63,18 @@ class PlanLayer(MacroElement):
     if (text !== undefined) { e.textContent = String(text); } return e;
   }
   var all = L.featureGroup().addTo(map);
-  L.geoJSON(d.classes, {interactive: false, style: function (f) {
+  var classes = L.geoJSON(d.classes, {interactive: false, style: function (f) {
     return {stroke: false, fillColor: d.colours[f.properties.c], fillOpacity: 0.45};
   }}).addTo(all);
+  if (d.people) {
+    var people = L.geoJSON(d.people, {interactive: false, style: function (f) {
+      return {stroke: false, fillColor: d.people_colours[f.properties.c], fillOpacity: 0.6};
+    }});
+    var overlays = {};
+    overlays[d.labels.distance] = classes;
+    overlays[d.labels.people] = people;
+    L.control.layers(null, overlays, {collapsed: false}).addTo(map);
+  }
   L.geoJSON(d.gaps, {style: {color: "#7b3294", weight: 2, fill: false, dashArray: "4 4"},
     onEachFeature: function (f, layer) {
       layer.bindTooltip(function () {
@@ -111,20 +129,43 @@ def _feature(geom: BaseGeometry, datum: Datum, props: dict[str, Any]) -> dict[st
     return {"type": "Feature", "geometry": mapping(g), "properties": props}
 
 
-def _class_polygons(plan: Plan) -> list[tuple[int, BaseGeometry]]:
-    cov = plan.coverage
-    out: list[tuple[int, BaseGeometry]] = []
-    classes = distance_class(cov.distance_m)
-    for c in range(5):
-        cells = cov.grid.cells[classes == c]
-        if cells.size == 0:
-            continue
-        shape = h3n.cells_to_h3shape(cells)
-        polys = [Polygon([(x, y) for y, x in p.outer],
-                         [[(x, y) for y, x in h] for h in p.holes])
-                 for p in getattr(shape, "polys", [shape])]
-        out.append((c, MultiPolygon(polys)))
+def _class_features(cells: NDArray[np.uint64], classes: NDArray[np.intp], n: int,
+                    datum: Datum) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for c in range(n):
+        polys = cell_polygons(cells[classes == c])
+        if polys:
+            out.append(_feature(MultiPolygon(polys), datum, {"c": c}))
     return out
+
+
+def _distance_features(plan: Plan, datum: Datum) -> list[dict[str, Any]]:
+    """The distance classes drawn, kept per distance array: a new radius, ``n`` or demand
+    layer draws the same classes (``bench/planner.py``: the page's largest part)."""
+    dist = plan.coverage.distance_m
+    key = (id(dist), datum.value)
+    with _lock:
+        hit = _DRAWN.get(key)
+    if hit is not None and hit[0] is dist:
+        return hit[1]
+    grid = plan.coverage.grid
+    features = _class_features(grid.cells, distance_class(dist), len(CLASS_COLOURS), datum)
+    if not dist.flags.writeable:  # a kept array (coverage.cell_distances): keep the drawing
+        with _lock:
+            if len(_DRAWN) >= 8:
+                _DRAWN.pop(next(iter(_DRAWN)))
+            _DRAWN[key] = (dist, features)
+    return features
+
+
+def _people_features(plan: Plan, datum: Datum) -> list[dict[str, Any]] | None:
+    if plan.people is None:
+        return None
+    grid = plan.coverage.grid
+    density = plan.people / (grid.area_m2 / 1e6)
+    classes = np.searchsorted(np.asarray(PEOPLE_CLASSES), density, side="right") - 1
+    keep = classes >= 0
+    return _class_features(grid.cells[keep], classes[keep], len(PEOPLE_CLASSES), datum)
 
 
 def _rows(pts: list[tuple[Any, ...]], datum: Datum) -> list[list[Any]]:
@@ -157,9 +198,11 @@ def planner_map(plan: Plan, stations: Sequence[Station], *, tiles: str,
     x0, y0, x1, y1 = _shift(area, spec.datum).bounds
     payload: dict[str, Any] = {
         "colours": list(CLASS_COLOURS), "class_labels": class_labels,
-        "labels": {k: str(labels.get(k, k)) for k in ("legend", "gap", "site")},
-        "classes": {"type": "FeatureCollection", "features": [
-            _feature(g, spec.datum, {"c": c}) for c, g in _class_polygons(plan)]},
+        "labels": {k: str(labels.get(k, k)) for k in ("legend", "gap", "site", "people",
+                                                       "distance")},
+        "classes": {"type": "FeatureCollection",
+                    "features": _distance_features(plan, spec.datum)},
+        "people_colours": list(PEOPLE_COLOURS),
         "gaps": {"type": "FeatureCollection", "features": [
             _feature(g.geometry, spec.datum, {"rank": g.rank,
                                               "km2": round(g.area_m2 / 1e6, 2)})
@@ -167,11 +210,17 @@ def planner_map(plan: Plan, stations: Sequence[Station], *, tiles: str,
         "sites": [], "stations": [],
         "bounds": [[round(y0, 6), round(x0, 6)], [round(y1, 6), round(x1, 6)]],
     }
+    people = _people_features(plan, spec.datum)
+    if people is not None:
+        payload["people"] = {"type": "FeatureCollection", "features": people}
     payload["stations"] = _rows([(s.lon or 0.0, s.lat or 0.0, s.name)
                                  for s in stations if s.located], spec.datum)
     if plan.suggestion is not None:
-        payload["sites"] = _rows([(s.candidate.lon, s.candidate.lat, s.rank, s.candidate.name)
-                                  for s in plan.suggestion.steps], spec.datum)
+        payload["sites"] = _rows([(s.candidate.lon, s.candidate.lat, s.rank,
+                                   " · ".join(x for x in (w.district, w.subdistrict,
+                                                          s.candidate.name) if x))
+                                  for s, w in zip(plan.suggestion.steps, plan.sites,
+                                                  strict=True)], spec.datum)
     m = _PlannerMap(location=[(y0 + y1) / 2, (x0 + x1) / 2], tiles=None, zoom_start=10,
                     max_zoom=spec.max_zoom, control_scale=True)
     m.use_assets(js, css)

@@ -15,28 +15,37 @@ returning route metres can replace it without touching anything else (give it a
 
 Areas are the cells' own areas in m² (``h3.cell_area``, exact on the authalic sphere),
 never degrees. The grid depends only on the boundary and the resolution, so it is
-cached: pages and the API do not rebuild it per request.
+cached: pages and the API do not rebuild it per request. Each cell's straight-line
+distance depends only on the grid, the stations and the kinds counted, so
+:func:`cell_distances` keeps it per :class:`~locator.stations.nearest.NearestIndex` (one
+per registry version): a new radius, minutes or number of sites reuses it
+(``bench/planner.py``).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal, Protocol
 
 import h3
 import numpy as np
 from h3.api import numpy_int as h3n
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
 from locator.areas.units import AdminUnit, Boundaries
+from locator.geo.geodesic import EARTH_RADIUS_M, unit_vectors
 from locator.stations.nearest import Filters, NearestIndex
 from locator.stations.travel import TravelModel
 
 __all__ = ["DEFAULT_RESOLUTION", "DISTANCE_CLASSES", "Coverage", "Grid", "NearestFn",
-           "assign_units", "compute", "distance_class", "grid_for", "straight_line",
-           "threshold_metres"]
+           "assign_units", "cell_distances", "compute", "distance_class", "grid_for",
+           "straight_line", "threshold_metres"]
 
 DEFAULT_RESOLUTION = 9
 DISTANCE_CLASSES = (500.0, 1000.0, 2000.0, 5000.0)  # upper bounds (m) of classes 0..3; 4 beyond
@@ -61,9 +70,13 @@ def straight_line(index: NearestIndex, filters: Filters | None = None) -> Neares
     return nearest
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, eq=False)
 class Grid:
-    """H3 cells whose centres lie in an area: ids (sorted), centres and areas in m²."""
+    """H3 cells whose centres lie in an area: ids (sorted), centres and areas in m².
+
+    The KD-tree over the centres and the pairs of edge-sharing cells are worked out on
+    first use and kept with the grid (which is itself cached per boundary and resolution).
+    """
 
     resolution: int
     cells: NDArray[np.uint64]
@@ -83,9 +96,33 @@ class Grid:
 
     def cells_of(self, lon: NDArray[np.float64], lat: NDArray[np.float64]) -> NDArray[np.uint64]:
         """The H3 cells (at the grid's resolution) containing WGS-84 points."""
-        return np.fromiter((h3n.latlng_to_cell(float(y), float(x), self.resolution)
-                            for x, y in zip(lon, lat, strict=True)),
+        res = self.resolution
+        return np.fromiter((h3n.latlng_to_cell(y, x, res)
+                            for x, y in zip(np.asarray(lon, np.float64).tolist(),
+                                            np.asarray(lat, np.float64).tolist(), strict=True)),
                            dtype=np.uint64, count=len(lon))
+
+    @cached_property
+    def tree(self) -> cKDTree:
+        """KD-tree over the cell centres as unit vectors (chord searches, see geodesic)."""
+        return cKDTree(unit_vectors(self.lon, self.lat).reshape(-1, 3))
+
+    @cached_property
+    def adjacent(self) -> NDArray[np.intp]:
+        """(m, 2) grid positions of every pair of cells sharing an edge (each pair once).
+
+        Found as centre pairs closer than 1.5 × the centre spacing of the resolution: on
+        the hexagonal lattice an edge neighbour's centre lies √3 edge lengths away and the
+        next nearest 3 edge lengths, so the cut sits far from both even where H3 cells
+        are a few per cent larger or smaller. ``tests/test_coverage_gaps.py`` checks the
+        pairs against ``h3.are_neighbor_cells``. One KD-tree pass, ~0.08 s for the city at
+        resolution 9, against ~0.7 s for ``h3.grid_ring`` cell by cell.
+        """
+        if len(self) < 2:
+            return np.zeros((0, 2), dtype=np.intp)
+        spacing = np.sqrt(3.0) * h3.average_hexagon_edge_length(self.resolution, "m")
+        chord = 1.5 * spacing / EARTH_RADIUS_M
+        return np.asarray(self.tree.query_pairs(chord, output_type="ndarray"), dtype=np.intp)
 
 
 def _check_resolution(resolution: int) -> int:
@@ -104,6 +141,10 @@ _GRIDS: dict[tuple[bytes, int], Grid] = {}
 _LABELS: dict[tuple[int, tuple[tuple[str, str, bytes], ...]],
               tuple[Grid, NDArray[np.intp]]] = {}
 _CACHE_SIZE = 16
+_lock = threading.Lock()
+#: per index (one per registry version; dropped with it): (grid, kinds) -> nearest, metres
+_DISTANCES: weakref.WeakKeyDictionary[NearestIndex, dict[tuple[int, Any], tuple[
+    Grid, NDArray[np.intp], NDArray[np.float64]]]] = weakref.WeakKeyDictionary()
 
 
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
@@ -121,13 +162,19 @@ def build_grid(geometry: BaseGeometry, resolution: int = DEFAULT_RESOLUTION) -> 
         For a resolution outside 0–12.
     """
     key = (geometry.wkb, _check_resolution(resolution))
-    if key not in _GRIDS:
-        cells = _fill(geometry, resolution)
-        ll = np.array([h3n.cell_to_latlng(c) for c in cells], dtype=np.float64).reshape(-1, 2)
-        area = np.fromiter((h3n.cell_area(c, "m^2") for c in cells), dtype=np.float64,
-                           count=cells.size)
-        _remember(_GRIDS, key, Grid(resolution, cells, ll[:, 1].copy(), ll[:, 0].copy(), area))
-    return _GRIDS[key]
+    with _lock:
+        found = _GRIDS.get(key)
+    if found is not None:
+        return found
+    cells = _fill(geometry, resolution)
+    listed = cells.tolist()
+    ll = np.array([h3n.cell_to_latlng(c) for c in listed], dtype=np.float64).reshape(-1, 2)
+    area = np.fromiter((h3n.cell_area(c, "m^2") for c in listed), dtype=np.float64,
+                       count=cells.size)
+    grid = Grid(resolution, cells, ll[:, 1].copy(), ll[:, 0].copy(), area)
+    with _lock:
+        _remember(_GRIDS, key, grid)
+    return grid
 
 
 def grid_for(boundaries: Boundaries, resolution: int = DEFAULT_RESOLUTION) -> Grid:
@@ -150,8 +197,36 @@ def assign_units(grid: Grid, units: Sequence[AdminUnit]) -> NDArray[np.intp]:
     for i in range(len(units) - 1, -1, -1):  # reversed so the first unit wins overlaps
         pos = grid.locate(_fill(units[i].geometry, grid.resolution))
         label[pos[pos >= 0]] = i
-    _remember(_LABELS, key, (grid, label))
+    label.setflags(write=False)
+    with _lock:
+        _remember(_LABELS, key, (grid, label))
     return label
+
+
+def cell_distances(grid: Grid, index: NearestIndex, filters: Filters | None = None
+                   ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+    """Nearest station (position in ``index``) and geodesic metres of every cell centre.
+
+    Kept per index, grid and static filters (kinds, amenities, 24 h), so only the first
+    plan of a registry version pays for them; ``open_at`` depends on the moment and is
+    never kept. The arrays are read-only.
+    """
+    if filters is not None and filters.open_at is not None:
+        return straight_line(index, filters)(grid.lon, grid.lat)
+    static = None if filters is None or filters.empty else (
+        filters.kinds, filters.amenities, filters.only_24h)
+    key = (id(grid), static)
+    with _lock:
+        per_index = _DISTANCES.setdefault(index, {})
+        hit = per_index.get(key)
+    if hit is not None and hit[0] is grid:
+        return hit[1], hit[2]
+    station, dist = straight_line(index, filters)(grid.lon, grid.lat)
+    station.setflags(write=False)
+    dist.setflags(write=False)
+    with _lock:
+        _remember(per_index, key, (grid, station, dist))
+    return station, dist
 
 
 def threshold_metres(*, radius_m: float | None = None, minutes: float | None = None,
@@ -201,17 +276,18 @@ class Coverage:
         return float(w[self.covered].sum()) / total if total > 0 else 0.0
 
 
-def compute(grid: Grid, nearest: NearestFn, *, radius_m: float | None = None,
+def compute(grid: Grid, nearest: NearestFn | NearestIndex, *, radius_m: float | None = None,
             minutes: float | None = None, mode: Mode = "walk",
-            travel: TravelModel | None = None) -> Coverage:
+            travel: TravelModel | None = None, filters: Filters | None = None) -> Coverage:
     """Distance from every cell centre to the nearest station and the covered mask.
 
     Parameters
     ----------
     grid : Grid
         From :func:`grid_for` or :func:`build_grid`.
-    nearest : NearestFn
-        E.g. ``straight_line(index, filters)``.
+    nearest : NearestFn or NearestIndex
+        E.g. ``straight_line(index, filters)``; an index itself (with ``filters``) uses
+        the distances kept per registry version (:func:`cell_distances`).
     radius_m, minutes : float
         The target: exactly one of them (default 1000 m when both are omitted).
     mode : {"walk", "ebike"}
@@ -220,5 +296,8 @@ def compute(grid: Grid, nearest: NearestFn, *, radius_m: float | None = None,
     if radius_m is None and minutes is None:
         radius_m = 1000.0
     limit = threshold_metres(radius_m=radius_m, minutes=minutes, mode=mode, travel=travel)
-    station, dist = nearest(grid.lon, grid.lat)
+    if isinstance(nearest, NearestIndex):
+        station, dist = cell_distances(grid, nearest, filters)
+    else:
+        station, dist = nearest(grid.lon, grid.lat)
     return Coverage(grid, station, dist, limit, dist <= limit)

@@ -1,9 +1,18 @@
 """Gap polygons: contiguous uncovered areas of a coverage grid, largest first.
 
-Uncovered H3 cells are merged into polygons by ``h3.cells_to_h3shape`` (cells sharing
-an edge become one polygon, holes kept). Each polygon's area is measured in an
-Albers equal-area projection centred on China (metres, never degrees); the cells
-inside it give the worst distance and, with a demand layer, the people in it.
+A gap is a set of uncovered H3 cells joined through shared edges. The sets come from the
+grid's edge pairs (:attr:`locator.planning.coverage.Grid.adjacent`, kept with the grid) and
+``scipy.sparse.csgraph.connected_components``, so no geometry is queried to find them;
+only the gaps returned are drawn, each by ``h3.cells_to_h3shape`` of its own cells (holes
+kept). Areas are the cells' own areas (m², exact on the authalic sphere, the figures the
+per-unit table adds up), the worst distance comes from the cells, and with a demand layer
+each gap reports its people and gaps are ranked by them.
+
+``within`` limits gaps to some cells (the cells with people, or the settled area when no
+demand layer is loaded): without it the whole of an empty mountain range is one "gap".
+Measured for the whole city at resolution 9 (``bench/planner.py``): ~0.1 s per new
+radius, against 2.7-3.7 s for the old way (every uncovered cell's centre looked up in
+the merged polygons with an STRtree).
 """
 
 from __future__ import annotations
@@ -11,15 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from h3.api import numpy_int as h3n
 from numpy.typing import NDArray
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from shapely.geometry import Polygon
 
-from locator.geo.geodesic import equal_area_m2
 from locator.planning.coverage import Coverage
 
-__all__ = ["Gap", "find_gaps"]
+__all__ = ["Gap", "cell_polygons", "components", "find_gaps"]
+
 
 @dataclass(frozen=True, slots=True)
 class Gap:
@@ -35,14 +45,45 @@ class Gap:
     people: float | None = None
 
 
-def _polygon(poly: object) -> Polygon:
-    outer = [(lng, lat) for lat, lng in poly.outer]  # type: ignore[attr-defined]
-    holes = [[(lng, lat) for lat, lng in h] for h in poly.holes]  # type: ignore[attr-defined]
-    return Polygon(outer, holes)
+def cell_polygons(cells: NDArray[np.uint64]) -> list[Polygon]:
+    """The polygons (lon/lat, holes kept) that a set of H3 cells of one resolution makes."""
+    if cells.size == 0:
+        return []
+    shape = h3n.cells_to_h3shape(cells)
+    return [Polygon([(x, y) for y, x in p.outer], [[(x, y) for y, x in h] for h in p.holes])
+            for p in getattr(shape, "polys", [shape])]
+
+
+def _one(polys: list[Polygon]) -> Polygon:
+    # a gap is edge-connected, so its cells make one polygon; keep the largest if H3 ever
+    # returned more (cells touching only at a corner)
+    return max(polys, key=lambda p: p.area) if polys else Polygon()
+
+
+def components(cov: Coverage, cells: NDArray[np.bool_]) -> tuple[int, NDArray[np.intp]]:
+    """Edge-connected groups of the ``cells`` mask: how many, and each masked cell's group.
+
+    Cells outside the mask get ``-1``.
+    """
+    where = np.flatnonzero(cells)
+    label = np.full(len(cov.grid), -1, dtype=np.intp)
+    if where.size == 0:
+        return 0, label
+    pairs = cov.grid.adjacent
+    both = cells[pairs[:, 0]] & cells[pairs[:, 1]]
+    local = np.full(len(cov.grid), -1, dtype=np.intp)
+    local[where] = np.arange(where.size)
+    a, b = local[pairs[both, 0]], local[pairs[both, 1]]
+    graph = sparse.coo_matrix((np.ones(a.size, dtype=np.int8), (a, b)),
+                              shape=(where.size, where.size))
+    n, groups = connected_components(graph, directed=False)
+    label[where] = groups
+    return int(n), label
 
 
 def find_gaps(cov: Coverage, *, people: NDArray[np.float64] | None = None,
-              min_area_m2: float = 0.0, limit: int | None = None) -> list[Gap]:
+              within: NDArray[np.bool_] | None = None, min_area_m2: float = 0.0,
+              limit: int | None = None) -> list[Gap]:
     """Contiguous uncovered areas of ``cov``, ranked largest first (rank 1 = largest).
 
     Parameters
@@ -50,36 +91,43 @@ def find_gaps(cov: Coverage, *, people: NDArray[np.float64] | None = None,
     cov : Coverage
         From :func:`locator.planning.coverage.compute`.
     people : array, optional
-        Demand per grid cell; each gap then reports the people in it.
+        Demand per grid cell; each gap then reports the people in it, and gaps are
+        ranked by people (then area).
+    within : bool array, optional
+        Only these cells can be part of a gap (e.g. cells with people).
     min_area_m2 : float
         Leave out smaller gaps.
     limit : int, optional
-        Return at most this many.
+        Return at most this many (only these are drawn as polygons).
     """
     grid = cov.grid
-    where = np.flatnonzero(~cov.covered)
-    if where.size == 0:
+    mask = ~cov.covered if within is None else (~cov.covered & within)
+    n, label = components(cov, mask)
+    if n == 0:
         return []
-    shape = h3n.cells_to_h3shape(grid.cells[where])
-    polys = [_polygon(p) for p in getattr(shape, "polys", [shape])]
-    tree = shapely.STRtree(polys)
-    point_i, poly_i = tree.query(shapely.points(grid.lon[where], grid.lat[where]),
-                                 predicate="within")
-    cells = np.full(where.size, -1, dtype=np.intp)
-    cells[point_i] = poly_i
+    members = label[mask]
+    area = np.bincount(members, weights=grid.area_m2[mask], minlength=n)
+    count = np.bincount(members, minlength=n)
+    worst = np.full(n, -np.inf)
+    np.maximum.at(worst, members, cov.distance_m[mask])
+    crowd = None if people is None else np.bincount(members, weights=people[mask], minlength=n)
+    keep = np.flatnonzero(area >= min_area_m2)
+    # lexsort's last key comes first: people (with demand), then area
+    keys = (-area[keep],) if crowd is None else (-area[keep], -crowd[keep])
+    order = keep[np.lexsort(keys)]
+    if limit is not None:
+        order = order[:limit]
+    where = np.flatnonzero(mask)
+    by_group = np.argsort(members, kind="stable")
+    starts = np.searchsorted(members[by_group], order)
     gaps: list[Gap] = []
-    for i, poly in enumerate(polys):
-        members = where[cells == i]
-        if members.size == 0:
-            continue
-        area = equal_area_m2(poly)
-        if area < min_area_m2:
-            continue
-        centre = poly.representative_point()
-        gaps.append(Gap(0, poly, area, int(members.size), float(cov.distance_m[members].max()),
-                        round(centre.x, 6), round(centre.y, 6),
-                        None if people is None else float(people[members].sum())))
-    gaps.sort(key=lambda g: (-g.area_m2, g.lon, g.lat))
-    ranked = [Gap(r, g.geometry, g.area_m2, g.cells, g.worst_m, g.lon, g.lat, g.people)
-              for r, g in enumerate(gaps, start=1)]
-    return ranked if limit is None else ranked[:limit]
+    for rank, (g, start) in enumerate(zip(order.tolist(), starts.tolist(), strict=True), 1):
+        cells = where[by_group[start:start + int(count[g])]]
+        poly = _one(cell_polygons(grid.cells[cells]))
+        centre = poly.representative_point() if not poly.is_empty else None
+        lon = float(grid.lon[cells[0]]) if centre is None else centre.x
+        lat = float(grid.lat[cells[0]]) if centre is None else centre.y
+        gaps.append(Gap(rank, poly, float(area[g]), int(count[g]), float(worst[g]),
+                        round(lon, 6), round(lat, 6),
+                        None if crowd is None else float(crowd[g])))
+    return gaps

@@ -133,10 +133,11 @@ def read_candidates(source: str | os.PathLike[str] | bytes, *,
     return out, pts.problems
 
 
-def demand_per_cell(points: PointRows, grid: Grid) -> tuple[NDArray[np.float64], float]:
-    """People per grid cell from demand points, and the people outside the grid."""
-    weights = np.array([r["weight"] for r in points.rows], dtype=np.float64)
-    pos = grid.locate(grid.cells_of(points.lon, points.lat))
+def demand_per_cell(lon: NDArray[np.float64], lat: NDArray[np.float64],
+                    weights: NDArray[np.float64], grid: Grid
+                    ) -> tuple[NDArray[np.float64], float]:
+    """People per grid cell from weighted points, and the people outside the grid."""
+    pos = grid.locate(grid.cells_of(lon, lat))
     inside = pos >= 0
     per_cell = np.bincount(pos[inside], weights=weights[inside], minlength=len(grid))
     return per_cell.astype(np.float64), float(weights[~inside].sum())

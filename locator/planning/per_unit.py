@@ -1,10 +1,12 @@
-"""Coverage per administrative unit: the table of units and the JSON summary of an area.
+"""Coverage per administrative unit: the table of units of an area.
 
 :mod:`locator.planning.coverage` gives every H3 cell of an area its distance to the nearest
 station; this module adds the units up. Each unit's row has its area, covered area and
-share, worst gap and station count (stations counted in the unit holding their cell, so
-every count agrees with the grid), plus a row for cells outside every unit and the total.
-:func:`summary` is what the planner API and the CLI serve.
+share, worst gap and station count, plus a row for cells outside every unit and the total.
+Stations are counted in the unit polygon holding their point (the first unit where units
+overlap), so the count does not depend on the grid's resolution: the page, the API and the
+CLI agree at any resolution. ``coded`` counts the stations that *carry* the unit's code,
+which can differ (a station recorded in 城关区 but whose point lies just across the line).
 """
 
 from __future__ import annotations
@@ -14,32 +16,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from shapely.geometry import GeometryCollection
 
-from locator.areas.units import (
-    AdminUnit,
-    Boundaries,
-    CodeCount,
-    at_level,
-    code_counts,
-    load_boundaries,
-)
+from locator.areas.units import AdminUnit, Boundaries, CodeCount, code_counts
 from locator.model import Station
-from locator.planning.coverage import (
-    DEFAULT_RESOLUTION,
-    Coverage,
-    Grid,
-    NearestFn,
-    assign_units,
-    compute,
-    grid_for,
-    straight_line,
-)
+from locator.planning.coverage import Coverage, Grid, assign_units
 from locator.stations.nearest import Filters, NearestIndex
 
 __all__ = ["UnitRow", "counted_stations", "in_area", "listed_stations", "station_cells",
-           "summary", "unit_code_counts", "unit_table"]
+           "station_units", "unit_code_counts", "unit_table"]
 
 _OUTSIDE = AdminUnit("", "", "outside", GeometryCollection())  # cells in no unit
 
@@ -60,6 +47,7 @@ class UnitRow:
     stations_per_km2: float
     people: float | None = None
     people_covered: float | None = None
+    coded: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready (``None`` for a unit without cells or stations in reach)."""
@@ -74,8 +62,25 @@ def station_cells(grid: Grid, stations: Sequence[Station]) -> NDArray[np.intp]:
     return grid.locate(grid.cells_of(lon, lat))
 
 
+def _located(stations: Sequence[Station]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    located = [s for s in stations if s.located]
+    return (np.array([s.lon for s in located], dtype=np.float64),
+            np.array([s.lat for s in located], dtype=np.float64))
+
+
+def station_units(stations: Sequence[Station], units: Sequence[AdminUnit]
+                  ) -> NDArray[np.intp]:
+    """For each located station, the position in ``units`` of the polygon holding its point
+    (the first one where units overlap), ``-1`` if none."""
+    lon, lat = _located(stations)
+    label = np.full(lon.size, -1, dtype=np.intp)
+    for i in range(len(units) - 1, -1, -1):  # reversed so the first unit wins overlaps
+        label[shapely.contains_xy(units[i].geometry, lon, lat)] = i
+    return label
+
+
 def _row(cov: Coverage, unit: AdminUnit | None, cells: NDArray[np.bool_], stations: int,
-         people: NDArray[np.float64] | None) -> UnitRow:
+         people: NDArray[np.float64] | None, coded: int | None = None) -> UnitRow:
     area = float(cov.grid.area_m2[cells].sum()) / 1e6
     covered = float(cov.grid.area_m2[cells & cov.covered].sum()) / 1e6
     dist = cov.distance_m[cells]
@@ -87,28 +92,34 @@ def _row(cov: Coverage, unit: AdminUnit | None, cells: NDArray[np.bool_], statio
                    round(stations / area, 6) if area else 0.0,
                    None if people is None else round(float(people[cells].sum()), 3),
                    None if people is None else round(float(people[cells & cov.covered].sum()),
-                                                     3))
+                                                     3), coded)
 
 
 def unit_table(cov: Coverage, units: Sequence[AdminUnit], stations: Sequence[Station], *,
                people: NDArray[np.float64] | None = None,
-               total: AdminUnit | None = None) -> list[UnitRow]:
+               total: AdminUnit | None = None,
+               listed: Sequence[Station] | None = None) -> list[UnitRow]:
     """Rows per unit, then one row for cells outside every unit (if any), then the total.
 
-    Stations are counted in the unit holding their H3 cell, so every count agrees
-    with the grid; the unit rows (plus the outside row) add up to the total row.
+    Stations are counted in the unit polygon holding their point, among the stations
+    inside ``total``'s polygon (all located ones without it); the unit rows (plus the
+    outside row) add up to the total row. District rows also say how many stations carry
+    the district's code (``coded``) among ``listed`` (default ``stations``; give every
+    matching station, located or not, to count those without a location too).
     """
     label = assign_units(cov.grid, units)
-    at = station_cells(cov.grid, stations)
-    at = at[at >= 0]
-    st_label = label[at]
-    rows = [_row(cov, u, label == i, int((st_label == i).sum()), people)
+    here = in_area(total, stations) if total is not None else [s for s in stations
+                                                               if s.located]
+    st_label = station_units(here, units)
+    codes = [s.district_code or "" for s in (stations if listed is None else listed)]
+    rows = [_row(cov, u, label == i, int((st_label == i).sum()), people,
+                 codes.count(u.code) if u.level == "district" else None)
             for i, u in enumerate(units)]
     outside = label < 0
-    if units and outside.any():
+    if units and (outside.any() or bool((st_label < 0).any())):
         rows.append(_row(cov, _OUTSIDE, outside, int((st_label < 0).sum()), people))
     everything = np.ones(len(cov.grid), dtype=bool)
-    rows.append(_row(cov, total, everything, int(at.size), people))
+    rows.append(_row(cov, total, everything, len(here), people))
     return rows
 
 
@@ -131,10 +142,14 @@ def listed_stations(stations: Sequence[Station], filters: Filters | None = None
     return [s for s in stations if filters.accepts(s)]
 
 
-def in_area(grid: Grid, stations: Sequence[Station]) -> list[Station]:
-    """The located stations whose cell is in ``grid``: the ones a unit table's total counts."""
+def in_area(area: AdminUnit | None, stations: Sequence[Station]) -> list[Station]:
+    """The located stations whose point lies in ``area``'s polygon (all located ones for
+    ``None``): the ones a unit table's total counts."""
     located = [s for s in stations if s.located]
-    inside = station_cells(grid, located) >= 0
+    if area is None:
+        return located
+    lon, lat = _located(located)
+    inside = shapely.contains_xy(area.geometry, lon, lat)
     return [s for s, ok in zip(located, inside.tolist(), strict=True) if ok]
 
 
@@ -144,72 +159,3 @@ def unit_code_counts(bounds: Boundaries, level: str, stations: Sequence[Station]
     ``bounds`` (the whole city, or one district)."""
     area = None if bounds.area.level == "city" else bounds.area.code
     return code_counts(listed_stations(stations, filters), level, district=area)
-
-
-def summary(index: NearestIndex, boundaries: Boundaries | None = None, *,
-            radius_m: float = 1000.0, resolution: int = DEFAULT_RESOLUTION,
-            filters: Filters | None = None, district: str | None = None,
-            nearest: NearestFn | None = None, level: str = "district",
-            areas: Sequence[AdminUnit] | None = None,
-            registry_stations: Sequence[Station] | None = None) -> dict[str, Any]:
-    """A JSON-ready coverage summary of the city (or one district) and its units.
-
-    Parameters
-    ----------
-    index : NearestIndex
-        The served stations.
-    boundaries : Boundaries, optional
-        Default: the shipped Lanzhou city and districts.
-    radius_m : float
-        Covered means a station within this many geodesic metres.
-    resolution : int
-        H3 resolution 0–12 (9: cells of ~0.1 km²).
-    filters : Filters, optional
-        Count only matching stations (kinds, amenities, open at a time, 24 h).
-    district : str, optional
-        A district code: summarise that district only.
-    nearest : NearestFn, optional
-        Replaces the straight-line distance (e.g. a road-network function).
-    level : {"district", "subdistrict", "community"}
-        The units of the per-unit rows.
-    areas : sequence of AdminUnit, optional
-        The imported polygons of ``level`` (:mod:`locator.areas.store`); without them a
-        subdistrict/community summary has no unit rows, only ``code_counts``.
-    registry_stations : sequence of Station, optional
-        Every station, located or not, for ``code_counts`` (default: the indexed ones).
-
-    Returns
-    -------
-    dict
-        ``area`` (code, name), ``level``, ``resolution``, ``radius_m``, ``basis``
-        (``"area"``: shares are of area, not people), ``cells``, ``area_km2``,
-        ``covered_km2``, ``covered_share``, ``worst_gap_m``, ``stations``,
-        ``stations_per_km2``, ``synthetic_stations`` (of the counted stations in the
-        area), ``units`` (one dict per unit, same keys as the total), ``polygons``
-        (whether ``level`` has polygons) and, without them, ``code_counts`` (stations
-        per unit by the codes they carry, see :func:`locator.areas.units.code_counts`).
-    """
-    bounds = boundaries or load_boundaries()
-    if district is not None:
-        bounds = bounds.district(district)
-    polygons = level == "district" or areas is not None
-    bounds = at_level(bounds, level, areas)
-    grid = grid_for(bounds, resolution)
-    cov = compute(grid, nearest or straight_line(index, filters), radius_m=radius_m)
-    counted = counted_stations(index, filters)
-    rows = unit_table(cov, bounds.units, counted, total=bounds.area)
-    total = rows[-1].as_dict()
-    out: dict[str, Any] = {
-        "area": {"code": bounds.area.code, "name": bounds.area.name,
-                 "level": bounds.area.level},
-        "level": level, "resolution": resolution, "radius_m": float(radius_m), "basis": "area",
-        **{k: v for k, v in total.items() if k not in ("code", "name", "level", "people",
-                                                       "people_covered")},
-        "synthetic_stations": sum(1 for s in in_area(grid, counted) if s.synthetic),
-        "units": [r.as_dict() for r in rows[:-1]], "polygons": polygons,
-    }
-    if not polygons:
-        everyone = registry_stations if registry_stations is not None else index.stations
-        out["code_counts"] = [c.as_dict()
-                              for c in unit_code_counts(bounds, level, everyone, filters)]
-    return out

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.spatial import cKDTree
 
-from locator.geo.geodesic import chord_for_metres, geodesic_m, unit_vectors
+from locator.geo.geodesic import EARTH_RADIUS_M, chord_for_metres, geodesic_m, unit_vectors
 from locator.planning.coverage import Coverage
 
 __all__ = ["Candidate", "Step", "Suggestion", "cover_matrix", "greedy", "suggest"]
@@ -71,19 +71,39 @@ class Suggestion:
         return self.steps[-1].covered_share if self.steps else self.before
 
 
+#: Great-circle metres (mean radius) and geodesic metres differ by well under 1 % here; pairs
+#: within this fraction of the radius are measured on the ellipsoid, the rest decided by
+#: the sphere (``bench/planner.py``: ~4 % of pairs measured instead of all of them).
+BAND = 0.01
+
+
+def _tree(lon: NDArray[np.float64], lat: NDArray[np.float64]) -> cKDTree:
+    return cKDTree(unit_vectors(lon, lat).reshape(-1, 3))
+
+
 def cover_matrix(cand_lon: NDArray[np.float64], cand_lat: NDArray[np.float64],
                  dem_lon: NDArray[np.float64], dem_lat: NDArray[np.float64],
-                 radius_m: float) -> sparse.csr_matrix:
-    """Boolean (candidates × demand) matrix: True where the geodesic distance ≤ ``radius_m``."""
+                 radius_m: float, *, cand_tree: cKDTree | None = None) -> sparse.csr_matrix:
+    """Boolean (candidates × demand) matrix: True where the geodesic distance ≤ ``radius_m``.
+
+    Sparse from the start: one KD-tree pass finds every pair within the radius's chord
+    (``cKDTree.sparse_distance_matrix``); pairs whose great-circle distance is within
+    :data:`BAND` of the radius are then measured geodesically. ``cand_tree`` may pass a
+    tree already built over the candidates (e.g. :attr:`Grid.tree`).
+    """
     n_c, n_d = len(cand_lon), len(dem_lon)
     if n_c == 0 or n_d == 0:
         return sparse.csr_matrix((n_c, n_d), dtype=bool)
-    chord = chord_for_metres(radius_m)
-    pairs = cKDTree(unit_vectors(cand_lon, cand_lat).reshape(-1, 3)).query_ball_tree(
-        cKDTree(unit_vectors(dem_lon, dem_lat).reshape(-1, 3)), chord)
-    rows = np.repeat(np.arange(n_c), [len(p) for p in pairs])
-    cols = np.fromiter((j for p in pairs for j in p), dtype=np.intp, count=rows.size)
-    keep = geodesic_m(cand_lon[rows], cand_lat[rows], dem_lon[cols], dem_lat[cols]) <= radius_m
+    tree = cand_tree if cand_tree is not None else _tree(cand_lon, cand_lat)
+    found = tree.sparse_distance_matrix(_tree(dem_lon, dem_lat), chord_for_metres(radius_m),
+                                        output_type="ndarray")
+    rows = found["i"].astype(np.intp)
+    cols = found["j"].astype(np.intp)
+    sphere = 2.0 * EARTH_RADIUS_M * np.arcsin(np.minimum(found["v"] / 2.0, 1.0))
+    keep = sphere <= radius_m * (1.0 - BAND)
+    band = np.flatnonzero(~keep & (sphere <= radius_m * (1.0 + BAND)))
+    keep[band] = geodesic_m(cand_lon[rows[band]], cand_lat[rows[band]], dem_lon[cols[band]],
+                            dem_lat[cols[band]]) <= radius_m
     return sparse.csr_matrix((np.ones(int(keep.sum()), dtype=bool), (rows[keep], cols[keep])),
                              shape=(n_c, n_d))
 
@@ -103,7 +123,9 @@ def greedy(cover: sparse.csr_matrix, weight: NDArray[np.float64], n: int, *,
     def gain(j: int) -> float:
         return float(open_[indices[indptr[j]:indptr[j + 1]]].sum())
 
-    heap = [(-g, j, 0) for j, g in enumerate(cover.astype(np.float64) @ open_) if g > 0]
+    gains = cover.astype(np.float64) @ open_
+    heap = [(-g, j, 0) for j, g in zip(np.flatnonzero(gains > 0).tolist(),
+                                       gains[gains > 0].tolist(), strict=True)]
     heapq.heapify(heap)
     chosen: list[tuple[int, float]] = []
     while heap and len(chosen) < n:
@@ -123,12 +145,17 @@ def greedy(cover: sparse.csr_matrix, weight: NDArray[np.float64], n: int, *,
 def grid_candidates(cov: Coverage) -> list[Candidate]:
     """Every grid cell centre as a candidate (id = the H3 cell in hex)."""
     g = cov.grid
-    return [Candidate(format(int(c), "x"), "", float(x), float(y))
-            for c, x, y in zip(g.cells, g.lon, g.lat, strict=True)]
+    return [_cell_candidate(cov, i) for i in range(len(g))]
+
+
+def _cell_candidate(cov: Coverage, i: int) -> Candidate:
+    g = cov.grid
+    return Candidate(format(int(g.cells[i]), "x"), "", float(g.lon[i]), float(g.lat[i]))
 
 
 def suggest(cov: Coverage, n: int, *, candidates: Sequence[Candidate] | None = None,
             people: NDArray[np.float64] | None = None,
+            within: NDArray[np.bool_] | None = None,
             progress: Callable[[int], None] | None = None) -> Suggestion:
     """Choose ``n`` new sites that cover the most of what the existing stations leave out.
 
@@ -139,9 +166,13 @@ def suggest(cov: Coverage, n: int, *, candidates: Sequence[Candidate] | None = N
     n : int
         How many new sites.
     candidates : sequence of Candidate, optional
-        Default: every grid cell centre.
+        Default: every grid cell centre (only those within reach of uncovered demand are
+        looked at).
     people : array, optional
         Demand per grid cell; without it the objective is *area*, not people.
+    within : bool array, optional
+        Only these cells count as demand (e.g. the settled area when there is no
+        demand layer); shares are still of the whole area (or of all the people).
     progress : callable, optional
         Called with 1 after each chosen site (e.g. a progress bar's ``update``).
     """
@@ -151,17 +182,25 @@ def suggest(cov: Coverage, n: int, *, candidates: Sequence[Candidate] | None = N
                          f"got {weight.shape}")
     total = float(weight.sum())
     already = float(weight[cov.covered].sum())
-    pool = list(candidates) if candidates is not None else grid_candidates(cov)
-    open_cells = np.flatnonzero(~cov.covered)
-    lon = np.array([c.lon for c in pool], dtype=np.float64)
-    lat = np.array([c.lat for c in pool], dtype=np.float64)
-    cover = cover_matrix(lon, lat, cov.grid.lon[open_cells], cov.grid.lat[open_cells],
-                         cov.threshold_m)
+    wanted = ~cov.covered & (weight > 0)
+    if within is not None:
+        wanted &= within
+    open_cells = np.flatnonzero(wanted)
+    grid = cov.grid
+    if candidates is None:
+        cover = cover_matrix(grid.lon, grid.lat, grid.lon[open_cells], grid.lat[open_cells],
+                             cov.threshold_m, cand_tree=grid.tree)
+    else:
+        pool = list(candidates)
+        cover = cover_matrix(np.array([c.lon for c in pool], dtype=np.float64),
+                             np.array([c.lat for c in pool], dtype=np.float64),
+                             grid.lon[open_cells], grid.lat[open_cells], cov.threshold_m)
     steps: list[Step] = []
     done = already
     for rank, (j, g) in enumerate(greedy(cover, weight[open_cells], n, progress=progress),
                                   start=1):
         done += g
-        steps.append(Step(rank, pool[j], g, done / total if total > 0 else 0.0))
+        site = _cell_candidate(cov, j) if candidates is None else pool[j]
+        steps.append(Step(rank, site, g, done / total if total > 0 else 0.0))
     return Suggestion("area" if people is None else "people", cov.threshold_m,
                       already / total if total > 0 else 0.0, tuple(steps))

@@ -19,9 +19,18 @@ from locator.web.api import areas as api_areas
 from locator.web.api import editing as api_editing
 from locator.web.api import fastpath, openapi
 from locator.web.api import stations as api_stations
-from locator.web.http import cache, compression, cors, csrf, errors, ratelimit, security
+from locator.web.http import (
+    admission,
+    cache,
+    compression,
+    cors,
+    csrf,
+    errors,
+    ratelimit,
+    security,
+)
 from locator.web.http.sessions import PublicReadsSessionInterface
-from locator.web.pages import audit, edit, embed, finder, planner, upload
+from locator.web.pages import audit, edit, embed, finder, planner, plannerinputs, upload
 
 __all__ = ["StrictJSONProvider", "create_app"]
 
@@ -47,15 +56,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)  # the start-up store check, before the registry is read from it
     service.init_app(app)  # loads the registry (after health: a degraded store is read-only)
     for bp in (health.bp, api_stations.bp, api_areas.bp, openapi.bp, embed.bp, finder.bp,
-               planner.bp, upload.bp, auth.bp, edit.bp, api_editing.bp, audit.bp):
+               planner.bp, plannerinputs.bp, upload.bp, auth.bp, edit.bp, api_editing.bp,
+               audit.bp):
         app.register_blueprint(bp)
     # Response hooks. Flask runs after_request hooks last-added first, so security's
     # headers go on first and cors's Vary last, after compression and the ETag.
     cors.init_app(app)
     cache.init_app(app)  # ETag and Cache-Control on public reads, 304 on a match
     ratelimit.init_app(app)  # the /api/ count, and the limits auth's sign-in view checks
+    admission.init_app(app)  # plan slots and the per-client plan limit (after ratelimit)
     compression.init_app(app)
     upload.init_app(app)  # a before_request size check that must run before csrf reads forms
+    plannerinputs.init_app(app)  # the same for planner input uploads
     auth.init_app(app)  # Flask-Login
     security.init_app(app)  # every response's headers (CSP, framing, nosniff)
     csrf.init_app(app)  # every state-changing request; after upload's size check

@@ -1,35 +1,31 @@
 """API v1 about places and areas: place search and the coverage summary.
 
-The work is done by :func:`locator.areas.lookup.lookup` and
-:func:`locator.planning.per_unit.summary`; this module parses, caches and shapes the answer.
+The work is done by :func:`locator.areas.lookup.lookup` and the planner's plans
+(:mod:`locator.web.plans`, :func:`locator.planning.plan.summary`); this module parses and
+shapes the answer.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 
 from locator.areas import places
 from locator.areas.lookup import lookup
-from locator.areas.store import areas_for
-from locator.areas.units import default_level
 from locator.errors import NotFound
-from locator.planning import per_unit
+from locator.planning.plan import summary
+from locator.web import plans
 from locator.web.api.openapi import operation
-from locator.web.api.queries import CoverageQuery, PlacesQuery, parse
+from locator.web.api.queries import CoverageQuery, PlacesQuery, coverage_query, parse
 from locator.web.api.schemas import ref
+from locator.web.config import settings
 from locator.web.service import current_registry, imported_areas
 
 __all__ = ["bp", "place_feature"]
 
 bp = Blueprint("api_areas", __name__, url_prefix="/api/v1")
 
-_CACHE_SIZE = 32
-_cache: OrderedDict[tuple[Any, ...], tuple[object, dict[str, Any]]] = OrderedDict()
-_lock = threading.Lock()
 
 
 def place_feature(place: places.Place) -> dict[str, Any]:
@@ -59,38 +55,30 @@ def place_search() -> Response:
                     "kinds": [k.value for k in found.kinds]})
 
 
+def bound_coverage_query(app: Flask | None = None) -> type[CoverageQuery]:
+    """The coverage parameters with ``resolution`` defaulting to ``PLANNER_RESOLUTION``, as
+    the planner page uses it."""
+    return coverage_query(settings(app).planner_resolution)
+
+
 @bp.get("/coverage")
 @operation("How much of the city (or one district) has a station within reach.",
-           response=ref("CoverageSummary"), errors=(400, 404), tag="coverage",
-           query=CoverageQuery)
+           response=ref("CoverageSummary"), errors=(400, 404, 429, 503), tag="coverage",
+           query=lambda app: bound_coverage_query(app))
 def coverage_summary() -> Response:
-    """Covered share of the area, worst gap and station density, in total and per unit.
+    """Covered share of the area (or of the people, with a demand layer), worst gap and
+    station density, in total and per unit: the planner page's own plan
+    (:func:`locator.web.plans.plan_for`), so page, API and CLI agree.
 
-    Shares are of *area*, not of people (``basis``); synthetic stations of the area are
-    counted in ``synthetic_stations``.
+    ``basis`` says what the shares are of; ``target`` how "covered" was measured;
+    synthetic stations of the area are counted in ``synthetic_stations``.
     """
-    query = parse(CoverageQuery, request.args)
-    radius, district, resolution = query.radius_m, query.district, query.resolution
-    wanted = query.filters()
-    level = query.level or default_level(district)
-    stored = areas_for(current_app.config, current_app.instance_path, level)
-    stamp = None if stored is None else stored.stamp
-    registry = current_registry()
-    key = (id(registry), radius, district, resolution, wanted, level, stamp)
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] is registry:
-        return jsonify(hit[1])
+    query = parse(bound_coverage_query(), request.args)
     try:
-        body = per_unit.summary(registry.index, radius_m=radius,
-                                resolution=resolution, district=district,
-                                filters=None if wanted.empty else wanted, level=level,
-                                areas=None if stored is None else stored.units,
-                                registry_stations=registry.stations)
+        plan = plans.plan_for(plans.api_query(
+            district=query.district, level=query.level, radius_m=query.radius_m,
+            minutes=query.minutes, mode=query.mode, kinds=query.kind, amenities=query.amenity,
+            resolution=query.resolution))
     except NotFound as exc:
         raise NotFound(exc.message, param="district") from None
-    with _lock:
-        _cache[key] = (registry, body)
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return jsonify(body)
+    return jsonify(summary(plan))

@@ -62,6 +62,7 @@ _ERRORS = {
     400: ("BadParameter", "A parameter is missing, malformed or out of range; `param` names it."),
     404: ("NotFound", "Nothing has that id."),
     429: ("RateLimited", "Too many requests from this client; wait `Retry-After` seconds."),
+    503: ("Busy", "Plans are computed a few at a time; all slots are taken: wait `Retry-After` s."),
 }
 
 

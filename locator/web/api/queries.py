@@ -53,7 +53,7 @@ from locator.stations.nearest import Filters
 from locator.web.api.schemas import AMENITIES, KINDS
 
 __all__ = ["MAX_PAGE", "CoverageQuery", "NearestQuery", "PlacesQuery", "Query", "StationsQuery",
-           "nearest_query", "openapi_parameters", "parse"]
+           "coverage_query", "nearest_query", "openapi_parameters", "parse"]
 
 Q = TypeVar("Q", bound="Query")
 MAX_PAGE = 500
@@ -300,20 +300,49 @@ class PlacesQuery(Query):
 
 
 class CoverageQuery(FilterQuery):
-    """``/api/v1/coverage``: the coverage summary of the city or a district."""
+    """``/api/v1/coverage``: the planner's coverage of the city or a district.
 
-    radius_m: Number = Field(1000.0, ge=50, le=50_000, description=(
-        "Covered means a station within this many geodesic metres."))
+    Values sit on a grid (radius in steps of 50 m, minutes in steps of 0.5) so that the
+    plans behind the answers can be cached and shared (issue 17: heavy work is bounded).
+    """
+
+    radius_m: Annotated[float, Field(ge=50, le=50_000, multiple_of=50),
+                        BeforeValidator(_number)] | None = Field(None, description=(
+        "Covered means a station within this many geodesic metres (steps of 50; 1000 when "
+        "neither radius_m nor minutes is given)."))
+    minutes: Annotated[float, Field(ge=0.5, le=180, multiple_of=0.5),
+                       BeforeValidator(_number)] | None = Field(None, description=(
+        "Instead of radius_m: minutes of 'mode' travel, turned into straight-line metres "
+        "(minutes × speed ÷ detour factor) — an estimate, not a route."))
+    mode: Literal["walk", "ebike"] = Field("walk", description="How 'minutes' are travelled.")
     district: str | None = Field(None, pattern=r"^[0-9]{6}$", description=(
         "A 6-digit district code (620102 城关区): that district only; empty or absent: the "
         "whole city."))
-    resolution: Whole = Field(8, ge=5, le=9, description=(
+    resolution: Whole = Field(9, ge=5, le=9, description=(
         "H3 grid resolution (8: cells of ~0.7 km², 9: ~0.1 km²)."))
     level: Literal["district", "subdistrict", "community"] | None = Field(None, description=(
         "Units of the per-unit rows (default: districts for the city, subdistricts inside a "
         "district). Subdistricts and communities need imported polygons (locator areas "
         "import); without them 'units' is empty and 'code_counts' counts stations per unit "
         "by the codes they carry."))
+
+    @model_validator(mode="after")
+    def _one_target(self) -> CoverageQuery:
+        if self.radius_m is not None and self.minutes is not None:
+            raise PydanticCustomError("target", "give radius_m or minutes, not both",
+                                      {"param": "minutes"})
+        return self
+
+
+@lru_cache(maxsize=16)
+def coverage_query(default_resolution: int) -> type[CoverageQuery]:
+    """:class:`CoverageQuery` whose ``resolution`` defaults to ``PLANNER_RESOLUTION``."""
+    return create_model(
+        "CoverageQuery", __base__=CoverageQuery,
+        resolution=(Whole, Field(default_resolution, ge=5, le=max(9, default_resolution),
+                                 description="H3 grid resolution (default "
+                                             "PLANNER_RESOLUTION, as the planner page; 8: "
+                                             "cells of ~0.7 km², 9: ~0.1 km²).")))
 
 
 @lru_cache(maxsize=16)
@@ -374,6 +403,10 @@ def _message(model: type[Query], name: str, error: Mapping[str, Any],
         return f"district must be a 6-digit district code such as 620102, got {text!r}"
     if kind in ("string_too_short", "string_pattern_mismatch"):
         return f"parameter {name!r} is required"
+    if kind == "multiple_of":
+        low, high = _bounds(model, name)
+        step = error["ctx"]["multiple_of"]
+        return f"{name} must be a multiple of {step:g} between {low:g} and {high:g}, got {text!r}"
     if kind in ("literal_error", "enum"):
         return f"{name} must be one of {error['ctx']['expected']}, got {text!r}"
     if kind == "string_too_long":

@@ -1,5 +1,6 @@
 """Compressed answers (Flask-Compress: zstd/br/gzip as the browser accepts) for the pages that
-carry a map's station data, their JSON helpers and ``/static``; nothing else.
+carry a map's station data, their JSON helpers, the planner's pages and downloads (not
+XLSX: a zip already) and ``/static``; nothing else.
 
 A finder page or ``/embed`` widget with 10,000 stations compresses about 4:1 (the whole
 finder page, assets included, measured 211 KB on the wire against 670 KB uncompressed,
@@ -16,7 +17,9 @@ __all__ = ["COMPRESSED_ENDPOINTS", "init_app"]
 
 #: Endpoints whose answers are compressed.
 COMPRESSED_ENDPOINTS = frozenset({"finder.index", "finder.place_search", "finder.station",
-                                  "embed.widget", "static"})
+                                  "embed.widget", "static", "planner.index", "planner.report",
+                                  "planner.units_download", "planner.sites_download",
+                                  "planner.plan_download"})
 _compress = Compress()
 
 
@@ -27,7 +30,8 @@ def init_app(app: Flask) -> None:
     # close(), leaking the handle (a ResourceWarning); streamed bodies (e.g. 206 ranges)
     # go out as they are, and static files are made whole below before compressing
     app.config["COMPRESS_STREAMS"] = False
-    _compress.init_app(app)
+    _compress.init_app(app)  # fills the default mimetypes; the planner's downloads join them
+    _compress.compress_mimetypes_set |= {"text/csv", "application/geo+json"}
     app.after_request(_maybe_compress)
 
 

@@ -10,7 +10,7 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from locator.errors import LocatorError, RateLimited
+from locator.errors import Busy, LocatorError, RateLimited
 from locator.web.http.scope import is_json_api
 
 __all__ = ["init_app", "render_error", "render_http_error", "wants_json"]
@@ -36,11 +36,12 @@ def _render(status: int, body: dict[str, object]) -> tuple[Response | str, int]:
 def render_error(exc: LocatorError) -> Response:
     """The response for ``exc``: JSON under ``/api``, the error page elsewhere.
 
-    A :class:`~locator.errors.RateLimited` answer carries ``Retry-After`` (seconds).
+    A :class:`~locator.errors.RateLimited` or :class:`~locator.errors.Busy` answer carries
+    ``Retry-After`` (seconds).
     """
     body, status = _render(exc.status, exc.to_dict())
     response = make_response(body, status)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Busy):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -34,7 +34,7 @@ from locator.web.config import settings
 from locator.web.http.errors import render_error
 from locator.web.http.scope import is_public_api
 
-__all__ = ["WindowCounts", "count_api_request", "init_app", "limited"]
+__all__ = ["WindowCounts", "count", "count_api_request", "init_app", "limited"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _KEY = "locator.ratelimit"
@@ -145,6 +145,14 @@ def _hit(limits: _Limits, items: tuple[RateLimitItem, ...], scope: str,
             return RateLimited(f"rate limit of {item} exceeded for this client; "
                                f"retry after {retry} s", retry_after=retry, limit=str(item))
     return None
+
+
+def count(app: Flask, scope: str, items: tuple[RateLimitItem, ...],
+          remote_addr: str | None) -> RateLimited | None:
+    """Count one use of ``scope`` (plans, reports…) by a client against ``items``, in the
+    app's storage; the refusal past the limit, ``None`` within it or when limits are off."""
+    found: _Limits | None = app.extensions.get(_KEY)
+    return None if found is None else _hit(found, items, f"locator-{scope}", remote_addr)
 
 
 def count_api_request(app: Flask, remote_addr: str | None) -> RateLimited | None:
