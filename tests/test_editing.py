@@ -402,6 +402,24 @@ def test_bad_action_requests(app: Flask, editor: tuple[FlaskClient, str], url: s
     assert [e.action for e in entries(app)] == ["import"]
 
 
+def test_text_at_the_import_limit_can_be_edited_and_saved(
+        tmp_path: Path, write_registry: Any) -> None:
+    # the import and the form share one limit (locator.text.MAX_TEXT): whatever an import
+    # accepted, an editor can save again (the import took 20,000 characters, the form 2,000)
+    from locator.text import MAX_TEXT
+
+    long = {"id": "long", "name": "长" * MAX_TEXT, "kind": "partner", "lon": 103.84,
+            "lat": 36.05, "address": "址" * MAX_TEXT, "note": "注" * MAX_TEXT}
+    app = edit_app(tmp_path, write_registry([long]))
+    client = app.test_client()
+    token = sign_in(client, "editor")
+    data = {**form_of(client.get("/edit/station/long").get_data(as_text=True)),
+            "opening_hours": "24/7", "csrf_token": token}
+    assert client.post("/edit/station/long", data=data).status_code == 302
+    assert served(app)["long"].opening_hours == "24/7"
+    assert served(app)["long"].name == "长" * MAX_TEXT
+
+
 def test_outside_the_service_area_is_refused(tmp_path: Path, tiny_path: Path) -> None:
     app = edit_app(tmp_path, tiny_path, REGISTRY_BOUNDARY=None)
     client = app.test_client()

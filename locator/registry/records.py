@@ -3,7 +3,9 @@
 Readers of every format produce plain records; this module is the single place
 that decides what a valid station is. A bad field raises :class:`RowError`
 naming the column, the value and the reason; the loader turns it into a report
-line with the row number.
+line with the row number. Imports and the station form both come here, so a text field
+has the same limits on both paths: at most :data:`~locator.text.MAX_TEXT` characters, no
+control characters and no invisible direction overrides (:func:`locator.text.text_problem`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from locator.files.problems import RowError
 from locator.geo.datum import Datum
 from locator.model import KIND_NAMES_ZH, Amenity, Entry, Kind, Station
 from locator.stations import hours
+from locator.text import MAX_TEXT, text_problem
 
 __all__ = ["FIELDS", "parse_kind", "station_from_record"]
 
@@ -43,7 +46,14 @@ def _text(rec: Mapping[str, Any], column: str, *, required: bool = False) -> str
         return ""
     if not isinstance(value, str | int):
         raise RowError(column, value, "must be text")
-    return str(value).strip()
+    text = str(value).strip()
+    if len(text) > MAX_TEXT:  # the same limit as the station form's: an import stays editable
+        raise RowError(column, value, f"is {len(text):,} characters long; the limit is "
+                                      f"{MAX_TEXT:,}")
+    problem = text_problem(text, single_line=column == "id")
+    if problem is not None:
+        raise RowError(column, value, problem)
+    return text
 
 
 def parse_kind(value: Any) -> Kind:
