@@ -468,6 +468,60 @@ def test_a_full_disk_is_a_clear_507_and_keeps_the_input(
     assert served(app)["a"].name == "甲站"
 
 
+def test_a_save_whose_checkpoint_and_backup_fail_is_answered_stored_and_shown(
+        app: Flask, editor: tuple[FlaskClient, str], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # the disk fills between COMMIT and what follows it: the save stands, so the answer,
+    # the served registry and the next edit must all say so (it was a 507 "nothing was
+    # changed", the registry was not swapped and the next edit got 412); /healthz tells why
+    from locator.registry.store import backup
+
+    client, token = editor
+
+    def checkpoint_full(_store: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def backup_full(*_: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(GpkgStore, "_checkpoint", checkpoint_full)
+    monkeypatch.setattr(backup, "write_backup", backup_full)
+    data = {**form_of(client.get("/edit/station/a").get_data(as_text=True)),
+            "name": "满盘之后", "csrf_token": token}
+    saved = client.post("/edit/station/a?lang=en", data=data)
+    assert saved.status_code == 302
+    page = html.unescape(client.get(saved.headers["Location"]).get_data(as_text=True))
+    assert "Version 2 is stored, but what follows a write failed" in page
+    assert "Saved (version 2)." in page
+    assert served(app)["a"].name == "满盘之后"
+    store = store_of(app)
+    try:
+        assert store.active().id == 2  # type: ignore[union-attr]
+    finally:
+        store.close()
+    assert "the WAL checkpoint failed" in caplog.text
+    etag = client.get("/edit/api/stations/a").headers["ETag"]
+    fields = editing.station_dict(served(app)["a"]) or {}
+    again = client.put("/edit/api/stations/a", json={**fields, "note": "再改"},
+                       headers={"X-CSRFToken": token, "If-Match": etag})
+    assert again.status_code == 200, again.get_data(as_text=True)
+
+    assert client.get("/healthz").get_json() == {"status": "warning", "writable": True}
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    body = admin.get("/healthz").get_json()
+    assert body["status"] == "warning" and body["writable"] is True
+    assert [w.split(":")[0] for w in body["warnings"]] == [
+        "version 3 is stored, but the WAL checkpoint failed",
+        "version 3 is stored, but its backup was not refreshed"]
+
+    monkeypatch.undo()  # room again: the next save settles and the warning is over
+    etag = client.get("/edit/api/stations/a").headers["ETag"]
+    assert client.put("/edit/api/stations/a", json={**fields, "note": "好了"},
+                      headers={"X-CSRFToken": token, "If-Match": etag}).status_code == 200
+    assert admin.get("/healthz").get_json() == {"status": "ok", "writable": True}
+
+
 def test_editing_is_refused_while_fixed_files_are_served(tiny_path: Path,
                                                          tmp_path: Path) -> None:
     app = edit_app(tmp_path, tiny_path, REGISTRY=str(tiny_path))

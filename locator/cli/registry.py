@@ -111,6 +111,8 @@ def import_command(file: Path, datum: str, mapping: str | None, layer: str | Non
                                   allow_partial=allow_partial)
         click.echo(f"stored as version {version.id} in {store.location} "
                    f"({version.accepted} stations)")
+        for warning in store.warnings:  # the version stands; an operator should look
+            click.echo(f"warning: {warning}", err=True)
 
 
 @click.command("export")
@@ -197,6 +199,9 @@ def rollback(user: str | None, store_location: str | None) -> None:
     """Make the version before the active one active again."""
     with _store(store_location) as store:
         version = store.rollback(user=user or importer.user_name())
+        warnings = list(store.warnings)
     click.echo(f"version {version.id} ({version.source}, {version.accepted} stations) is "
                "active again")
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 

@@ -117,14 +117,20 @@ def prepare(source: str | os.PathLike[str] | bytes, *, name: str | None = None,
 
 
 def commit(store: Store, prepared: Prepared, *, user: str,
-           allow_partial: bool = False) -> Version:
+           allow_partial: bool = False, expected_active: int | None = None) -> Version:
     """Write a prepared import as the store's new active version.
+
+    ``expected_active`` (``0``: an empty store) is the version the import was previewed
+    against: the write is then a compare-and-swap, so an edit or import made since the
+    preview is never silently undone.
 
     Raises
     ------
     RegistryError
         When rows were rejected and ``allow_partial`` is false, or no row is valid
         (an import never replaces a registry with an empty one).
+    EditConflict
+        When ``expected_active`` is given and another version is active now.
     """
     if not prepared.stations:
         raise RegistryError(f"{prepared.name}: no valid rows; the registry was not changed")
@@ -134,7 +140,7 @@ def commit(store: Store, prepared: Prepared, *, user: str,
     meta = ImportMeta(user=user, source=prepared.name, sha256=prepared.sha256,
                       rows=prepared.report.rows, rejected=prepared.rejected,
                       datum=prepared.datum.value, report=prepared.report_dict())
-    return store.write(prepared.stations, meta)
+    return store.write(prepared.stations, meta, expected_active=expected_active)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ from locator.registry.accounts import Role, User, UserStore, users_location
 from locator.web.http import ratelimit
 from locator.web.http.errors import wants_json
 
-__all__ = ["Account", "bp", "current_account", "init_app", "role_required",
+__all__ = ["Account", "bp", "current_account", "init_app", "refusal", "role_required",
            "safe_next", "users_path"]
 
 bp = Blueprint("auth", __name__)
@@ -114,19 +114,30 @@ def current_account() -> Account | Anonymous:
     return cast(Account | Anonymous, current_user._get_current_object())
 
 
+def refusal(role: Role) -> ResponseReturnValue | None:
+    """The answer to give a request that needs ``role``, or ``None`` when the account has it.
+
+    Anonymous: the sign-in page (``401`` for JSON clients). Too low a role: ``403`` (raised).
+    Reads only the session cookie, so a hook may call it before anything reads the body.
+    """
+    account = current_account()
+    if not account.is_authenticated:
+        answer: ResponseReturnValue = current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return answer
+    if not account.can(role):
+        abort(403, description=_("Your account may not do this (it needs the role "
+                                 "%(role)s).", role=role.value))
+    return None
+
+
 def role_required(role: Role) -> Callable[[F], F]:
     """Only accounts with ``role`` (or a higher one) may call the view."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            account = current_account()
-            if not account.is_authenticated:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-            if not account.can(role):
-                abort(403, description=_("Your account may not do this (it needs the role "
-                                         "%(role)s).", role=role.value))
-            return view(*args, **kwargs)
+            refused = refusal(role)
+            return refused if refused is not None else view(*args, **kwargs)
 
         return cast(F, wrapper)
 

@@ -147,6 +147,8 @@ class GpkgStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.location = str(self.path)
+        #: what failed after this connection's last committed write (see :meth:`_settle`)
+        self.warnings: list[str] = []
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._con = _connect(self.path)
         if not self._has_schema():
@@ -253,9 +255,9 @@ class GpkgStore:
                             f"VALUES (?, ?, {_MARKS})",
                             ((number, i, *row) for i, row in enumerate(rows)))
             self._activate(number, meta.user, "import", rows)
-        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self.backup()
-        return self._versions("WHERE id = ?", (number,))[0]
+            written = self._versions("WHERE id = ?", (number,))[0]  # read before COMMIT
+        self._settle(number)
+        return written
 
     def _activate(self, number: int, user: str, action: str,
                   rows: Sequence[Sequence[Any]] | None = None) -> None:
@@ -280,19 +282,51 @@ class GpkgStore:
                 raise RegistryError(f"nothing to roll back to: the active version is "
                                     f"{current!r} and no earlier version exists")
             self._activate(int(row[0]), user, "rollback")
-        self.backup()
-        return self._versions("WHERE id = ?", (int(row[0]),))[0]
+            active = self._versions("WHERE id = ?", (int(row[0]),))[0]  # read before COMMIT
+        self._settle(active.id)
+        return active
 
-    def backup(self) -> None:
+    def _settle(self, version: int) -> None:
+        """After a committed write: checkpoint the WAL, refresh the backup, record the outcome.
+
+        Nothing here can undo the write, which is durable once ``COMMIT`` returned, so a
+        failure (a full disk fails the checkpoint and the backup alike) is logged, kept in
+        :attr:`warnings` and in the ``<store>.warning`` file that ``/healthz`` reads — never
+        raised, so no caller reports a stored version as "nothing was changed". A later
+        write that settles cleanly removes the file.
+        """
+        problems: list[str] = []
+        try:
+            self._checkpoint()
+        except sqlite3.Error as exc:
+            log.error("registry store %s: version %d is stored, but the WAL checkpoint "
+                      "failed: %s", self.path, version, exc)
+            problems.append(f"version {version} is stored, but the WAL checkpoint failed: "
+                            f"{exc}")
+        failed = self.backup()
+        if failed is not None:
+            problems.append(f"version {version} is stored, but its backup was not refreshed: "
+                            f"{failed}")
+        self.warnings = problems
+        backup.record_warnings(self.path, problems)
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL's committed pages into the store file (what readers of the file see)."""
+        self._con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def backup(self) -> str | None:
         """Refresh the verified copy ``<store>.bak`` (see :mod:`locator.registry.store.backup`).
 
         Called after every committed write; call it after any new kind of write too. A
-        failed backup is logged, never raised: the write itself is already durable.
+        failed backup is logged and its reason returned, never raised: the write itself is
+        already durable.
         """
         try:
             backup.write_backup(self._con, self.path)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error) as exc:
             log.exception("registry store %s: the backup was not refreshed", self.path)
+            return str(exc)
+        return None
 
     def check(self) -> list[str]:
         """SQLite integrity, GeoPackage header, and counts that must agree."""
