@@ -20,6 +20,7 @@ user signs that user out everywhere.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import sqlite3
@@ -143,7 +144,10 @@ class UserStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # readable by the service user only (SQLite would make it 0644, and its -wal and
+        # -shm files take the database file's mode); an empty file is an empty database
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=FULL")

@@ -58,7 +58,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from locator.errors import ConfigError, StoreUnavailable
-from locator.files.atomic import fsync_dir, write_atomic
+from locator.files.atomic import fsync_dir, locked_temp, remove_leftovers, write_atomic
 from locator.registry.accounts import Role
 from locator.registry.importer import store_location
 from locator.registry.store import backup, is_database_url
@@ -109,7 +109,11 @@ def init_app(app: Flask) -> None:
     ConfigError
         When the store is corrupt and no sound backup exists (the file is left in place).
     """
-    app.extensions[_KEY] = check_store(store_location(app.config, app.instance_path))
+    location = store_location(app.config, app.instance_path)
+    if not is_database_url(location):  # what killed writes left (a backup: the store's size)
+        for leftover in remove_leftovers(Path(location).parent, Path(location).name):
+            log.warning("removed %s, left by a write that was interrupted", leftover)
+    app.extensions[_KEY] = check_store(location)
 
 
 def marker_path(store: Path) -> Path:
@@ -144,7 +148,9 @@ def check_store(location: str) -> Health:
     # ~0.15 s each at 200,000 stations), but restore one at a time (an exclusive lock, the
     # check done again under it), so the others find the restored file and the marker
     # instead of racing on the rename
-    with open(path.with_name(f".{path.name}.check.lock"), "a") as lock:
+    lock_fd = os.open(path.with_name(f".{path.name}.check.lock"),
+                      os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(lock_fd, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_SH)
         if path.is_file() and backup.check_file(path) is None:
             return _as_marked(path)
@@ -169,19 +175,15 @@ def _check_locked(path: Path) -> Health:
                     since=datetime.now(UTC).isoformat(timespec="seconds"))
     # the copy first: if it fails (a full disk) the corrupt file stays where it is, no store
     # goes missing, and the next start tries again
-    tmp = path.with_name(f".{path.name}.restore.{os.getpid()}")
-    try:
+    with locked_temp(path, mode=0o600) as tmp:
         shutil.copyfile(saved, tmp)
         with open(tmp, "rb") as copied:
             os.fsync(copied.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    # then the marker: from here on every store write is refused, before the file moves
-    write_atomic(marker, json.dumps(health.to_dict(), ensure_ascii=False, indent=1)
-                 .encode("utf-8"))
-    backup.move_aside(path, aside)
-    os.replace(tmp, path)
+        # then the marker: from here on every store write is refused, before the file moves
+        write_atomic(marker, json.dumps(health.to_dict(), ensure_ascii=False, indent=1)
+                     .encode("utf-8"), mode=0o600)
+        backup.move_aside(path, aside)
+        os.replace(tmp, path)
     fsync_dir(path.parent)
     log.error("registry store %s is corrupt (%s): set aside as %s; its backup %s is served "
               "read-only and writes are refused until %s is removed", path, problem, aside,

@@ -81,7 +81,7 @@ def record_warnings(store: Path, problems: Sequence[str]) -> None:
             return
         body = {"since": datetime.now(UTC).isoformat(timespec="seconds"),
                 "problems": list(problems)}
-        write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8"), mode=0o600)
     except OSError as exc:
         log.error("registry store %s: could not record %r in %s: %s", store, list(problems),
                   path, exc)
@@ -172,7 +172,7 @@ def write_backup(con: sqlite3.Connection, store: Path) -> Path:
         if problem is not None:
             raise OSError(f"backup of {str(store)!r} did not verify: {problem}")
 
-    replace_with(target, copy_and_verify)
+    replace_with(target, copy_and_verify, mode=0o600)  # a copy of the store: as private
     return target
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from locator.errors import EditConflict, RegistryError
-from locator.files.atomic import replace_with
+from locator.files.atomic import create_with, replace_with
 from locator.model import Station
 from locator.registry.store import (
     COLUMNS,
@@ -124,6 +124,25 @@ def _fill_layer(con: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
                 "WHERE table_name = 'stations'")
 
 
+def _write_schema(con: sqlite3.Connection) -> None:
+    """The store's tables (in the caller's transaction), with no version active."""
+    for statement in (_GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
+
+
+def _new_store(path: Path) -> None:
+    """Write an empty store into the new file at ``path``."""
+    con = _connect(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        _write_schema(con)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
 def write_geopackage(path: Path, stations: Sequence[Station]) -> None:
     """Write ``stations`` as a fresh one-layer GeoPackage at ``path`` (atomically)."""
     def fill(tmp: Path) -> None:
@@ -149,9 +168,13 @@ class GpkgStore:
         self.location = str(self.path)
         #: what failed after this connection's last committed write (see :meth:`_settle`)
         self.warnings: list[str] = []
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            # whole or not at all, readable by the service user only: a worker starting
+            # beside the one creating it found a file without tables "corrupt" and stopped
+            create_with(self.path, _new_store, mode=0o600)
         self._con = _connect(self.path)
-        if not self._has_schema():
+        if not self._has_schema():  # an empty file put there by hand
             self._create()
 
     def _has_schema(self) -> bool:
@@ -176,10 +199,7 @@ class GpkgStore:
     def _create(self) -> None:
         with self._transaction() as con:
             if not self._has_schema():  # another process may have won the race
-                for statement in (_GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
+                _write_schema(con)
 
     # --- reading ---
 

@@ -111,8 +111,9 @@ def _store() -> Store:
 
 def _uploads() -> Path:
     """The folder of previewed uploads (``0700``)."""
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    instance = Path(current_app.instance_path)
+    for folder in (instance, instance / "uploads"):  # (parents=True would make it 0755)
+        folder.mkdir(mode=0o700, exist_ok=True)
     return folder
 
 
