@@ -39,6 +39,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "serve_memory": (["bench/serve_memory.py"], ["bench/serve_memory.py", "--quick"]),
     "postgis_nearest": (["bench/postgis_nearest.py"], ["bench/postgis_nearest.py", "--quick"]),
     "edit": (["bench/edit.py"], ["bench/edit.py", "--quick"]),
+    "untrusted_files": (["bench/untrusted_files.py"], ["bench/untrusted_files.py", "--quick"]),
 }
 
 
