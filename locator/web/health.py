@@ -18,6 +18,10 @@ Server workers starting together take turns (an exclusive lock on
 
 While the marker exists the app is *degraded*, also across restarts: ``/healthz`` answers
 ``{"status": "degraded", "writable": false}`` and every web write is refused with ``503``.
+With no sound backup the app refuses to start (:class:`~locator.errors.ConfigError`) and
+leaves the file where it is. PostGIS stores are not checked here (the database server
+keeps its own integrity). Before the check, the store's folder is swept of temporary files
+that killed writes left (:func:`locator.files.atomic.remove_leftovers`).
 
 A write whose ``COMMIT`` succeeded stands even when what follows it fails (the WAL
 checkpoint or the backup, on a full disk): it is answered as stored, and the app's status
@@ -26,9 +30,6 @@ is ``warning`` — with what failed — until a later write completes cleanly
 
 ``/healthz`` tells anyone the status and whether writes are accepted; the reasons, file
 paths and warnings only to a signed-in administrator (they name files on the server).
-With no sound backup the app refuses to start (:class:`~locator.errors.ConfigError`) and
-leaves the file where it is. PostGIS stores are not checked here (the database server
-keeps its own integrity).
 
 **For code that writes** (the upload page, station editing, user management — anything
 that changes the store): call :func:`ensure_writable` first, inside the request::
