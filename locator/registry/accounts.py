@@ -103,7 +103,6 @@ class User:
     changed_at: str
 
 
-
 def check_name(name: str) -> str:
     """A valid user name (letters, digits, ``_ . @ -``; 1–64 characters), stripped.
 
