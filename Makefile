@@ -12,7 +12,7 @@ MO     := $(PO:.po=.mo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run serve test lint typecheck pytest bench bench-quick browser postgis geodata vendor messages clean
+.PHONY: run serve test lint typecheck pytest bench bench-quick browser postgis redis geodata vendor messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -29,6 +29,8 @@ run: $(STAMP) $(MO)
 
 # Production serving: gunicorn, one sync worker per core, each loading the registry once
 # and swapping in new store versions in the background (locator/web/gunicorn_conf.py).
+# Rate limits count per worker unless LOCATOR_API_RATE_LIMIT_STORAGE=redis://… is set: each
+# worker says so loudly at start-up (SECURITY.md, "Configuration that matters in production").
 serve: $(STAMP) $(MO)
 	$(BIN)/gunicorn -c python:locator.web.gunicorn_conf --bind $(HOST):$(PORT) 'locator:create_app()'
 
@@ -38,6 +40,9 @@ browser:
 postgis:
 	bash scripts/ensure-postgis.sh
 
+redis:
+	bash scripts/ensure-redis.sh
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-cache --no-logo  # the layer contract in .importlinter
@@ -45,7 +50,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(MO) browser postgis
+pytest: $(STAMP) $(MO) browser postgis redis
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

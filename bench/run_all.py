@@ -44,6 +44,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "postgis_nearest": (["bench/postgis_nearest.py"], ["bench/postgis_nearest.py", "--quick"]),
     "edit": (["bench/edit.py"], ["bench/edit.py", "--quick"]),
     "analysis_extra": (["bench/analysis_extra.py"], ["bench/analysis_extra.py", "--quick"]),
+    "untrusted_files": (["bench/untrusted_files.py"], ["bench/untrusted_files.py", "--quick"]),
 }
 
 

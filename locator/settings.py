@@ -184,6 +184,16 @@ class Settings(BaseModel):
         "`HttpOnly`)"))
     session_cookie_samesite: Literal["Lax", "Strict", "None"] = Field("Lax", description=(
         "`SameSite` of the session cookie: not sent with cross-site POSTs"))
+    session_idle_minutes: int = Field(60, ge=1, le=24 * 60, description=(
+        "a sign-in ends after this many minutes without a request (the cookie expires with "
+        "it); signing out ends it at once, on the server"))
+    session_max_hours: int = Field(12, ge=1, le=24 * 30, description=(
+        "a sign-in ends this many hours after it began, however active (the cookie's expiry "
+        "never goes past it)"))
+    server_name: str | None = Field(None, description=(
+        "the site's host (and port), e.g. `stations.union.example`: absolute links such as "
+        "the API's `next`/`prev` use it; unset = those links are relative, never built from "
+        "a request's `Host` header (a cached answer would pass a forged host on)"))
     registry_poll_seconds: float = Field(10.0, ge=0, description=(
         "at most this often a request checks the store's active version and swaps in a "
         "version another process made; `0` = off"))

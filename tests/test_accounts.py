@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
@@ -49,18 +50,43 @@ def test_roles_include_the_lower_ones() -> None:
     assert not Role.VIEWER.allows(Role.EDITOR) and not Role.EDITOR.allows(Role.ADMIN)
 
 
+LIFE = {"idle_s": 3600.0, "max_s": 12 * 3600.0}
+
+
 def test_a_new_password_or_role_or_removal_ends_old_sessions(users: UserStore) -> None:
     made = users.add("wang", PW, "editor")
-    assert users.by_session_id(made.session_id) == made
+    first = users.open_session(made, **LIFE)
+    assert users.session_user(first, **LIFE) == made
     changed = users.set_password("wang", PW + "!")
-    assert users.by_session_id(made.session_id) is None
+    assert users.session_user(first, **LIFE) is None
     assert users.authenticate("wang", PW) is None and users.authenticate("wang", PW + "!")
+    second = users.open_session(changed, **LIFE)
     promoted = users.set_role("wang", "admin")
-    assert users.by_session_id(changed.session_id) is None
+    assert users.session_user(second, **LIFE) is None
     assert promoted.role is Role.ADMIN
+    third = users.open_session(promoted, **LIFE)
     users.remove("wang")
-    assert users.by_session_id(promoted.session_id) is None
-    assert users.list() == []
+    assert users.session_user(third, **LIFE) is None
+    assert users.list() == [] and users.sessions("wang") == 0
+
+
+def test_sessions_end_when_closed_idle_or_too_old(users: UserStore, tmp_path: Path) -> None:
+    made = users.add("wang", PW, "editor")
+    closed, idle, old, alive = (users.open_session(made, **LIFE) for _ in range(4))
+    users.end_session(closed)
+    con = sqlite3.connect(tmp_path / "users.sqlite")
+    with con:  # as if time had passed for two of them
+        con.execute("UPDATE sessions SET seen = seen - 3601 WHERE id_hash = ?",
+                    (hashlib.sha256(idle.encode()).hexdigest(),))
+        con.execute("UPDATE sessions SET started = started - 12 * 3600 - 1, seen = seen - 60 "
+                    "WHERE id_hash = ?", (hashlib.sha256(old.encode()).hexdigest(),))
+    stored = [row[0] for row in con.execute("SELECT id_hash FROM sessions")]
+    con.close()
+    assert [users.session_user(s, **LIFE) for s in (closed, idle, old)] == [None] * 3
+    assert users.session_user(alive, **LIFE) == made
+    assert users.session_user("forged-" + alive, **LIFE) is None
+    assert users.sessions("wang") == 1  # ended and expired ones are deleted when met
+    assert alive not in stored and hashlib.sha256(alive.encode()).hexdigest() in stored
 
 
 @pytest.mark.parametrize(("call", "message"), [

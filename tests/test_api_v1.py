@@ -62,12 +62,27 @@ def test_stations_pages_with_links(client: FlaskClient) -> None:
     assert ids(first) == ["a", "b"] and first["numberMatched"] == 5
     links = {link["rel"]: link["href"] for link in first["links"]}
     assert set(links) == {"self", "next"}
-    second = get_json(client, links["next"].replace("http://localhost", ""))
+    assert links["next"].startswith("/api/v1/stations?")  # relative: no SERVER_NAME set
+    second = get_json(client, links["next"])
     assert ids(second) == ["c", "d"]
     third = get_json(client, {lk["rel"]: lk["href"] for lk in second["links"]}["next"])
     assert ids(third) == ["e"] and third["numberReturned"] == 1
     rels = {lk["rel"]: lk["href"] for lk in third["links"]}
     assert "next" not in rels and "offset=2" in rels["prev"] and "kind=" in rels["prev"]
+
+
+def test_page_links_never_come_from_the_host_header(tiny_path: Path) -> None:
+    # the answer is Cache-Control: public, so a forged Host would reach every later reader
+    forged = {"Host": "evil.example"}
+    for server_name, start in ((None, "/api/v1/stations?"),
+                               ("stations.union.example",
+                                "http://stations.union.example/api/v1/stations?")):
+        client = create_app({"TESTING": True, "REGISTRY": str(tiny_path),
+                             "SERVER_NAME": server_name}).test_client()
+        answer = client.get("/api/v1/stations?limit=2", headers=forged)
+        assert "public" in answer.headers["Cache-Control"]
+        hrefs = [link["href"] for link in answer.get_json()["links"]]
+        assert hrefs and all(h.startswith(start) for h in hrefs), hrefs
 
 
 @pytest.mark.parametrize(("query", "param", "fragment"), [

@@ -119,8 +119,63 @@ def test_a_password_change_signs_the_user_out(app: Flask) -> None:
 def test_a_forged_session_is_refused(app: Flask) -> None:
     client = app.test_client()
     with client.session_transaction() as forged:  # as if SECRET_KEY were known
-        forged["_user_id"] = "admin:not-the-token"
+        forged["_user_id"] = "not-a-session-id"
     assert client.get("/edit/").status_code == 302
+
+
+def session_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    return cookie.value
+
+
+def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(app: Flask) -> None:
+    # sign-out only cleared the browser's cookie: a copy taken before (a shared computer,
+    # a proxy log) kept opening /edit/
+    client = app.test_client()
+    token = sign_in(client, "editor")
+    copied = session_cookie(client)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("session", copied)
+    assert thief.get("/edit/").status_code == 302
+    assert thief.get("/edit/api/stations/a", headers={"Accept": "application/json"}
+                     ).status_code == 401
+
+
+@pytest.mark.parametrize(("column", "minus_s"), [("seen", 61 * 60), ("started", 12 * 3600 + 1)])
+def test_a_session_ends_after_its_idle_and_absolute_lifetimes(app: Flask, column: str,
+                                                             minus_s: int) -> None:
+    import sqlite3
+
+    client = app.test_client()
+    sign_in(client, "editor")
+    assert client.get("/edit/").status_code == 200
+    con = sqlite3.connect(app.config["USERS_DB"])
+    with con:  # an hour without a request, or twelve since sign-in (the defaults)
+        con.execute(f"UPDATE sessions SET {column} = {column} - ?", (minus_s,))
+    con.close()
+    assert client.get("/edit/").status_code == 302
+
+
+def test_the_cookie_expires_with_the_session(tmp_path: Path, tiny_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    app = edit_app(tmp_path, tiny_path, SESSION_IDLE_MINUTES=30, SESSION_MAX_HOURS=2)
+    client = app.test_client()
+    sign_in(client, "editor")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.expires is not None
+    left = cookie.expires - datetime.now(UTC)
+    assert timedelta(minutes=28) < left <= timedelta(minutes=30)
+    short = edit_app(tmp_path / "short", tiny_path, SESSION_IDLE_MINUTES=600,
+                     SESSION_MAX_HOURS=1)
+    client = short.test_client()
+    sign_in(client, "editor")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.expires is not None
+    left = cookie.expires - datetime.now(UTC)
+    assert timedelta(minutes=58) < left <= timedelta(hours=1)  # capped by the absolute limit
 
 
 # --- the roles matrix: (method, url, JSON?) → status for anonymous, viewer, editor, admin ---

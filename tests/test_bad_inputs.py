@@ -47,6 +47,7 @@ class Case:
     filename: str = "stations.csv"
     json_body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    raw_json: bytes | None = None  # sent as it is, as application/json
 
 
 def api(name: str, query: str, fragment: str, *, path: str = "/api/v1/nearest",
@@ -60,10 +61,10 @@ def upload(name: str, data: bytes, fragment: str, *, status: int = 422,
                 upload=data, filename=filename)
 
 
-def station(name: str, fragment: str, status: int = 400, **fields: str) -> Case:
+def station(case: str, fragment: str, /, status: int = 400, **fields: str) -> Case:
     form = {"id": "new1", "name": "新站", "kind": "smart_station", "lon": "103.84",
             "lat": "36.06", "coord_datum": "wgs84", **fields}
-    return Case(name, "POST", "/edit/new", status, (fragment,), form=form)
+    return Case(case, "POST", "/edit/new", status, (fragment,), form=form)
 
 
 def nested(depth: int) -> bytes:
@@ -92,12 +93,17 @@ CASES = [
         status=404),
     api("places limit zero", "q=城关&limit=0", "got '0'", path="/api/v1/places"),
     api("coverage radius too small", "radius_m=10", "got '10'", path="/api/v1/coverage"),
+    api("lat in full-width digits", "lat=３６&lon=103.8", "got '３６'"),
+    api("k in Arabic-Indic digits", "lat=36&lon=103.8&k=٣", "got '٣'"),
+    api("offset with an underscore", "offset=1_0", "got '1_0'", path="/api/v1/stations"),
     # --- page query strings ---
     api("finder lat out of range", "lat=999&lon=103.8", "got '999'", path="/"),
     api("finder k not a number", "k=many", "got 'many'", path="/"),
     api("widget zoom out of range", "zoom=99", "got '99'", path="/embed"),
     api("widget unknown tiles", "tiles=google", "got 'google'", path="/embed"),
     api("planner radius not a number", "radius=far", "got 'far'", path="/planner/"),
+    api("finder lat in full-width digits", "lat=３６&lon=103.8", "got '３６'", path="/"),
+    api("finder k with an underscore", "k=1_0", "got '1_0'", path="/"),
     # --- registry uploads (POST /admin/registry/preview as an editor) ---
     upload("empty file", b"", "stations.csv: file is empty"),
     upload("garbage bytes", b"\x00\x01\x02\xff" * 64, "stations.csv: binary content"),
@@ -125,11 +131,30 @@ CASES = [
     station("outside the service area", "lon=116.400000, lat=39.900000", lon="116.4",
             lat="39.9"),
     station("duplicate id", "id 'a' already exists", status=409, id="a"),
+    station("longitude in full-width digits", "'１０３.８４' is not a number", lon="１０３.８４"),
+    station("precision with an underscore", "'1_0' is not a number", precision_m="1_0"),
+    station("a control character in the name", "control character U+001B", name="甲\x1b站"),
+    station("a direction override in the id", "U+202E (RIGHT-TO-LEFT OVERRIDE)",
+            id="evil\u202egnp.exe"),
     # --- the editing API (JSON) ---
     Case("edit API without If-Match", "PUT", "/edit/api/stations/a", 428, ("If-Match",),
          json_body={"name": "x", "kind": "partner"}),
     Case("edit API with a stale ETag", "PUT", "/edit/api/stations/a", 412, ("stale",),
          json_body={"name": "x", "kind": "partner"}, headers={"If-Match": '"stale"'}),
+    Case("edit API lat in Arabic-Indic digits", "PUT", "/edit/api/stations/a", 400,
+         ("'٣٦.٠٥' is not a number",), json_body={"name": "x", "kind": "partner",
+                                                  "lon": "103.84", "lat": "٣٦.٠٥"},
+         headers={"If-Match": '"any"'}),
+    Case("edit API NUL in a name", "POST", "/edit/api/stations", 400,
+         ("control character U+0000",), json_body={"id": "n1", "name": "名\x00字",
+                                                  "kind": "partner"}),
+    Case("edit API body nested 100,000 deep", "PUT", "/edit/api/stations/a", 400,
+         ("nested deeper than 4 levels",), raw_json=b"[" * 100_000 + b"]" * 100_000,
+         headers={"If-Match": '"any"'}),
+    Case("edit API body over MAX_CONTENT_LENGTH", "PUT", "/edit/api/stations/a", 413,
+         ("2097183 bytes sent, 1048576 accepted",),
+         raw_json=b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'", "kind": "partner"}',
+         headers={"If-Match": '"any"'}),
 ]
 
 
@@ -179,6 +204,9 @@ def test_bad_input_is_refused_naming_the_value_and_nothing_is_stored(
     elif case.json_body is not None:
         response = client.open(case.url, method=case.method, json=case.json_body,
                                headers=headers)
+    elif case.raw_json is not None:
+        response = client.open(case.url, method=case.method, data=case.raw_json,
+                               content_type="application/json", headers=headers)
     elif case.method == "POST":
         response = client.post(case.url, data={**case.form, "csrf_token": token})
     else:

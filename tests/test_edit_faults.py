@@ -159,3 +159,58 @@ def test_a_full_disk_during_a_save_is_a_clear_error_and_the_old_data_stays(
     store = GpkgStore(path)
     assert [v.id for v in store.history()] == versions
     store.close()
+
+
+CHECKPOINT_FULL_CHILD = textwrap.dedent("""
+    import resource, signal, sys
+    from pathlib import Path
+    from locator.registry import editing
+    from locator.registry.store.gpkg import GpkgStore
+    from tests.test_edit_faults import VARIANTS, current_s7
+
+    store = GpkgStore(Path(sys.argv[1]))
+    now = current_s7(store)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+    limit = int(sys.argv[2])
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    saved = editing.save(store, editing.Action.EDIT, "s7", VARIANTS["B"],
+                         editing.station_etag(now), user="filler", base=list)
+    print(saved.version.id)
+    for warning in store.warnings:
+        print(warning)
+""")
+
+
+def test_a_disk_that_fills_after_the_commit_reports_the_version_as_stored(
+        tmp_path: Path) -> None:
+    # the store file may not grow (RLIMIT_FSIZE at its size): the commit's WAL frames fit,
+    # the checkpoint into the file and the new backup do not — as on a disk that fills up
+    # between the two. The save stood, but was answered "507, nothing was changed".
+    from locator.registry.store import backup
+
+    path = tmp_path / "registry.gpkg"
+    seed(path)
+    saved_backup = backup.backup_path(path).read_bytes()
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", CHECKPOINT_FULL_CHILD, str(path),
+                           str(path.stat().st_size)], capture_output=True, text=True,
+                          cwd=root, timeout=120, env={**os.environ, "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    version, *warnings = done.stdout.strip().splitlines()
+    assert version == "2"
+    assert [w.split(":")[0] for w in warnings] == [
+        "version 2 is stored, but the WAL checkpoint failed",
+        "version 2 is stored, but its backup was not refreshed"]
+    assert "the WAL checkpoint failed" in done.stderr  # logged, not only returned
+    assert "the backup was not refreshed" in done.stderr
+    assert check_whole(path, user="filler") == "B"  # the store holds what was answered
+    assert backup.read_warnings(path) == warnings  # for /healthz in every process
+    assert backup.backup_path(path).read_bytes() == saved_backup  # the old backup, intact
+    store = GpkgStore(path)  # the disk has room again: the next write settles cleanly
+    try:
+        editing.save(store, Action.EDIT, "s7", VARIANTS["A"], editing.station_etag(
+            current_s7(store)), user="setup", base=list)
+        assert store.warnings == []
+    finally:
+        store.close()
+    assert backup.read_warnings(path) == [] and not backup.warning_path(path).exists()

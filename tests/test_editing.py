@@ -402,6 +402,24 @@ def test_bad_action_requests(app: Flask, editor: tuple[FlaskClient, str], url: s
     assert [e.action for e in entries(app)] == ["import"]
 
 
+def test_text_at_the_import_limit_can_be_edited_and_saved(
+        tmp_path: Path, write_registry: Any) -> None:
+    # the import and the form share one limit (locator.text.MAX_TEXT): whatever an import
+    # accepted, an editor can save again (the import took 20,000 characters, the form 2,000)
+    from locator.text import MAX_TEXT
+
+    long = {"id": "long", "name": "长" * MAX_TEXT, "kind": "partner", "lon": 103.84,
+            "lat": 36.05, "address": "址" * MAX_TEXT, "note": "注" * MAX_TEXT}
+    app = edit_app(tmp_path, write_registry([long]))
+    client = app.test_client()
+    token = sign_in(client, "editor")
+    data = {**form_of(client.get("/edit/station/long").get_data(as_text=True)),
+            "opening_hours": "24/7", "csrf_token": token}
+    assert client.post("/edit/station/long", data=data).status_code == 302
+    assert served(app)["long"].opening_hours == "24/7"
+    assert served(app)["long"].name == "长" * MAX_TEXT
+
+
 def test_outside_the_service_area_is_refused(tmp_path: Path, tiny_path: Path) -> None:
     app = edit_app(tmp_path, tiny_path, REGISTRY_BOUNDARY=None)
     client = app.test_client()
@@ -448,6 +466,60 @@ def test_a_full_disk_is_a_clear_507_and_keeps_the_input(
     assert "could not be written (database or disk is full); nothing was changed" in page
     assert 'value="我的新名字"' in page
     assert served(app)["a"].name == "甲站"
+
+
+def test_a_save_whose_checkpoint_and_backup_fail_is_answered_stored_and_shown(
+        app: Flask, editor: tuple[FlaskClient, str], monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # the disk fills between COMMIT and what follows it: the save stands, so the answer,
+    # the served registry and the next edit must all say so (it was a 507 "nothing was
+    # changed", the registry was not swapped and the next edit got 412); /healthz tells why
+    from locator.registry.store import backup
+
+    client, token = editor
+
+    def checkpoint_full(_store: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def backup_full(*_: object) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(GpkgStore, "_checkpoint", checkpoint_full)
+    monkeypatch.setattr(backup, "write_backup", backup_full)
+    data = {**form_of(client.get("/edit/station/a").get_data(as_text=True)),
+            "name": "满盘之后", "csrf_token": token}
+    saved = client.post("/edit/station/a?lang=en", data=data)
+    assert saved.status_code == 302
+    page = html.unescape(client.get(saved.headers["Location"]).get_data(as_text=True))
+    assert "Version 2 is stored, but what follows a write failed" in page
+    assert "Saved (version 2)." in page
+    assert served(app)["a"].name == "满盘之后"
+    store = store_of(app)
+    try:
+        assert store.active().id == 2  # type: ignore[union-attr]
+    finally:
+        store.close()
+    assert "the WAL checkpoint failed" in caplog.text
+    etag = client.get("/edit/api/stations/a").headers["ETag"]
+    fields = editing.station_dict(served(app)["a"]) or {}
+    again = client.put("/edit/api/stations/a", json={**fields, "note": "再改"},
+                       headers={"X-CSRFToken": token, "If-Match": etag})
+    assert again.status_code == 200, again.get_data(as_text=True)
+
+    assert client.get("/healthz").get_json() == {"status": "warning", "writable": True}
+    admin = app.test_client()
+    sign_in(admin, "admin")
+    body = admin.get("/healthz").get_json()
+    assert body["status"] == "warning" and body["writable"] is True
+    assert [w.split(":")[0] for w in body["warnings"]] == [
+        "version 3 is stored, but the WAL checkpoint failed",
+        "version 3 is stored, but its backup was not refreshed"]
+
+    monkeypatch.undo()  # room again: the next save settles and the warning is over
+    etag = client.get("/edit/api/stations/a").headers["ETag"]
+    assert client.put("/edit/api/stations/a", json={**fields, "note": "好了"},
+                      headers={"X-CSRFToken": token, "If-Match": etag}).status_code == 200
+    assert admin.get("/healthz").get_json() == {"status": "ok", "writable": True}
 
 
 def test_editing_is_refused_while_fixed_files_are_served(tiny_path: Path,

@@ -54,6 +54,14 @@ def make_app(store_path: Path) -> Flask:
                        "USERS_DB": str(make_users(store_path.parent / "users.sqlite"))})
 
 
+def admin_health(app: Flask) -> dict[str, Any]:
+    """``/healthz`` as a signed-in administrator sees it (with reasons and paths)."""
+    client = app.test_client()
+    sign_in(client, "admin")
+    body: dict[str, Any] = client.get("/healthz").get_json()
+    return body
+
+
 def corrupt(path: Path, how: str) -> bytes:
     data = bytearray(path.read_bytes())
     if how == "header":
@@ -125,9 +133,10 @@ def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(
     kept = files[0]
     assert hashlib.sha256(kept.read_bytes()).digest() == hashlib.sha256(bad).digest()
 
-    # /healthz says degraded, with the reason; the served data is the last good version
+    # /healthz says degraded to anyone; the reason and the files only to an administrator
     client = app.test_client()
-    body = client.get("/healthz").get_json()
+    assert client.get("/healthz").get_json() == {"status": "degraded", "writable": False}
+    body = admin_health(app)
     assert body["status"] == "degraded" and body["writable"] is False
     assert body["reason"].startswith("store corrupt: ") and body["corrupt_file"] == str(kept)
     stations = client.get("/api/v1/stations").get_json()["features"]
@@ -159,7 +168,7 @@ def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(
     assert cli.exit_code != 0 and "read-only" in cli.output, cli.output
 
     # still degraded after a restart (the marker says so); nothing is set aside twice
-    again = make_app(store_path).test_client().get("/healthz").get_json()
+    again = admin_health(make_app(store_path))
     assert again["status"] == "degraded" and again["corrupt_file"] == str(kept)
     assert len(list(store_path.parent.glob("registry.gpkg.corrupt-*"))) == len(aside)
 

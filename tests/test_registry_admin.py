@@ -157,3 +157,118 @@ def test_diff_by_id_finds_added_removed_moved_and_edited() -> None:
     assert [(a.id, round(m)) for a, _b, m in changes.moved] == [("moved", 90)]  # 0.001° at 36°N
     assert [s.id for s in changes.edited] == ["renamed"]
     assert changes.unchanged == 2  # a 9 cm nudge is not a move
+
+
+def preview_id_of(page: str) -> str:
+    found = re.search(r'name="preview" value="([0-9a-f]+)"', page)
+    assert found is not None, page[:500]
+    return found.group(1)
+
+
+def test_a_commit_after_the_registry_changed_is_refused_and_offers_a_new_preview(
+        admin_app: Flask, tmp_path: Path) -> None:
+    # the planner previews; meanwhile someone else imports; committing the old preview
+    # would silently undo that import (it was a plain write, not a compare-and-swap)
+    planner, csrf = signed_in(admin_app, "editor")
+    pending = preview_id_of(upload(planner, csrf, CSV).get_data(as_text=True))
+    other, other_csrf = signed_in(admin_app, "admin")
+    theirs = "id,name,kind,lon,lat\nz9,别人的站,partner,103.86,36.07\n".encode()
+    landed = other.post("/admin/registry/commit", data={
+        "csrf_token": other_csrf,
+        "preview": preview_id_of(upload(other, other_csrf, theirs).get_data(as_text=True))})
+    assert landed.status_code == 302
+
+    refused = planner.post("/admin/registry/commit?lang=en",
+                           data={"csrf_token": csrf, "preview": pending})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 409
+    assert "The registry changed since your preview" in page
+    assert "compared with version —, but version 1 is active now" in page
+    assert re.search(r"<td>admin</td><td>import</td><td>1</td><td>r\.csv</td>", page), page
+    store = open_store(tmp_path / "s.gpkg")
+    try:
+        assert [v.id for v in store.history()] == [1]  # nothing written
+    finally:
+        store.close()
+    assert [s.id for s in admin_app.extensions["locator"].stations] == ["z9"]
+
+    # a new preview of the same file, against version 1: z9 would go; commit is then taken
+    again = planner.post("/admin/registry/preview-again?lang=en",
+                         data={"csrf_token": csrf, "preview": preview_id_of(page)})
+    shown = again.get_data(as_text=True)
+    assert again.status_code == 200 and "1 removed" in shown, shown[:2000]
+    done = planner.post("/admin/registry/commit", data={"csrf_token": csrf,
+                                                        "preview": preview_id_of(shown)})
+    assert done.status_code == 302
+    assert [s.id for s in admin_app.extensions["locator"].stations] == ["u1", "u2"]
+
+
+class CountingBody(io.RawIOBase):
+    """A request body of ``size`` bytes that counts how much of it the app read."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.position = 0
+        self.taken = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True  # (the test client measures the body by seeking to its end and back)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        self.position = {0: 0, 1: self.position, 2: self.size}[whence] + offset
+        return self.position
+
+    def tell(self) -> int:
+        return self.position
+
+    def readinto(self, buffer: Any) -> int:
+        n = max(0, min(len(buffer), self.size - self.position))
+        buffer[:n] = b"x" * n
+        self.position += n
+        self.taken += n
+        return n
+
+
+@pytest.mark.parametrize(("who", "status"), [(None, 302), ("viewer", 403)])
+def test_an_upload_from_anyone_but_an_editor_is_answered_before_its_body_is_read(
+        admin_app: Flask, who: str | None, status: int) -> None:
+    # an anonymous 50 MB multipart body was parsed (by the CSRF check) before sign-in was
+    # checked, under the upload page's raised size limit
+    client = admin_app.test_client()
+    if who is not None:
+        sign_in(client, who)
+    body = CountingBody(50 * 1024 * 1024)
+    response = client.post("/admin/registry/preview", input_stream=body,
+                           content_type="multipart/form-data; boundary=xyz")
+    assert response.status_code == status
+    assert body.taken == 0
+
+
+def test_previews_are_private_one_per_session_and_within_a_quota(admin_app: Flask,
+                                                                 tmp_path: Path) -> None:
+    from locator.web.pages.upload import PREVIEW_QUOTA
+
+    admin_app.instance_path = str(tmp_path / "instance")  # its own: no other test's previews
+    folder = tmp_path / "instance" / "uploads"
+    limit = int(admin_app.config["IMPORT_MAX_BYTES"])
+    rows = "".join(f"q{i},站{i},partner,103.84,36.05\n" for i in range(200))
+    data = ("id,name,kind,lon,lat\n" + rows).encode()
+    assert limit * 0.5 < len(data) <= limit
+    client, csrf = signed_in(admin_app)
+    for _ in range(3):  # the same planner previewing again: one file, the newest
+        latest = preview_id_of(upload(client, csrf, data).get_data(as_text=True))
+    assert [p.name for p in folder.glob("*.bin")] == [f"{latest}.bin"]
+    for _ in range(2 * PREVIEW_QUOTA):  # many planners at once: the oldest go
+        other, other_csrf = signed_in(admin_app)
+        newest = preview_id_of(upload(other, other_csrf, data).get_data(as_text=True))
+    kept = list(folder.glob("*.bin"))
+    assert sum(p.stat().st_size for p in kept) <= PREVIEW_QUOTA * limit
+    assert len(kept) >= PREVIEW_QUOTA // 2 and (folder / f"{newest}.bin") in kept
+    assert (folder / f"{latest}.bin") not in kept
+    assert {oct(p.stat().st_mode & 0o777) for p in kept} == {"0o600"}
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    refused = client.post("/admin/registry/commit", data={"csrf_token": csrf, "preview": latest})
+    assert refused.status_code == 400  # its file went: upload again

@@ -148,6 +148,25 @@ CASES = [
                                ["x1", "甲站", "司机之家", 103.84, 36.05]]), accepted=1),
     Case("badzip.xlsx", b"PK\x03\x04 not really a zip", file_error="not a valid XLSX"),
     Case("notgpkg.gpkg", b"SQLite format 3\x00" + b"\x00" * 200, file_error="not a GeoPackage"),
+    # text that would be stored but must not be: the same rules and limits as the edit form
+    Case("controls.csv", csv(HEAD + ",note", "c1,甲\x1b[2J站,box_station,103.84,36.05,",
+                             "c2,乙站,box_station,103.84,36.05,备注\x07",
+                             'c3,丙站,box_station,103.84,36.05,"两行\n备注' + "很长" * 100 + '"'),
+         accepted=1, problems=[(2, "name", "control character U+001B at character 2"),
+                               (3, "note", "control character U+0007 at character 3")]),
+    Case("controls.geojson", geojson(
+        {"type": "Feature", "geometry": POINT,
+         "properties": {"id": "nul", "name": "名\x00字", "kind": "box_station"}},
+        {"type": "Feature", "geometry": POINT,
+         "properties": {"id": "evil\u202egnp.exe", "name": "x", "kind": "box_station"}},
+        {"type": "Feature", "geometry": POINT,
+         "properties": {"id": "tab\tid", "name": "x", "kind": "box_station"}}),
+         accepted=0, problems=[(1, "name", "control character U+0000"),
+                               (2, "id", "direction control U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+                               (3, "id", "control character U+0009")]),
+    Case("long.csv", csv(HEAD, GOOD, "a2," + "长" * 20_000 + ",box_station,103.85,36.06",
+                         "a3," + "长" * 2000 + ",box_station,103.85,36.06"), accepted=2,
+         problems=[(3, "name", "is 20,000 characters long; the limit is 2,000")]),
 ]
 
 

@@ -114,13 +114,37 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
+# What a .cpg may name (spelt as ArcGIS, QGIS and Chinese GIS tools write it: upper or lower
+# case, with or without "-", "_" or spaces) → the Python codec. An allow-list: a .cpg is
+# text from the file's author, and Python's codec registry also holds bytes-to-bytes
+# transforms (base64_codec, zlib_codec…) that are no text encoding at all.
+_CPG_CODECS = {
+    **dict.fromkeys(("utf8", "65001"), "utf-8"),
+    **dict.fromkeys(("gbk", "936", "cp936", "ansi936", "gb2312", "gb18030", "54936"), "gb18030"),
+    **dict.fromkeys(("big5", "950", "cp950", "ansi950"), "big5"),
+    **dict.fromkeys(("iso88591", "88591", "latin1"), "latin-1"),
+    **dict.fromkeys(("1252", "cp1252", "windows1252", "ansi1252"), "cp1252"),
+    **dict.fromkeys(("ascii", "usascii", "20127"), "ascii"),
+}
+
+
 def _encodings(cpg: bytes | None) -> list[str]:
+    """The codecs to try for the attributes: the one the ``.cpg`` names, else UTF-8 then GBK.
+
+    Raises
+    ------
+    RegistryError
+        When the ``.cpg`` names an encoding outside :data:`_CPG_CODECS`.
+    """
     if cpg:
-        label = cpg.decode("ascii", "replace").strip().lower()
-        if label in ("936", "gbk", "cp936", "gb2312", "gb18030"):
-            return ["gb18030"]
+        label = cpg.decode("ascii", "replace").strip()
+        key = "".join(c for c in label.lower() if c.isalnum())
+        if key in _CPG_CODECS:
+            return [_CPG_CODECS[key]]
         if label:
-            return [label.replace("utf8", "utf-8")]
+            raise RegistryError(f"the .cpg names the text encoding {label[:40]!r}, which is "
+                                "not accepted; use UTF-8, GBK (936), Big5 (950), ISO-8859-1 "
+                                "or Windows-1252")
     return ["utf-8", "gb18030"]  # Chinese GIS software often writes GBK without a .cpg
 
 

@@ -87,7 +87,8 @@ def save_areas(folder: str | os.PathLike[str], result: AreaImport, *,
         "district_code": u.district_code}} for u in result.units]
     body = json.dumps({"type": "FeatureCollection", "meta": meta, "features": features},
                       ensure_ascii=False, allow_nan=False)
-    write_atomic(path, body.encode("utf-8"))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_atomic(path, body.encode("utf-8"), mode=0o600)
     return path
 
 

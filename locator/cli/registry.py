@@ -147,6 +147,7 @@ def import_command(file: Path, mode: str, datum: str, mapping: str | None, layer
                                   allow_partial=allow_partial, mode=mode, served=served,
                                   served_source=source)
         report = store.report(version.id) or {}
+        warnings = list(store.warnings)  # the version stands; an operator should look
     removed = report.get("removed") or []
     if removed:  # (every id is in the version's report; a screen shows the first 20)
         shown = ", ".join(removed[:20]) + (f", … (+{len(removed) - 20})" if len(removed) > 20
@@ -156,6 +157,8 @@ def import_command(file: Path, mode: str, datum: str, mapping: str | None, layer
             click.echo(_("(demonstration stations are never kept beside real ones)"))
     click.echo(_("stored as version %(id)d in %(store)s (%(n)d stations)") % {
         "id": version.id, "store": store.location, "n": version.accepted})
+    for text in warnings:
+        click.echo(_("warning: %(text)s") % {"text": text}, err=True)
 
 
 @click.command("template")
@@ -256,6 +259,9 @@ def rollback(user: str | None, store_location: str | None) -> None:
     """Make the version before the active one active again."""
     with _store(store_location) as store:
         version = store.rollback(user=user or importer.user_name())
+        warnings = list(store.warnings)
     click.echo(f"version {version.id} ({version.source}, {version.accepted} stations) is "
                "active again")
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
 

@@ -3,25 +3,49 @@
 Both are opened from bytes only. A zip is checked for bombs before openpyxl (with
 defusedxml) parses any XML; a GeoPackage is deserialised into an in-memory SQLite
 database, so no path reaches SQLite or GDAL.
+
+A GeoPackage is a database, and a database can hold code: a view, a generated column or a
+virtual table computes its rows when read, so a 16 KB file can hold a view named
+``gpkg_contents`` that recurses forever or a column that builds a 400 MB string per row.
+:func:`read_gpkg` therefore reads only *stored* values:
+
+* the copy is opened ``query_only`` with ``trusted_schema=OFF``, cell-size checks on, and no
+  value longer than the file itself (``SQLITE_LIMIT_LENGTH``: nothing stored can be);
+* every table it reads (``gpkg_contents``, ``gpkg_geometry_columns``,
+  ``gpkg_spatial_ref_sys`` and the data layer) must be an ordinary table with no
+  generated columns — a view, a virtual table or a generated column there is refused
+  before any row is read. Triggers are allowed: they run only on writes, which the copy
+  refuses, and GDAL puts R-tree triggers on every layer it writes;
+* every statement runs under a deadline (:data:`GPKG_READ_SECONDS`, a SQLite progress
+  handler), a backstop for whatever the checks above did not foresee.
+
+After those checks what is read is bounded by the file: SQLite's memory is the copy plus
+its page cache, and the rows are the file's own values.
 """
 
 from __future__ import annotations
 
 import io
 import sqlite3
+import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from locator.errors import RegistryError
 from locator.files.rawtable import RawRow, RawTable, table_from_cells
 
-__all__ = ["ZIP_MAX_MEMBERS", "ZIP_MAX_RATIO", "ZIP_MAX_TOTAL", "check_zip", "gpkg_geometry",
-           "read_gpkg", "read_xlsx"]
+__all__ = ["GPKG_READ_SECONDS", "ZIP_MAX_MEMBERS", "ZIP_MAX_RATIO", "ZIP_MAX_TOTAL", "check_zip",
+           "gpkg_geometry", "read_gpkg", "read_xlsx"]
 
 ZIP_MAX_TOTAL = 200 * 1024 * 1024  # uncompressed bytes of all members
 ZIP_MAX_RATIO = 100  # uncompressed / compressed, for members over ZIP_RATIO_FLOOR
 ZIP_RATIO_FLOOR = 1024 * 1024
 ZIP_MAX_MEMBERS = 1000
+#: Longest any one SQLite statement may run on an uploaded GeoPackage (a backstop: reading a
+#: 64 MB file of 200,000 stations takes about a second).
+GPKG_READ_SECONDS = 20.0
 
 
 def check_zip(data: bytes) -> None:
@@ -106,20 +130,89 @@ def _primary_key(con: sqlite3.Connection, table: str) -> str | None:
     return keys[0] if len(keys) == 1 else None
 
 
-def read_gpkg(data: bytes, name: str, layer: str | None) -> RawTable:
-    """The only (or the named) EPSG:4326 feature layer of a GeoPackage."""
+@contextmanager
+def _untrusted(data: bytes, seconds: float) -> Iterator[sqlite3.Connection]:
+    """An in-memory, read-only SQLite copy of ``data`` whose statements must end in ``seconds``.
+
+    Raises
+    ------
+    RegistryError
+        When the bytes are not an SQLite database, a statement runs out of time or SQLite
+        finds the file corrupt.
+    """
     con = sqlite3.connect(":memory:")
+    deadline = time.monotonic() + seconds
     try:
+        # nothing stored in the file can be longer than the file: a longer value is computed
+        con.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max(len(data), 1024))
         if len(data) > 19 and data[18:20] == b"\x02\x02":
             data = data[:18] + b"\x01\x01" + data[20:]  # a WAL file's header, read as a copy
         try:
             con.deserialize(data)
-            layers = con.execute(
-                "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c JOIN "
-                "gpkg_geometry_columns g USING (table_name) WHERE c.data_type = 'features'"
-            ).fetchall()
+            for pragma in ("trusted_schema=OFF", "query_only=ON", "cell_size_check=ON"):
+                con.execute(f"PRAGMA {pragma}")
         except sqlite3.DatabaseError as exc:
             raise RegistryError(f"not a GeoPackage: {exc}") from None
+        con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        try:
+            yield con
+        except sqlite3.DatabaseError as exc:  # interrupted, or a corrupt page met mid-read
+            if time.monotonic() > deadline:
+                raise RegistryError(f"reading the GeoPackage took over {seconds:g} s: "
+                                    "refused") from None
+            raise RegistryError(f"not a readable GeoPackage: {exc}") from None
+    finally:
+        con.close()
+
+
+def _require_tables(con: sqlite3.Connection, *names: str) -> None:
+    """Refuse unless each of ``names`` is an ordinary table without generated columns.
+
+    Raises
+    ------
+    RegistryError
+        Naming the object and what it is instead (a view, a virtual table…).
+    """
+    for name in names:
+        try:
+            found = con.execute("SELECT type, sql FROM sqlite_master WHERE lower(name) = "
+                                "lower(?)", (name,)).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise RegistryError(f"not a GeoPackage: {exc}") from None
+        if not found:
+            raise RegistryError(f"not a GeoPackage: no table {name!r}")
+        kinds = [str(kind) for kind, _sql in found]
+        if kinds != ["table"]:
+            raise RegistryError(f"{name!r} is a {' and a '.join(kinds)}, not a table: refused "
+                                "(a view computes its rows when read)")
+        if str(found[0][1] or "").lstrip().upper().startswith("CREATE VIRTUAL"):
+            raise RegistryError(f"{name!r} is a virtual table, not a table: refused")
+        generated = [str(row[1]) for row in con.execute(
+            f"PRAGMA table_xinfo({_quote(name)})") if row[6] in (2, 3)]
+        if generated:
+            raise RegistryError(f"table {name!r} has generated columns {generated} (computed "
+                                "when read): refused")
+
+
+def read_gpkg(data: bytes, name: str, layer: str | None,
+              *, seconds: float = GPKG_READ_SECONDS) -> RawTable:
+    """The only (or the named) EPSG:4326 feature layer of a GeoPackage.
+
+    Only stored values are read (see the module's notes): views, virtual tables and
+    generated columns where tables are expected are refused, and every statement must end
+    within ``seconds``.
+
+    Raises
+    ------
+    RegistryError
+        For anything but a GeoPackage with exactly one such (or the named) layer.
+    """
+    with _untrusted(data, seconds) as con:
+        _require_tables(con, "gpkg_contents", "gpkg_geometry_columns", "gpkg_spatial_ref_sys")
+        layers = con.execute(
+            "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c JOIN "
+            "gpkg_geometry_columns g USING (table_name) WHERE c.data_type = 'features'"
+        ).fetchall()
         if layer is not None:
             layers = [entry for entry in layers if entry[0] == layer]
         if len(layers) != 1:
@@ -130,9 +223,7 @@ def read_gpkg(data: bytes, name: str, layer: str | None) -> RawTable:
                           "gpkg_spatial_ref_sys WHERE srs_id = ?", (srs_id,)).fetchone()
         if srs is None or str(srs[0]).upper() != "EPSG" or int(srs[1]) != 4326:
             raise RegistryError(f"layer {table!r} is in SRS {srs!r}; only EPSG:4326 is accepted")
-        if con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
-                       (table,)).fetchone()[0] != 1:
-            raise RegistryError(f"layer {table!r} is not a table")
+        _require_tables(con, str(table))
         cursor = con.execute(f"SELECT * FROM {_quote(table)}")  # noqa: S608 - quoted name
         columns = [d[0] for d in cursor.description]
         key = _primary_key(con, table)
@@ -152,5 +243,3 @@ def read_gpkg(data: bytes, name: str, layer: str | None) -> RawTable:
         return RawTable(name, "gpkg", tuple(c for c in columns if c not in (geom_col, key)),
                         tuple(rows),
                         None, {"layer": table})
-    finally:
-        con.close()

@@ -7,16 +7,24 @@ touches them, and people can still sign in while the registry store is degraded.
 Each change is one transaction (WAL, ``synchronous=FULL``).
 
 Passwords are hashed with werkzeug's scrypt (salted, memory-hard); a password is never
-stored, logged or taken from the command line. Each user has a random ``session_token``
-that is part of the identity kept in the signed session cookie: a new password, a new
-role or removing the user changes it, which signs that user out everywhere.
+stored, logged or taken from the command line.
+
+Sign-ins are server-side sessions (table ``sessions``): the signed cookie carries only a
+random session id, the file only its SHA-256 (a copy of the file gives no usable cookie).
+A session ends when the user signs out (its row is deleted, so a cookie captured before
+then opens nothing), when it was idle or alive longer than the lifetimes the caller gives,
+and when the user's ``session_token`` changes — a new password, a new role or removing the
+user signs that user out everywhere.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import secrets
 import sqlite3
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -41,11 +49,17 @@ _HASH_METHOD = "scrypt"
 _DUMMY_HASH = ("scrypt:32768:8:1$JWSCSZtW1PrUXzon$9cae34cd27a16abcae4a2af690abceff4bbf25b53a9e4e"
                "06dfb87a36400110ec58ff3e083df13f85a783b19a1f880b051d9a02f429ce38c215f2ab5651f74f24")
 
-_SCHEMA = """
+_SCHEMA = ("""
 CREATE TABLE IF NOT EXISTS users (name TEXT PRIMARY KEY, role TEXT NOT NULL,
   password_hash TEXT NOT NULL, session_token TEXT NOT NULL, created_at TEXT NOT NULL,
   changed_at TEXT NOT NULL)
-"""
+""", """
+CREATE TABLE IF NOT EXISTS sessions (id_hash TEXT PRIMARY KEY, name TEXT NOT NULL,
+  token TEXT NOT NULL, started REAL NOT NULL, seen REAL NOT NULL)
+""")
+#: a session's last-seen time is written at most this often (seconds): idle lifetimes are
+#: minutes, and every authenticated request must not be a write
+SEEN_EVERY_S = 60.0
 _UPDATES = {column: f"UPDATE users SET {column} = ?, session_token = ?, changed_at = ? "  # noqa: S608
                      "WHERE name = ?" for column in ("password_hash", "role")}
 
@@ -88,11 +102,6 @@ class User:
     created_at: str
     changed_at: str
 
-    @property
-    def session_id(self) -> str:
-        """The identity kept in the session cookie: name and current session token."""
-        return f"{self.name}:{self.session_token}"
-
 
 def check_name(name: str) -> str:
     """A valid user name (letters, digits, ``_ . @ -``; 1–64 characters), stripped.
@@ -134,11 +143,15 @@ class UserStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # readable by the service user only (SQLite would make it 0644, and its -wal and
+        # -shm files take the database file's mode); an empty file is an empty database
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         self._con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=FULL")
-        self._con.execute(_SCHEMA)
+        for statement in _SCHEMA:
+            self._con.execute(statement)
 
     def close(self) -> None:
         """Close the connection."""
@@ -164,13 +177,47 @@ class UserStore:
         row = self._row(name)
         return None if row is None else self._user(row)
 
-    def by_session_id(self, session_id: str) -> User | None:
-        """The user whose :attr:`User.session_id` is ``session_id`` (else ``None``)."""
-        name, _sep, token = session_id.rpartition(":")
-        user = self.get(name) if name else None
-        if user is None or not secrets.compare_digest(user.session_token, token):
+    def open_session(self, user: User, *, idle_s: float, max_s: float) -> str:
+        """Start a session for ``user`` (just authenticated); returns its id for the cookie.
+
+        Sessions past ``idle_s`` or ``max_s`` are swept out on the way.
+        """
+        now = time.time()
+        self._con.execute("DELETE FROM sessions WHERE seen < ? OR started < ?",
+                          (now - idle_s, now - max_s))
+        session_id = secrets.token_urlsafe(32)
+        self._con.execute("INSERT INTO sessions VALUES (?, ?, ?, ?, ?)",
+                          (_hashed(session_id), user.name, user.session_token, now, now))
+        return session_id
+
+    def session_user(self, session_id: str, *, idle_s: float, max_s: float) -> User | None:
+        """The user of a live session, or ``None`` (unknown, ended, expired, or the user's
+        password, role or existence changed since it began). Marks the session as seen."""
+        key = _hashed(session_id)
+        row = self._con.execute("SELECT name, token, started, seen FROM sessions WHERE "
+                                "id_hash = ?", (key,)).fetchone()
+        if row is None:
             return None
+        name, token, started, seen = row
+        now = time.time()
+        user = self.get(name)
+        if (user is None or not secrets.compare_digest(user.session_token, token)
+                or now - seen > idle_s or now - started > max_s):
+            self._con.execute("DELETE FROM sessions WHERE id_hash = ?", (key,))
+            return None
+        if now - seen > SEEN_EVERY_S:
+            self._con.execute("UPDATE sessions SET seen = ? WHERE id_hash = ?", (now, key))
         return user
+
+    def end_session(self, session_id: str) -> None:
+        """End one session (signing out): a cookie holding its id opens nothing from now on."""
+        self._con.execute("DELETE FROM sessions WHERE id_hash = ?", (_hashed(session_id),))
+
+    def sessions(self, name: str) -> int:
+        """How many sessions ``name`` has open (including expired ones not yet swept)."""
+        found: int = self._con.execute("SELECT count(*) FROM sessions WHERE name = ?",
+                                       (name,)).fetchone()[0]
+        return found
 
     def list(self) -> list[User]:
         """Every user, by name."""
@@ -206,6 +253,7 @@ class UserStore:
         found = self.get(name) if cursor.rowcount else None
         if found is None:
             raise AccountError(f"no user called {name!r}")
+        self._con.execute("DELETE FROM sessions WHERE name = ?", (name,))  # (token: dead)
         return found
 
     def set_password(self, name: str, password: str) -> User:
@@ -228,6 +276,7 @@ class UserStore:
         """
         if not self._con.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount:
             raise AccountError(f"no user called {name!r}")
+        self._con.execute("DELETE FROM sessions WHERE name = ?", (name,))
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user when ``password`` is theirs, else ``None``.
@@ -244,6 +293,10 @@ class UserStore:
         """The stored hash (for tests that check nothing is kept in clear)."""
         row = self._row(name)
         return None if row is None else row[2]
+
+
+def _hashed(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8", "replace")).hexdigest()
 
 
 def users_location(config: Mapping[str, Any], instance_path: str) -> Path:

@@ -156,12 +156,18 @@ def merged(prepared: Prepared, base: Sequence[Station], mode: str) -> tuple[Stat
 
 def commit(store: Store, prepared: Prepared, *, user: str, allow_partial: bool = False,
            mode: str = "merge", served: Callable[[], Sequence[Station]] | None = None,
-           served_source: str = "served registry") -> Version:
+           served_source: str = "served registry",
+           expected_active: int | None = None) -> Version:
     """Write a prepared import as the store's new active version.
 
     On a store with no version yet, the registry being served (``served()``: the shipped
     data or the ``REGISTRY`` files) is first stored as version 1, so a rollback can always
     go back to it; the import is then merged into (or replaces) the active version.
+
+    ``expected_active`` (``0``: an empty store) is the version the import was previewed
+    against: the write then refuses when another version is active, so an edit or import
+    made since the preview is never silently undone. Without it (the command line) an
+    import merges into whatever version is active when it is written.
 
     Raises
     ------
@@ -169,7 +175,8 @@ def commit(store: Store, prepared: Prepared, *, user: str, allow_partial: bool =
         When rows were rejected and ``allow_partial`` is false, or no row is valid
         (an import never replaces a registry with an empty one).
     EditConflict
-        When the store kept changing while this import was written.
+        When the store kept changing while this import was written, or, with
+        ``expected_active``, when another version is active than the one previewed.
     """
     if not prepared.stations:
         raise RegistryError(f"{prepared.name}: no valid rows; the registry was not changed",
@@ -180,6 +187,11 @@ def commit(store: Store, prepared: Prepared, *, user: str, allow_partial: bool =
                             reason_code="rows_rejected")
     for _attempt in range(5):
         active = store.active()
+        now = 0 if active is None else active.id
+        if expected_active is not None and now != expected_active:
+            raise EditConflict(f"{prepared.name}: version {now} is active, not version "
+                               f"{expected_active} this import was previewed against",
+                               active=now, expected=expected_active)
         if active is None and served is not None:
             first = list(served())
             if first:
@@ -203,6 +215,8 @@ def commit(store: Store, prepared: Prepared, *, user: str, allow_partial: bool =
             return store.write(stations, meta,
                                expected_active=0 if active is None else active.id)
         except EditConflict:
+            if expected_active is not None:
+                raise  # the preview is stale: the page offers a new one
             continue  # another version landed: merge into it instead
     raise EditConflict(f"{prepared.name}: the registry kept changing while importing; try again")
 

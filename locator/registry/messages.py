@@ -26,6 +26,12 @@ MESSAGES: dict[str, str] = {
     # rejections
     "required": N_("a value is required"),
     "not_text": N_("must be text"),
+    "too_long": N_("is %(length)s characters long; the limit is %(limit)s"),
+    "control_character": N_("contains the control character %(char)s at character "
+                            "%(position)s: remove it"),
+    "direction_control": N_("contains the invisible direction control %(char)s (%(name)s) at "
+                            "character %(position)s: it makes text show in another order than "
+                            "it is stored; remove it"),
     "not_number": N_("must be a number"),
     "full_width_digits": N_("full-width characters in a number: retype it with the digits 0-9"),
     "not_finite": N_("must be a finite number"),

@@ -10,7 +10,10 @@ dates as ``2024-05-01``, ``2024/5/1`` or ``2024年5月1日``.
 A problem is an *error* (the row cannot be a station: no name, an unknown kind or datum…)
 or a *warning* (the station is kept: hours not understood are *unknown*, an unknown
 amenity or a number that is no phone number is kept in the note). Coordinates, ids and
-administrative units are the table's business (:mod:`.validate`).
+administrative units are the table's business (:mod:`.validate`). Imports and the station
+form both come here, so a text field has the same limits on both paths: at most
+:data:`~locator.text.MAX_TEXT` characters, no control characters and no invisible direction
+overrides (:func:`locator.text.text_fault`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from locator.registry import hours_zh, vocab
 from locator.registry.messages import row_error, warning
 from locator.registry.phones import parse_phones
 from locator.stations import hours
+from locator.text import MAX_TEXT, text_fault
 
 __all__ = ["FIELDS", "GEOCODED_LEVELS", "parse_kind", "parse_record", "station_from_record",
            "text_of"]
@@ -65,19 +69,32 @@ def text_of(value: Any) -> str | None:
 def _text(rec: Mapping[str, Any], column: str, problems: list[RowError], *,
           required: bool = False) -> str:
     value = rec.get(column)
-    if type(value) is str:  # the common cases first (14 fields a row)
-        stripped = value.strip()
-        if stripped or not required:
-            return stripped
+    if type(value) is str:  # the common case first (14 fields a row)
+        text = value.strip()
+        if not text:
+            if required:
+                problems.append(row_error("required", column, value))
+            return ""
     elif value is None and not required:
         return ""
-    if _blank(value):
+    elif _blank(value):
         if required:
             problems.append(row_error("required", column, value))
         return ""
-    text = text_of(value)
-    if text is None:
-        problems.append(row_error("not_text", column, value))
+    else:
+        found = text_of(value)
+        if found is None:
+            problems.append(row_error("not_text", column, value))
+            return ""
+        text = found
+    if len(text) > MAX_TEXT:  # the station form's limit too: an imported station stays editable
+        problems.append(row_error("too_long", column, value, length=len(text), limit=MAX_TEXT))
+        return ""
+    fault = text_fault(text, single_line=column == "id")
+    if fault is not None:
+        code = "control_character" if fault.control else "direction_control"
+        problems.append(row_error(code, column, value, char=fault.code, name=fault.name,
+                                  position=fault.position))
         return ""
     return text
 

@@ -5,8 +5,12 @@
   (:meth:`locator.registry.accounts.UserStore.authenticate`). ``next=`` is followed only when
   it is a path on this site (:func:`safe_next`): never another host.
 * The session cookie is HttpOnly and ``SameSite=Lax``; ``SESSION_COOKIE_SECURE`` makes
-  it HTTPS-only (set it behind HTTPS). The identity in it includes the user's session
-  token, so a password or role change or a removal signs the user out everywhere.
+  it HTTPS-only (set it behind HTTPS). It carries a server-side session id
+  (:meth:`locator.registry.accounts.UserStore.open_session`): signing out deletes the
+  session, so a cookie copied before then opens nothing; a session ends after
+  ``SESSION_IDLE_MINUTES`` without a request and ``SESSION_MAX_HOURS`` after sign-in, and
+  the cookie's own expiry says the same; a password or role change or a removal signs the
+  user out everywhere.
 * :func:`role_required` guards views: anonymous visitors of pages are sent to the
   login page, JSON clients get ``401``; a signed-in user without the role gets ``403``.
 * Forms carry a Flask-WTF CSRF token (``csrf_token``; JSON clients send
@@ -16,7 +20,9 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -39,10 +45,12 @@ from flask_babel import lazy_gettext
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
 from locator.registry.accounts import Role, User, UserStore, users_location
+from locator.web.config import settings
 from locator.web.http import ratelimit
 from locator.web.http.errors import wants_json
+from locator.web.http.sessions import STARTED
 
-__all__ = ["Account", "bp", "current_account", "init_app", "role_required",
+__all__ = ["Account", "bp", "current_account", "init_app", "refusal", "role_required",
            "safe_next", "users_path"]
 
 bp = Blueprint("auth", __name__)
@@ -56,14 +64,15 @@ class Account:
     is_active = True
     is_anonymous = False
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_id: str) -> None:
         self.user = user
         self.name = user.name
         self.role = user.role
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        """Name and session token: see :attr:`locator.registry.accounts.User.session_id`."""
-        return self.user.session_id
+        """The server-side session id (what the cookie carries; the user is found by it)."""
+        return self.session_id
 
     def can(self, role: Role) -> bool:
         """Whether this account has ``role`` (or a higher one)."""
@@ -86,7 +95,11 @@ def users_path(app: Flask) -> Path:
 
 
 def init_app(app: Flask) -> None:
-    """Set up Flask-Login (the sign-in view is limited per client by its decorator)."""
+    """Set up Flask-Login (the sign-in view is limited per client by its decorator) and the
+    session lifetimes."""
+    # the signed cookie is refused once older than this (Flask checks its timestamp) and
+    # expires with it; every answer to a signed-in visitor renews it
+    app.permanent_session_lifetime = timedelta(minutes=settings(app).session_idle_minutes)
     manager = LoginManager(app)
     manager.anonymous_user = Anonymous
     manager.login_view = "auth.login"
@@ -96,10 +109,16 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["Role"] = Role
 
 
+def _lifetimes() -> dict[str, float]:
+    checked = settings()
+    return {"idle_s": checked.session_idle_minutes * 60.0,
+            "max_s": checked.session_max_hours * 3600.0}
+
+
 def _load(session_id: str) -> Account | None:
     with UserStore(users_path(current_app)) as users:
-        user = users.by_session_id(session_id)
-    return None if user is None else Account(user)
+        user = users.session_user(session_id, **_lifetimes())
+    return None if user is None else Account(user, session_id)
 
 
 def _unauthorized() -> ResponseReturnValue:
@@ -114,19 +133,30 @@ def current_account() -> Account | Anonymous:
     return cast(Account | Anonymous, current_user._get_current_object())
 
 
+def refusal(role: Role) -> ResponseReturnValue | None:
+    """The answer to give a request that needs ``role``, or ``None`` when the account has it.
+
+    Anonymous: the sign-in page (``401`` for JSON clients). Too low a role: ``403`` (raised).
+    Reads only the session cookie, so a hook may call it before anything reads the body.
+    """
+    account = current_account()
+    if not account.is_authenticated:
+        answer: ResponseReturnValue = current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+        return answer
+    if not account.can(role):
+        abort(403, description=_("Your account may not do this (it needs the role "
+                                 "%(role)s).", role=role.value))
+    return None
+
+
 def role_required(role: Role) -> Callable[[F], F]:
     """Only accounts with ``role`` (or a higher one) may call the view."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            account = current_account()
-            if not account.is_authenticated:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
-            if not account.can(role):
-                abort(403, description=_("Your account may not do this (it needs the role "
-                                         "%(role)s).", role=role.value))
-            return view(*args, **kwargs)
+            refused = refusal(role)
+            return refused if refused is not None else view(*args, **kwargs)
 
         return cast(F, wrapper)
 
@@ -163,14 +193,23 @@ def login() -> ResponseReturnValue:
         user = users.authenticate(name, password)
     if user is None:
         return render_template("auth/login.html", next=target, failed=True, name=name[:64]), 401
+    with UserStore(users_path(current_app)) as users:
+        session_id = users.open_session(user, **_lifetimes())
     session.clear()  # nothing from before the sign-in survives it
-    login_user(Account(user))
+    login_user(Account(user, session_id))
+    session.permanent = True  # the cookie expires: SESSION_IDLE_MINUTES, renewed when used
+    session[STARTED] = time.time()  # … but never past SESSION_MAX_HOURS from now
     return redirect(target)
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Sign out (a POST with a CSRF token, so another site cannot sign you out)."""
+    """Sign out (a POST with a CSRF token, so another site cannot sign you out): the session
+    ends on the server, so a copy of the cookie opens nothing afterwards."""
+    account = current_account()
+    if isinstance(account, Account):
+        with UserStore(users_path(current_app)) as users:
+            users.end_session(account.session_id)
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -21,6 +21,10 @@
   registry *beside* the served one, then swaps the reference; a request sees the
   old or the new registry, never a mix, and never waits for a reload.
 * Listens on ``127.0.0.1:5000`` like ``make run`` (``LOCATOR_BIND`` or ``-b`` to change).
+* **Rate limits need shared counts**: with ``memory://`` storage every worker counts on its
+  own, so each worker logs a loud warning at start-up
+  (:func:`locator.web.http.ratelimit.per_worker_warning`); set
+  ``LOCATOR_API_RATE_LIMIT_STORAGE=redis://…``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import os
 from typing import Any
 
 from locator.web import service
+from locator.web.http import ratelimit
 
 __all__ = ["bind", "post_worker_init", "preload_app", "timeout", "worker_class", "workers"]
 
@@ -50,7 +55,11 @@ accesslog = os.environ.get("LOCATOR_ACCESS_LOG") or None  # off by default: it c
 
 
 def post_worker_init(worker: Any) -> None:
-    """In each worker, once the app is loaded: watch the store in a background thread."""
+    """In each worker, once the app is loaded: watch the store in a background thread, and
+    warn loudly when rate limits count per worker."""
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):
         service.start_watcher(app)
+        warning = ratelimit.per_worker_warning(app, int(worker.cfg.workers))
+        if warning is not None:
+            worker.log.warning("%s\n%s\n%s", "!" * 78, warning, "!" * 78)

@@ -3,7 +3,6 @@ parameters are declared in :mod:`locator.web.api.queries`)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
@@ -16,6 +15,7 @@ from locator.model import Amenity, Kind
 from locator.registry.records import parse_kind
 from locator.stations import hours
 from locator.stations.nearest import Filters
+from locator.text import parse_number, parse_whole
 
 __all__ = ["Args", "parse_amenity", "parse_kind_value", "static_filters"]
 
@@ -54,11 +54,9 @@ class Args:
         if text is None:
             return default
         try:
-            value = float(text)
-        except ValueError:
-            raise QueryError(name, f"{name} must be a number, got {text!r}") from None
-        if not math.isfinite(value):
-            raise QueryError(name, f"{name} must be a finite number, got {text!r}")
+            value = parse_number(text, name)  # ASCII digits: float() also takes ３６ and 3_6
+        except ValueError as exc:
+            raise QueryError(name, str(exc)) from None
         if not low <= value <= high:
             raise QueryError(name, f"{name} must be between {low:g} and {high:g}, got {text!r}")
         return value
@@ -69,9 +67,9 @@ class Args:
         if text is None:
             return default
         try:
-            value = int(text)
-        except ValueError:
-            raise QueryError(name, f"{name} must be a whole number, got {text!r}") from None
+            value = parse_whole(text, name)
+        except ValueError as exc:
+            raise QueryError(name, str(exc)) from None
         if not low <= value <= high:
             raise QueryError(name, f"{name} must be between {low} and {high}, got {text!r}")
         return value

@@ -28,6 +28,7 @@ from pathlib import Path
 from flask import Flask
 
 from locator.errors import ConfigError
+from locator.files.atomic import create_with
 
 __all__ = ["DEV_KEY", "MIN_KEY_LENGTH", "SECRET_FILE", "apply", "is_production",
            "secret_from_instance"]
@@ -87,20 +88,10 @@ def secret_from_instance(folder: Path) -> str:
     """
     path = folder / SECRET_FILE
     if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, (secrets.token_hex(32) + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # atomic create-if-absent: one key even if workers race
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = secrets.token_hex(32) + "\n"
+        # atomic create-if-absent: one key even if workers race
+        create_with(path, lambda tmp: tmp.write_text(key, encoding="utf-8"), mode=0o600)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(f"{str(path)!r} may be read by other users (mode {mode:04o}); "

@@ -138,9 +138,11 @@ def serve_written(app: Flask, version: Version, stations: Sequence[Station]) -> 
 
 def _serve(app: Flask, registry: Registry) -> None:
     swap(app, registry)
+    version = registry_version(registry)
+    health.note_served(app, version)
     watch = app.extensions.get(_WATCH)
     if watch is not None:
-        watch.version = registry_version(registry)
+        watch.version = version
 
 
 def _served_version(registry: Registry | None) -> int | None:

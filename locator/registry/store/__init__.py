@@ -94,6 +94,10 @@ class Store(Protocol):
     """A versioned station store. Every method is safe to call from several processes."""
 
     location: str
+    #: What failed after this connection's last committed write (a WAL checkpoint or the
+    #: backup of a GeoPackage store, say on a full disk): the write stands, and is reported
+    #: as stored, but an operator should know. Empty when all went well.
+    warnings: list[str]
 
     def write(self, stations: Sequence[Station], meta: ImportMeta, *,
               expected_active: int | None = None) -> Version:

@@ -7,6 +7,9 @@
 * :func:`check_file` says what is wrong with a store file (``None`` when it is sound).
 * :func:`move_aside` renames a corrupt store (and its ``-wal``/``-shm`` files) to
   ``<store>.corrupt-<UTC time>`` for inspection; nothing here ever deletes a store.
+* ``<store>.warning`` (:func:`record_warnings`) says what failed after the last committed
+  write — a WAL checkpoint or this backup, typically on a full disk — until a later write
+  completes cleanly; ``/healthz`` shows it.
 * While ``<store>.degraded`` exists (written by :mod:`locator.web.health` when it restored the
   backup), :func:`refuse_writes_if_degraded` stops every write to the store — from the web,
   the CLI or any other process — until an administrator removes it.
@@ -14,16 +17,22 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from locator.errors import StoreUnavailable
-from locator.files.atomic import fsync_dir, replace_with
+from locator.files.atomic import fsync_dir, replace_with, write_atomic
 
 __all__ = ["aside_path", "backup_path", "check_file", "degraded_marker", "move_aside",
-           "refuse_writes_if_degraded", "write_backup"]
+           "read_warnings", "record_warnings", "refuse_writes_if_degraded", "warning_path",
+           "write_backup"]
+
+log = logging.getLogger(__name__)
 
 _APPLICATION_ID = 0x47504B47  # "GPKG"
 _SIDE_FILES = ("-wal", "-shm")
@@ -52,6 +61,42 @@ def refuse_writes_if_degraded(store: Path) -> None:
         raise StoreUnavailable(f"the registry store {str(store)!r} is read-only: it was found "
                                f"corrupt and its backup restored; inspect it, then delete "
                                f"{str(marker)!r} to allow writes again")
+
+
+def warning_path(store: Path) -> Path:
+    """The file saying what failed after the last write to ``store``: ``<store>.warning``."""
+    return store.with_name(store.name + ".warning")
+
+
+def record_warnings(store: Path, problems: Sequence[str]) -> None:
+    """Keep ``problems`` of the last committed write in :func:`warning_path` (none: remove it).
+
+    Best effort and never raising: on the full disk that caused the problems the file may not
+    be writable either, which is logged (the caller keeps the problems in memory too).
+    """
+    path = warning_path(store)
+    try:
+        if not problems:
+            path.unlink(missing_ok=True)
+            return
+        body = {"since": datetime.now(UTC).isoformat(timespec="seconds"),
+                "problems": list(problems)}
+        write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8"), mode=0o600)
+    except OSError as exc:
+        log.error("registry store %s: could not record %r in %s: %s", store, list(problems),
+                  path, exc)
+
+
+def read_warnings(store: Path) -> list[str]:
+    """The problems :func:`record_warnings` kept for ``store`` (empty when none)."""
+    try:
+        found = json.loads(warning_path(store).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        return [f"unreadable {warning_path(store).name}: {exc}"]
+    problems = found.get("problems") if isinstance(found, dict) else None
+    return [str(p) for p in problems] if isinstance(problems, list) else []
 
 
 def check_file(path: Path) -> str | None:
@@ -127,7 +172,7 @@ def write_backup(con: sqlite3.Connection, store: Path) -> Path:
         if problem is not None:
             raise OSError(f"backup of {str(store)!r} did not verify: {problem}")
 
-    replace_with(target, copy_and_verify)
+    replace_with(target, copy_and_verify, mode=0o600)  # a copy of the store: as private
     return target
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from locator.errors import EditConflict, RegistryError
-from locator.files.atomic import replace_with
+from locator.files.atomic import create_with, replace_with
 from locator.model import Station
 from locator.registry.store import (
     ADDED_COLUMNS,
@@ -125,6 +125,25 @@ def _fill_layer(con: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
                 "WHERE table_name = 'stations'")
 
 
+def _write_schema(con: sqlite3.Connection) -> None:
+    """The store's tables (in the caller's transaction), with no version active."""
+    for statement in (_GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
+        if statement.strip():
+            con.execute(statement)
+    con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
+
+
+def _new_store(path: Path) -> None:
+    """Write an empty store into the new file at ``path``."""
+    con = _connect(path)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        _write_schema(con)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+
+
 def write_geopackage(path: Path, stations: Sequence[Station]) -> None:
     """Write ``stations`` as a fresh one-layer GeoPackage at ``path`` (atomically)."""
     def fill(tmp: Path) -> None:
@@ -148,9 +167,15 @@ class GpkgStore:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.location = str(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        #: what failed after this connection's last committed write (see :meth:`_settle`)
+        self.warnings: list[str] = []
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.path.exists():
+            # whole or not at all, readable by the service user only: a worker starting
+            # beside the one creating it found a file without tables "corrupt" and stopped
+            create_with(self.path, _new_store, mode=0o600)
         self._con = _connect(self.path)
-        if not self._has_schema():
+        if not self._has_schema():  # an empty file put there by hand
             self._create()
         self._migrate()
 
@@ -176,10 +201,7 @@ class GpkgStore:
     def _create(self) -> None:
         with self._transaction() as con:
             if not self._has_schema():  # another process may have won the race
-                for statement in (_GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
-                    if statement.strip():
-                        con.execute(statement)
-                con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
+                _write_schema(con)
 
     def _migrate(self) -> None:
         """Add the columns a store made by an older release lacks (``phone``, ``hours_text``,
@@ -272,9 +294,9 @@ class GpkgStore:
                             f"VALUES (?, ?, {_MARKS})",
                             ((number, i, *row) for i, row in enumerate(rows)))
             self._activate(number, meta.user, "import", rows)
-        con.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        self.backup()
-        return self._versions("WHERE id = ?", (number,))[0]
+            written = self._versions("WHERE id = ?", (number,))[0]  # read before COMMIT
+        self._settle(number)
+        return written
 
     def _activate(self, number: int, user: str, action: str,
                   rows: Sequence[Sequence[Any]] | None = None) -> None:
@@ -299,19 +321,51 @@ class GpkgStore:
                 raise RegistryError(f"nothing to roll back to: the active version is "
                                     f"{current!r} and no earlier version exists")
             self._activate(int(row[0]), user, "rollback")
-        self.backup()
-        return self._versions("WHERE id = ?", (int(row[0]),))[0]
+            active = self._versions("WHERE id = ?", (int(row[0]),))[0]  # read before COMMIT
+        self._settle(active.id)
+        return active
 
-    def backup(self) -> None:
+    def _settle(self, version: int) -> None:
+        """After a committed write: checkpoint the WAL, refresh the backup, record the outcome.
+
+        Nothing here can undo the write, which is durable once ``COMMIT`` returned, so a
+        failure (a full disk fails the checkpoint and the backup alike) is logged, kept in
+        :attr:`warnings` and in the ``<store>.warning`` file that ``/healthz`` reads — never
+        raised, so no caller reports a stored version as "nothing was changed". A later
+        write that settles cleanly removes the file.
+        """
+        problems: list[str] = []
+        try:
+            self._checkpoint()
+        except sqlite3.Error as exc:
+            log.error("registry store %s: version %d is stored, but the WAL checkpoint "
+                      "failed: %s", self.path, version, exc)
+            problems.append(f"version {version} is stored, but the WAL checkpoint failed: "
+                            f"{exc}")
+        failed = self.backup()
+        if failed is not None:
+            problems.append(f"version {version} is stored, but its backup was not refreshed: "
+                            f"{failed}")
+        self.warnings = problems
+        backup.record_warnings(self.path, problems)
+
+    def _checkpoint(self) -> None:
+        """Copy the WAL's committed pages into the store file (what readers of the file see)."""
+        self._con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def backup(self) -> str | None:
         """Refresh the verified copy ``<store>.bak`` (see :mod:`locator.registry.store.backup`).
 
         Called after every committed write; call it after any new kind of write too. A
-        failed backup is logged, never raised: the write itself is already durable.
+        failed backup is logged and its reason returned, never raised: the write itself is
+        already durable.
         """
         try:
             backup.write_backup(self._con, self.path)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error) as exc:
             log.exception("registry store %s: the backup was not refreshed", self.path)
+            return str(exc)
+        return None
 
     def check(self) -> list[str]:
         """SQLite integrity, GeoPackage header, and counts that must agree."""

@@ -101,6 +101,8 @@ class PostgisStore:
 
     def __init__(self, url: str) -> None:
         self.location = url
+        #: always empty: the database server checkpoints and backs up on its own
+        self.warnings: list[str] = []
         self._engine = create_engine(_url(url), pool_pre_ping=True)
         with self._engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(4242)"))  # one creator at a time

@@ -19,7 +19,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from locator.errors import EditConflict, LocatorError, NotFound, QueryError
+from locator.errors import EditConflict, LocatorError, NotFound, QueryError, RegistryError
+from locator.files.readers import parse_json
 from locator.model import Station
 from locator.registry import editing
 from locator.registry.accounts import Role
@@ -31,7 +32,7 @@ from locator.web.pages.stationform import parse_station
 __all__ = ["bp"]
 
 bp = Blueprint("edit_api", __name__, url_prefix="/edit/api")
-
+_MAX_BODY_DEPTH = 4  # an object of fields, amenities a list: 2; more is not a station
 
 
 def _answer(station: Station, status: int = 200) -> Response:
@@ -43,7 +44,16 @@ def _answer(station: Station, status: int = 200) -> Response:
 
 
 def _body() -> MultiDict[str, str]:
-    data = request.get_json(silent=True)
+    """The JSON body as form fields, parsed with the file readers' depth check (a body nested
+    thousands deep made ``request.get_json`` raise RecursionError: a 500); a body over
+    ``MAX_CONTENT_LENGTH`` is a 413 before it is read."""
+    if not request.is_json:
+        raise QueryError("body", _("The body must be a JSON object of station fields."))
+    try:
+        data = parse_json(request.get_data(cache=False), max_depth=_MAX_BODY_DEPTH)
+    except RegistryError as exc:
+        raise QueryError("body", _("The body is not usable JSON: %(reason)s",
+                                   reason=exc.message)) from None
     if not isinstance(data, dict):
         raise QueryError("body", _("The body must be a JSON object of station fields."))
     form: MultiDict[str, str] = MultiDict()

@@ -22,7 +22,6 @@ typos such as ``amenties=`` or ``datum=gcj`` behind a plausible answer).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -50,6 +49,7 @@ from locator.model import Amenity, Entry, Kind
 from locator.registry.records import parse_kind
 from locator.stations import hours
 from locator.stations.nearest import Filters
+from locator.text import is_ascii_number, parse_number, parse_whole
 from locator.web.api.schemas import AMENITIES, KINDS
 
 __all__ = ["MAX_PAGE", "CoverageQuery", "NearestQuery", "PlacesQuery", "Query", "StationsQuery",
@@ -58,9 +58,6 @@ __all__ = ["MAX_PAGE", "CoverageQuery", "NearestQuery", "PlacesQuery", "Query", 
 Q = TypeVar("Q", bound="Query")
 MAX_PAGE = 500
 MAX_DISTANCE_M = 20_037_509  # half the equator: every point on Earth
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
-                     r"|[+-]?(?:inf|infinity|nan)", re.IGNORECASE)
-_WHOLE = re.compile(r"[+-]?[0-9]+")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -71,17 +68,11 @@ def _name(info: ValidationInfo) -> str:
 
 def _number(value: Any, info: ValidationInfo) -> Any:
     """ASCII decimal text only (Python's float() would take ``３６`` and ``3_6``)."""
-    if isinstance(value, str) and not _NUMBER.fullmatch(value):
-        raise ValueError(f"{_name(info)} must be a number, got {value!r}")
-    if isinstance(value, str) and not math.isfinite(float(value)):
-        raise ValueError(f"{_name(info)} must be a finite number, got {value!r}")
-    return value
+    return parse_number(value, _name(info)) if isinstance(value, str) else value
 
 
 def _whole(value: Any, info: ValidationInfo) -> Any:
-    if isinstance(value, str) and not _WHOLE.fullmatch(value):
-        raise ValueError(f"{_name(info)} must be a whole number, got {value!r}")
-    return value
+    return parse_whole(value, _name(info)) if isinstance(value, str) else value
 
 
 def _flag(value: Any, info: ValidationInfo) -> Any:
@@ -152,7 +143,7 @@ def _bbox(value: Any, info: ValidationInfo) -> Any:
     values: list[float] = []
     for part, limit in zip(parts, (180, 90, 180, 90), strict=True):
         text = part.strip()
-        if not _NUMBER.fullmatch(text):
+        if not is_ascii_number(text):
             raise ValueError(f"{name}: {text!r} is not a number (in {value!r})")
         number = float(text)
         if not (math.isfinite(number) and -limit <= number <= limit):

@@ -141,9 +141,13 @@ def stations() -> Response:
 
 
 def _link(rel: str, offset: int, limit: int) -> dict[str, str]:
+    """A page link: absolute on the configured ``SERVER_NAME``, else relative — never from
+    the request's ``Host`` header, which a client may forge and the answer is cached
+    (``Cache-Control: public``)."""
     values: dict[str, Any] = {**request.args.to_dict(), "offset": offset, "limit": limit}
     return {"rel": rel, "type": "application/geo+json",
-            "href": url_for("api.stations", _external=True, **values)}
+            "href": url_for("api.stations", _external=settings().server_name is not None,
+                            **values)}
 
 
 @bp.get("/stations/<station_id>")

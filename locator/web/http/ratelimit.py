@@ -3,7 +3,12 @@
 The client is the request's remote address (behind a reverse proxy, wrap the app in
 ``werkzeug.middleware.proxy_fix.ProxyFix`` so that is the visitor, not the proxy). Counts
 live in ``API_RATE_LIMIT_STORAGE``: ``memory://`` counts per process, so several workers
-need a shared store such as ``redis://host:6379/0`` (``pip install redis``).
+need a shared store such as ``redis://host:6379/0`` (the ``redis`` client is installed with
+locator). With several workers and per-process counts, each worker says so loudly when it
+starts (:func:`per_worker_warning`, called by :mod:`locator.web.gunicorn_conf`): a client
+then gets the limit once per worker. We warn rather than start a Redis behind the
+operator's back: where the counts live is a deployment decision (one Redis for several
+hosts), and a server that starts one silently also stops counting silently when it dies.
 
 A small owned piece on the public API of the ``limits`` library (``parse_many``,
 ``FixedWindowRateLimiter``, ``storage_from_string`` and its ``Storage`` base class), not on
@@ -34,7 +39,8 @@ from locator.web.config import settings
 from locator.web.http.errors import render_error
 from locator.web.http.scope import is_public_api
 
-__all__ = ["WindowCounts", "count", "count_api_request", "init_app", "limited"]
+__all__ = ["WindowCounts", "count", "count_api_request", "init_app", "limited",
+           "per_worker_warning"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _KEY = "locator.ratelimit"
@@ -133,6 +139,23 @@ def init_app(app: Flask) -> None:
                                    tuple(parse_many(checked.api_rate_limit)),
                                    tuple(parse_many(checked.login_rate_limit)))
     app.before_request(_limit_api)
+
+
+def per_worker_warning(app: Flask, workers: int) -> str | None:
+    """What to tell the operator when ``workers`` processes each count on their own.
+
+    ``None`` when the counts are shared (``redis://`` and the like), limits are off, or
+    there is one worker.
+    """
+    checked = settings(app)
+    if workers <= 1 or _KEY not in app.extensions \
+            or not checked.api_rate_limit_storage.startswith("memory://"):
+        return None
+    return (f"RATE LIMITS COUNT PER WORKER: {workers} workers each keep their own counts "
+            f"(LOCATOR_API_RATE_LIMIT_STORAGE={checked.api_rate_limit_storage}), so a client "
+            f"gets up to {workers} x '{checked.api_rate_limit}' on /api and {workers} x "
+            f"'{checked.login_rate_limit}' sign-in attempts. Share the counts: set "
+            "LOCATOR_API_RATE_LIMIT_STORAGE=redis://HOST:6379/0 (see SECURITY.md).")
 
 
 def _hit(limits: _Limits, items: tuple[RateLimitItem, ...], scope: str,

@@ -1,4 +1,5 @@
-"""The session interface: Flask's signed cookie, except that public reads have no session.
+"""The session interface: Flask's signed cookie, except that public reads have no session,
+and a signed-in session's cookie never outlives ``SESSION_MAX_HOURS`` from its sign-in.
 
 Answers of the public API and the ``/embed`` widget do not depend on who asks, so they
 carry no ``Vary: Cookie`` and write no cookie: Flask-Login touches the session on every
@@ -9,12 +10,18 @@ by the app factory (``app.session_interface``), Flask's public extension point f
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from flask import Flask, Request, Response
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
+from locator.web.config import settings
 from locator.web.http.scope import is_public_read
 
-__all__ = ["PublicReadsSessionInterface"]
+__all__ = ["STARTED", "PublicReadsSessionInterface"]
+
+#: session key: when the sign-in began (seconds since the epoch), set by the sign-in view
+STARTED = "_started"
 
 
 class PublicReadsSessionInterface(SecureCookieSessionInterface):
@@ -31,3 +38,14 @@ class PublicReadsSessionInterface(SecureCookieSessionInterface):
         if self.is_null_session(session):
             return
         super().save_session(app, session, response)
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        """Flask's (now + ``SESSION_IDLE_MINUTES`` for a signed-in session), but never later
+        than ``SESSION_MAX_HOURS`` after the sign-in."""
+        expires = super().get_expiration_time(app, session)
+        started = session.get(STARTED)
+        if expires is None or not isinstance(started, int | float):
+            return expires
+        ends = datetime.fromtimestamp(started, UTC) + timedelta(
+            hours=settings(app).session_max_hours)
+        return min(expires, ends)

@@ -115,6 +115,7 @@ def save_and_serve(action: Action, station_id: str, new: Station | None, etag: s
                              served=None if version is None else (version, registry.stations))
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         service.serve_written(app, saved.version, saved.stations)
+        health.note_write(app, saved.version.id, store.warnings)  # stored, whatever followed
     finally:
         store.close()
     return saved

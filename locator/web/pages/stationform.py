@@ -25,13 +25,13 @@ from locator.geo.datum import Datum, convert
 from locator.model import Station
 from locator.registry.messages import MESSAGES, render
 from locator.registry.records import station_from_record
+from locator.text import MAX_TEXT, is_ascii_number
 
 __all__ = ["TEXT_FIELDS", "Parsed", "form_values", "parse_station"]
 
 #: Form fields copied as text into the record (amenities come as checkboxes).
 TEXT_FIELDS = ("id", "name", "kind", "opening_hours", "entry", "address", "district_code",
                "subdistrict_code", "community_code", "source", "precision_m", "note")
-MAX_FIELD = 2000
 
 
 @dataclass
@@ -86,9 +86,13 @@ def parse_station(form: MultiDict[str, str], *, station_id: str | None,
     """
     values = _raw(form)
     parsed = Parsed(None, values=values)
-    too_long = [name for name, v in values.items() if isinstance(v, str) and len(v) > MAX_FIELD]
+    too_long = [name for name, v in values.items() if isinstance(v, str) and len(v) > MAX_TEXT]
     if too_long:
-        parsed.errors[too_long[0]] = _("At most %(n)d characters.", n=MAX_FIELD)
+        parsed.errors[too_long[0]] = _("At most %(n)d characters.", n=MAX_TEXT)
+        return parsed
+    precision = str(values["precision_m"]).strip()
+    if precision and not is_ascii_number(precision):  # not float(): it takes ３６ and 3_6
+        parsed.errors["precision_m"] = _("%(value)s is not a number.", value=repr(precision))
         return parsed
     lon, lat = _coordinates(values, parsed)
     if parsed.errors:
@@ -127,11 +131,10 @@ def _coordinates(values: Mapping[str, Any], parsed: Parsed) -> tuple[float | Non
         return None, None
     numbers: dict[str, float] = {}
     for name, text, limit in (("lon", lon_text, 180.0), ("lat", lat_text, 90.0)):
-        try:
-            number = float(text)
-        except ValueError:
+        if not is_ascii_number(text):  # ASCII digits only: float() also takes ３６ and 3_6
             parsed.errors[name] = _("%(value)s is not a number.", value=repr(text))
             continue
+        number = float(text)
         if not math.isfinite(number) or abs(number) > limit:
             parsed.errors[name] = _("%(value)s is out of range ±%(limit)d.", value=repr(text),
                                     limit=int(limit))

@@ -8,6 +8,15 @@ same :mod:`locator.registry.importer` code as ``locator import``; its bytes wait
 version records the account that imported it (so imports appear in the audit log under
 that name), and the served registry is swapped atomically after the commit.
 
+Guards that hold before any work: an app-level hook refuses everyone but editors before
+anything reads the body (CSRF reads the form), and only then lifts the size limit to
+``IMPORT_MAX_BYTES``: an anonymous 50 MB multipart body is answered without being parsed.
+A preview remembers the store version it was compared with, and the commit is a
+compare-and-swap on it: an edit or import made meanwhile is never silently undone — the
+planner sees what changed and can preview the same file again. Previews are kept ``0600``
+for a day, one per session, and all of them together in at most :data:`PREVIEW_QUOTA`
+times ``IMPORT_MAX_BYTES`` (the oldest go first).
+
 The shared ``ADMIN_TOKEN`` sign-in is gone: a token names nobody (the audit log needs a
 who) and cannot be revoked for one person. The first account is made on the server with
 ``locator user add NAME --role admin`` — shell access is the bootstrap.
@@ -17,9 +26,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
+import re
 import secrets
 import sqlite3
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +54,13 @@ from flask_babel import gettext as _
 from shapely.geometry import mapping
 
 from locator.areas.store import imported_units
-from locator.errors import ConfigError, LocatorError, RegistryError, StoreWriteFailed
+from locator.errors import (
+    ConfigError,
+    EditConflict,
+    LocatorError,
+    RegistryError,
+    StoreWriteFailed,
+)
 from locator.maps.layers import safe_json
 from locator.model import KIND_LABELS, N_, Station
 from locator.registry import importer
@@ -54,8 +73,13 @@ from locator.web import auth, health, service
 
 __all__ = ["bp", "init_app"]
 
+log = logging.getLogger(__name__)
 bp = Blueprint("admin", __name__, url_prefix="/admin/registry")
 _PREVIEW_ID = "registry_preview"
+_HEX_ID = re.compile(r"[0-9a-f]{32}")
+PREVIEW_HOURS = 24
+#: all kept previews together: at most this many times ``IMPORT_MAX_BYTES``
+PREVIEW_QUOTA = 8
 
 
 def init_app(app: Flask) -> None:
@@ -70,19 +94,19 @@ def init_app(app: Flask) -> None:
         raise ConfigError("ADMIN_TOKEN is no longer used: the upload page now takes accounts "
                           "with the editor or admin role; create one with `locator user add "
                           "NAME --role admin` and remove ADMIN_TOKEN from the configuration")
-    app.before_request(_upload_limit)  # app-level: runs before anything parses the body
+    app.before_request(_guard)  # app-level: runs before anything parses the body
 
 
-def _upload_limit() -> None:
-    """Uploads may be as large as ``IMPORT_MAX_BYTES`` (other requests keep the app's limit)."""
-    if request.blueprint == "admin":
-        request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
-
-
-@bp.before_request
-@auth.role_required(Role.EDITOR)
-def _gate() -> ResponseReturnValue | None:
-    return None  # the role check is the decorator; CSRF is checked app-wide
+def _guard() -> ResponseReturnValue | None:
+    """Before anything reads the body: the upload pages are for editors only, and only their
+    requests may be as large as ``IMPORT_MAX_BYTES`` (every other keeps the app's limit)."""
+    if request.blueprint != "admin":
+        return None
+    refused = auth.refusal(Role.EDITOR)  # reads the session cookie, not the body
+    if refused is not None:
+        return refused
+    request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
+    return None
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,15 +117,43 @@ def _store() -> Store:
 
 
 def _uploads() -> Path:
-    """The folder of previewed uploads; files older than a day are removed."""
-    folder = Path(current_app.instance_path) / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    stale = time.time() - 24 * 3600
+    """The folder of previewed uploads (``0700``)."""
+    instance = Path(current_app.instance_path)
+    for folder in (instance, instance / "uploads"):  # (parents=True would make it 0755)
+        folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
+def _keep(data: bytes) -> str:
+    """Keep ``data`` as a new preview (``0600``) and return its id.
+
+    This session's previous preview goes, so do previews older than :data:`PREVIEW_HOURS`,
+    and then the oldest others until all fit in :data:`PREVIEW_QUOTA` × ``IMPORT_MAX_BYTES``
+    (their planners are asked to upload again).
+    """
+    folder = _uploads()
+    previous = session.get(_PREVIEW_ID) or {}
+    if _HEX_ID.fullmatch(str(previous.get("id", ""))):
+        (folder / f"{previous['id']}.bin").unlink(missing_ok=True)
+    budget = PREVIEW_QUOTA * int(current_app.config["IMPORT_MAX_BYTES"]) - len(data)
+    stale = time.time() - PREVIEW_HOURS * 3600
+    kept: list[tuple[float, int, Path]] = []
     for old in folder.glob("*.bin"):
         with contextlib.suppress(OSError):
-            if old.stat().st_mtime < stale:
+            info = old.stat()
+            if info.st_mtime < stale:
                 old.unlink()
-    return folder
+            else:
+                kept.append((info.st_mtime, info.st_size, old))
+    for _mtime, size, old in sorted(kept, reverse=True):  # the newest keep their place
+        budget -= size
+        if budget < 0:
+            old.unlink(missing_ok=True)
+    preview_id = secrets.token_hex(16)
+    fd = os.open(folder / f"{preview_id}.bin", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return preview_id
 
 
 @bp.get("/")
@@ -156,24 +208,49 @@ def preview() -> ResponseReturnValue:
     if upload is None or not upload.filename:
         return render_template("admin/error.html", message=_("Choose a file to upload.")), 400
     name = Path(upload.filename.replace("\\", "/")).name[:200] or "upload"
-    data = upload.read()
-    datum = request.form.get("datum", "wgs84")
-    mapping_text = request.form.get("mapping", "")
+    return _preview(upload.read(), name, request.form.get("datum", "wgs84"),
+                    request.form.get("mapping", ""))
+
+
+@bp.post("/preview-again")
+def preview_again() -> ResponseReturnValue:
+    """Preview the pending upload again, against the registry as it is now."""
+    pending, path = _pending()
+    return _preview(path.read_bytes(), pending["name"], pending["datum"], pending["mapping"],
+                    pending.get("mode", "merge"))
+
+
+def _pending() -> tuple[dict[str, Any], Path]:
+    """This session's previewed upload (the form names it) and its kept file."""
+    pending = session.get(_PREVIEW_ID)
+    if not pending or request.form.get("preview") != pending.get("id") \
+            or not _HEX_ID.fullmatch(str(pending.get("id"))):
+        abort(400, description=_("Nothing to commit: upload the file again."))
+    path = _uploads() / f"{pending['id']}.bin"
+    if not path.is_file():
+        abort(400, description=_("Nothing to commit: upload the file again."))
+    return pending, path
+
+
+def _preview(data: bytes, name: str, datum: str, mapping_text: str, mode: str | None = None
+             ) -> ResponseReturnValue:
     try:
-        mode = _mode()
+        mode = mode or _mode()
         prepared = _prepare(data, name, datum, mapping_text)
     except LocatorError as exc:
         return render_template("admin/error.html", message=file_error(exc, _)), exc.status
-    preview_id = secrets.token_hex(16)
-    (_uploads() / f"{preview_id}.bin").write_bytes(data)
-    session[_PREVIEW_ID] = {"id": preview_id, "name": name, "sha256": prepared.sha256,
-                            "datum": datum, "mapping": mapping_text, "mode": mode}
     served = _served()
     store = _store()
     try:  # what the import merges into: the active version, or (none yet) what is served
-        base = store.stations() if store.active() is not None else served
+        active = store.active()
+        base = store.stations(active.id) if active is not None else served
     finally:
         store.close()
+    preview_id = _keep(data)
+    session[_PREVIEW_ID] = {"id": preview_id, "name": name, "sha256": prepared.sha256,
+                            "datum": datum, "mapping": mapping_text, "mode": mode,
+                            "base": 0 if active is None else active.id,  # what commit must find
+                            "at": datetime.now(UTC).isoformat(timespec="seconds")}
     changes = importer.diff(served, importer.merged(prepared, base, mode))
     return render_template(
         "admin/preview.html", prepared=prepared, changes=changes, mode=mode,
@@ -200,14 +277,14 @@ def _map_data(changes: importer.Changes) -> dict[str, Any]:
 
 @bp.post("/commit")
 def commit() -> ResponseReturnValue:
-    """Import the previewed file for real (same checks again), then serve it."""
-    pending = session.get(_PREVIEW_ID)
-    if not pending or request.form.get("preview") != pending.get("id"):
-        abort(400, description=_("Nothing to commit: upload the file again."))
-    path = _uploads() / f"{pending['id']}.bin"
-    if not path.is_file():
-        abort(400, description=_("Nothing to commit: upload the file again."))
+    """Import the previewed file for real (same checks again), then serve it.
+
+    Refused (``409``, showing what changed) when the store's active version is no longer
+    the one the preview was compared with: committing would undo those changes unseen.
+    """
+    pending, path = _pending()
     data = path.read_bytes()
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
         health.ensure_writable()  # 503 while a corrupt store's backup is served read-only
         prepared = _prepare(data, pending["name"], pending["datum"], pending["mapping"])
@@ -220,19 +297,27 @@ def commit() -> ResponseReturnValue:
                     store, prepared, user=auth.current_account().name,
                     allow_partial=request.form.get("allow_partial") == "1",
                     mode=pending.get("mode", "merge"), served=_served,
-                    served_source=served_label())
+                    served_source=served_label(), expected_active=pending.get("base"))
+            except EditConflict:
+                return _stale(store, pending), 409
             except (sqlite3.Error, OSError) as exc:  # (PostGIS failures arrive as OSError)
                 raise StoreWriteFailed(_("The registry store could not be written (%(error)s); "
                                          "nothing was changed.", error=str(exc))) from None
-            service.reload_from_store(current_app._get_current_object(),  # type: ignore[attr-defined]
-                                      store)
+            served = _serve(app, store)
         finally:
             store.close()
     except LocatorError as exc:
         return render_template("admin/error.html", message=file_error(exc, _)), exc.status
     path.unlink(missing_ok=True)
     session.pop(_PREVIEW_ID, None)
-    flash(_("Version %(id)d is now served: %(n)d stations.", id=version.id, n=version.accepted))
+    if served:
+        flash(_("Version %(id)d is now served: %(n)d stations.", id=version.id,
+                n=version.accepted))
+    else:
+        flash(_("Version %(id)d is stored (%(n)d stations) but could not be loaded here yet; "
+                "it is served once the server reloads it (see the server log).", id=version.id,
+                n=version.accepted))
+    health.note_write(app, version.id, store.warnings)
     return redirect(url_for("admin.index"))
 
 
@@ -257,3 +342,23 @@ def file_error(exc: LocatorError, gettext: Any) -> str:
         return exc.message
     name = str(exc.details.get("file") or exc.message.split(":", 1)[0])
     return str(gettext(template) % {"file": name, "rejected": exc.details.get("rejected", 0)})
+
+
+def _serve(app: Flask, store: Store) -> bool:
+    """Serve the store's active version now; ``False`` (logged) when that fails — the
+    version is stored all the same, and other workers or the next start load it."""
+    try:
+        service.reload_from_store(app, store)
+    except Exception:  # the commit stands: never answer a stored version as a failure
+        log.exception("registry: version stored but not loaded in this process")
+        return False
+    return True
+
+
+def _stale(store: Store, pending: dict[str, Any]) -> str:
+    """The page saying which versions landed since the preview, offering a new one."""
+    versions = {v.id: v for v in store.history()}
+    since = [(entry, versions.get(entry.version)) for entry in store.log()
+             if entry.at >= str(pending.get("at", ""))]
+    return render_template("admin/stale.html", pending=pending, active=store.active(),
+                           since=since)
