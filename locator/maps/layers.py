@@ -44,7 +44,7 @@ from locator.geo.datum import Datum, wgs84_to_gcj02
 from locator.model import KIND_LABELS, N_, Kind, Station
 
 __all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "TileSpec",
-           "finder_payload", "format_distance", "safe_json", "tile_json", "tile_spec"]
+           "finder_payload", "format_distance", "offered", "safe_json", "tile_json", "tile_spec"]
 
 _DECIMALS = 6
 
@@ -130,6 +130,12 @@ def format_distance(metres: float) -> str:
     return f"{km:.1f} km" if km < 9.95 else f"{round(km):d} km"
 
 
+def offered(tianditu_key: str | None) -> tuple[str, ...]:
+    """Names of the layers a server can draw: those needing a key only with a usable one."""
+    return tuple(name for name, spec in TILES.items()
+                 if not spec.needs_key or _KEY_RE.fullmatch(tianditu_key or ""))
+
+
 def tile_spec(tiles: str, tianditu_key: str | None) -> TileSpec:
     """The tile layer named ``tiles``, its key checked.
 
@@ -209,8 +215,7 @@ def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
     kind_index = {k: i for i, k in enumerate(kinds)}
     payload: dict[str, Any] = {
         "datum": spec.datum.value, "base": spec.name,
-        "tiles": [tile_json(t, tianditu_key) for t in TILES.values()
-                  if not t.needs_key or _KEY_RE.fullmatch(tianditu_key or "")],
+        "tiles": [tile_json(TILES[name], tianditu_key) for name in offered(tianditu_key)],
         "kinds": [k.value for k in kinds],
         "glyphs": [KIND_GLYPHS[k] for k in kinds],
         "labels": {key: str(labels.get(key, default)) for key, default in

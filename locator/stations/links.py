@@ -1,4 +1,5 @@
-"""Directions deep links: Amap, Baidu and OpenStreetMap, each in the datum it declares.
+"""Links that open another app: directions (Amap, Baidu, OpenStreetMap, each in the datum it
+declares) and ``tel:`` links for a station's phone numbers.
 
 On a phone the Amap and Baidu web URIs open the installed app (``callnative=1`` for Amap;
 Baidu's page offers its app), elsewhere the web map. Formats, from the providers' URI
@@ -22,13 +23,15 @@ Every shift goes through :mod:`locator.geo.datum`; nothing here knows a formula.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from locator.errors import QueryError
 from locator.geo.datum import Datum, wgs84_to_bd09, wgs84_to_gcj02
 
-__all__ = ["MODES", "SOURCE", "DirectionLink", "directions"]
+__all__ = ["MODES", "SOURCE", "DirectionLink", "PhoneLink", "directions", "phone_links"]
 
 SOURCE = "locator.lanzhou.union"  #: ``src`` sent to Amap and Baidu (who is calling)
 REGION = "兰州"
@@ -120,3 +123,46 @@ def directions(origin: tuple[float, float] | None, destination: tuple[float, flo
         DirectionLink("osm", "https://www.openstreetmap.org/directions?" + urlencode(osm),
                       Datum.WGS84),
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneLink:
+    """A phone number as written, and its ``tel:`` URI (RFC 3966)."""
+
+    text: str
+    url: str
+
+
+_PHONE_SEPARATORS = re.compile(r"[;,，、/；|\n]+")
+_EXTENSION = re.compile(r"(?:转|ext\.?|x)\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def phone_links(phone: str | Sequence[str] | None) -> list[PhoneLink]:
+    """``tel:`` links for one or several numbers as a station lists them.
+
+    Several numbers may be given as a sequence or in one text separated by ``; , ， 、 /``
+    (or by spaces between whole numbers). The URI keeps the digits as dialled in China
+    (``tel:09318123456``), with ``;ext=`` for an extension (``转 8001``); a piece with
+    fewer than 3 digits is not a number and is left out.
+    """
+    if phone is None:
+        return []
+    texts = [phone] if isinstance(phone, str) else list(phone)
+    pieces: list[str] = []
+    for text in texts:
+        for piece in _PHONE_SEPARATORS.split(str(text)):
+            words = piece.split()
+            if len(words) > 1 and all(sum(c.isdigit() for c in w) >= 7 for w in words):
+                pieces.extend(words)  # "0931-8123456 13912345678": two numbers
+            elif piece.strip():
+                pieces.append(piece.strip())
+    out = []
+    for piece in pieces:
+        ext = _EXTENSION.search(piece)
+        number = piece[:ext.start()] if ext else piece
+        digits = ("+" if number.lstrip().startswith("+") else "") + "".join(
+            c for c in number if c.isdigit())
+        if sum(c.isdigit() for c in digits) < 3:
+            continue
+        out.append(PhoneLink(piece, f"tel:{digits}" + (f";ext={ext.group(1)}" if ext else "")))
+    return out

@@ -19,8 +19,29 @@ from locator.web.api import areas as api_areas
 from locator.web.api import editing as api_editing
 from locator.web.api import fastpath, openapi
 from locator.web.api import stations as api_stations
-from locator.web.http import cache, compression, cors, csrf, errors, framing, ratelimit, security
-from locator.web.pages import audit, edit, embed, finder, planner, upload
+from locator.web.http import (
+    assets,
+    cache,
+    compression,
+    cors,
+    csrf,
+    errors,
+    framing,
+    ratelimit,
+    security,
+)
+from locator.web.pages import (
+    audit,
+    edit,
+    embed,
+    finder,
+    inbox,
+    offline,
+    planner,
+    reports,
+    share,
+    upload,
+)
 
 __all__ = ["StrictJSONProvider", "create_app"]
 
@@ -45,14 +66,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     health.init_app(app)  # the start-up store check, before the registry is read from it
     service.init_app(app)  # loads the registry (after health: a degraded store is read-only)
     for bp in (health.bp, api_stations.bp, api_areas.bp, openapi.bp, embed.bp, finder.bp,
-               planner.bp, upload.bp, auth.bp, edit.bp, api_editing.bp, audit.bp):
+               planner.bp, upload.bp, auth.bp, edit.bp, api_editing.bp, audit.bp, offline.bp,
+               reports.bp, inbox.bp, share.bp):
         app.register_blueprint(bp)
+    assets.init_app(app)  # static files under content-hashed names, cached for a year
     # Response hooks. Flask runs after_request hooks last-added first, so security's
     # headers go on first and cors's Vary last, after compression and the ETag.
     framing.init_app(app)  # origins that may frame /embed, read by security's headers
     cors.init_app(app)
     cache.init_app(app)  # ETag and Cache-Control on public reads, 304 on a match
     ratelimit.init_app(app)  # the /api/ limit and the limiter auth's sign-in limit uses
+    reports.init_app(app)  # workers' reports: limited per client by the same limiter
     compression.init_app(app)
     upload.init_app(app)  # a before_request size check that must run before csrf reads forms
     auth.init_app(app)  # Flask-Login; after ratelimit, whose limiter guards POST /login

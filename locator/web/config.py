@@ -50,6 +50,8 @@ DEFAULTS: dict[str, Any] = {
     "PLANNER_RESOLUTION": 9,
     "MAP_MAX_STATIONS": 10_000,
     "AREAS_DIR": None,
+    "VERIFIED_STALE_DAYS": 180,
+    "REPORT_RATE_LIMIT": "5 per 10 minutes;30 per day",
 }
 
 DOCS: dict[str, str] = {
@@ -105,6 +107,11 @@ DOCS: dict[str, str] = {
                         "point (the list and the API always search them all).",
     "AREAS_DIR": "Folder of imported subdistrict/community polygons (locator areas import); "
                  "unset means instance/areas.",
+    "VERIFIED_STALE_DAYS": "A station last verified longer ago than this many days (or never) "
+                           "is marked as possibly out of date on the pages, in the API "
+                           "(stale) and in the editors' queue.",
+    "REPORT_RATE_LIMIT": "Workers' reports (POST /report/<id>) allowed per client "
+                         "(Flask-Limiter syntax); over it: 429.",
 }
 
 

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from locator.geo.datum import Datum
 from locator.model import Amenity, Entry, Kind, Station
+from locator.registry.reports import ReportStore
 
 __all__ = ["COLUMNS", "ImportMeta", "LogEntry", "Store", "Version",
            "decode_stations", "encode_station", "is_database_url", "open_store", "version_from_row"]
@@ -78,6 +79,8 @@ class Store(Protocol):
     """A versioned station store. Every method is safe to call from several processes."""
 
     location: str
+    #: workers' reports, in the same database (:mod:`locator.registry.reports`)
+    reports: ReportStore
 
     def write(self, stations: Sequence[Station], meta: ImportMeta, *,
               expected_active: int | None = None) -> Version:

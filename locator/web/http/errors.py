@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from locator.errors import LocatorError, RateLimited
+from locator.model import N_
 
 __all__ = ["init_app", "render_error", "render_http_error", "wants_json"]
 
@@ -18,6 +19,13 @@ log = logging.getLogger(__name__)
 
 
 _JSON_PATHS = ("/api/", "/edit/api/")  # the public API and the editing API
+
+#: What each status means, for the error page's heading (the code stays in JSON bodies).
+TITLES = {400: N_("Bad request"), 401: N_("Sign-in needed"), 403: N_("Not allowed"),
+          404: N_("Not found"), 405: N_("Method not allowed"), 409: N_("Conflict"),
+          412: N_("Changed meanwhile"), 413: N_("Too large"), 428: N_("Version needed"),
+          429: N_("Too many requests"), 500: N_("Server error"),
+          503: N_("Temporarily read-only"), 507: N_("Could not save")}
 
 
 def wants_json() -> bool:
@@ -32,7 +40,8 @@ def wants_json() -> bool:
 def _render(status: int, body: dict[str, object]) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(body), status
-    return render_template("error.html", status=status, error=body["error"]), status
+    title = _(TITLES[status]) if status in TITLES else str(status)
+    return render_template("error.html", status=status, title=title, error=body["error"]), status
 
 
 def render_error(exc: LocatorError) -> Response:

@@ -45,22 +45,23 @@ from locator.model import (
     AMENITY_LABELS,
     ENTRY_LABELS,
     KIND_LABELS,
-    N_,
     Amenity,
     Entry,
     Kind,
     Station,
 )
-from locator.stations import hours, links
+from locator.stations import hours
 from locator.stations.nearest import Filters, Hit
+from locator.web import reported
+from locator.web.pages.offline import RESULTS_CACHE, SAVED_KEY
+from locator.web.pages.stationview import Cards
 from locator.web.params import Args, parse_amenity, parse_kind_value
-from locator.web.service import current_registry
+from locator.web.service import current_registry, stations_by_id
 
 __all__ = ["bp"]
 
 bp = Blueprint("finder", __name__)
 _NO_REGISTRATION = frozenset({Entry.OPEN, Entry.QR_CODE})
-PROVIDERS = {"amap": N_("Amap"), "baidu": N_("Baidu Maps"), "osm": N_("OpenStreetMap")}
 
 
 def map_labels() -> dict[str, str]:
@@ -86,6 +87,7 @@ class View:
     only_24h: bool
     walk_in: bool
     query: str
+    station: str | None = None  # a shared station to show first (``station=<id>``)
 
     @property
     def filters(self) -> Filters:
@@ -121,6 +123,8 @@ class View:
             out["only_24h"] = 1
         if self.walk_in:
             out["walk_in"] = 1
+        if self.station:
+            out["station"] = self.station
         if request.args.get("lang"):
             out["lang"] = request.args["lang"]
         out.update(override)
@@ -136,9 +140,7 @@ def parse_view(args: Args, now: datetime) -> View:
         raise QueryError(missing, f"give both lat and lon, or neither; {missing!r} is missing")
     default = current_app.config["DEFAULT_CENTER"]
     point = (lon, lat) if lon is not None and lat is not None else (default[0], default[1])
-    tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
-    if tiles not in layers.TILES:
-        raise QueryError("tiles", f"tiles must be one of {', '.join(layers.TILES)}, got {tiles!r}")
+    tiles = checked_tiles(args)
     open_mode = (args.raw("open") or "").lower()
     if open_mode not in ("", "any", "now", "at"):
         raise QueryError("open", f"open must be 'now' or 'at', got {open_mode!r}")
@@ -153,7 +155,23 @@ def parse_view(args: Args, now: datetime) -> View:
         tiles=tiles, kinds=tuple(args.multi("kind", parse_kind_value)),
         amenities=tuple(a.value for a in args.multi("amenity", parse_amenity)),
         open_mode=open_mode, at=at, when=at or now, only_24h=args.flag("only_24h"),
-        walk_in=args.flag("walk_in"), query=(args.raw("q") or "")[:places.MAX_QUERY])
+        walk_in=args.flag("walk_in"), query=(args.raw("q") or "")[:places.MAX_QUERY],
+        station=(args.raw("station") or None))
+
+
+def checked_tiles(args: Args) -> str:
+    """``tiles`` (default ``DEFAULT_TILES``) when this server can draw it: a layer that needs
+    a key it lacks (Tianditu without ``TIANDITU_KEY``) is a 400 naming both."""
+    tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
+    offered = layers.offered(current_app.config["TIANDITU_KEY"])
+    if tiles in layers.TILES and tiles not in offered:
+        raise QueryError("tiles", gettext(
+            "tiles=%(value)s needs a key this server does not have (LOCATOR_TIANDITU_KEY); "
+            "use one of %(offered)s.", value=repr(tiles), offered=", ".join(offered)))
+    if tiles not in offered:
+        raise QueryError("tiles", gettext("tiles must be one of %(offered)s, got %(value)s.",
+                                          offered=", ".join(offered), value=repr(tiles)))
+    return tiles
 
 
 def _walk_in(station: Station) -> bool:
@@ -174,20 +192,23 @@ def _nearest(view: View) -> list[Hit]:
         want = min(want * 4, len(index))
 
 
-def _row(hit: Hit, view: View) -> dict[str, Any]:
-    s = hit.station
-    return {"hit": hit, "state": hours.state(s.opening_hours, view.when).value,
-            "next_change": hours.next_change(s.opening_hours, view.when),
-            "links": station_links(s, view.point if view.user_given else None)}
-
-
-def station_links(station: Station, origin: tuple[float, float] | None) -> list[dict[str, str]]:
-    """Directions links for a located station, labelled for people."""
-    if station.lon is None or station.lat is None:
-        return []
-    return [{"provider": link.provider, "url": link.url,
-             "label": gettext(PROVIDERS[link.provider])}
-            for link in links.directions(origin, (station.lon, station.lat), name=station.name)]
+def nearest_api_url(view: View) -> str:
+    """The ``/api/v1/nearest`` query answering this view (the finder saves its answer for
+    offline use); without ``walk_in``, which the API lacks, it asks for more and the
+    offline page keeps the walk-in ones."""
+    k = view.k if not view.walk_in else min(view.k * 4, int(current_app.config["MAX_K"]))
+    query: dict[str, Any] = {"lat": f"{view.point[1]:.6f}", "lon": f"{view.point[0]:.6f}",
+                             "k": k}
+    if view.kinds:
+        query["kind"] = ",".join(k.value for k in view.kinds)
+    if view.amenities:
+        query["amenity"] = ",".join(view.amenities)
+    if view.open_mode:
+        query["open_at"] = "now" if view.open_mode == "now" else view.when.strftime(
+            "%Y-%m-%dT%H:%M")
+    if view.only_24h:
+        query["only_24h"] = "true"
+    return url_for("api.nearest", **query)
 
 
 @bp.get("/")
@@ -209,6 +230,9 @@ def index() -> str | BaseResponse:
     # a national registry would make a page of megabytes: draw the nearest MAP_MAX_STATIONS
     drawn = index.around(*view.point, int(current_app.config["MAP_MAX_STATIONS"]), matching)
     stations = [index.stations[i] for i in drawn.tolist()]
+    shared = stations_by_id(registry).get(view.station) if view.station else None
+    if shared is not None and shared.located and shared not in stations:
+        stations.append(shared)  # a shared station is drawn whatever the filters say
     from locator.maps import finder  # (folium loads with the first map, not at start-up)
 
     folium_map = finder.finder_map(
@@ -218,10 +242,15 @@ def index() -> str | BaseResponse:
         static_url=lambda path: url_for("static", filename=path),
         details_url=url_for("finder.station", station_id="__ID__", **_origin(view)))
     found = places.search(view.query, limit=10) if view.query else []
+    cards = Cards(view.when, now=view.open_mode != "at",
+                  origin=view.point if view.user_given else None,
+                  reported=reported.reported_stations())
     return render_template(
         "finder/index.html", parts=finder.map_parts(folium_map), view=view,
-        rows=[_row(h, view) for h in hits], places_found=found, now=now,
-        tile_names=list(layers.TILES), shown_count=matching.size, drawn_count=len(stations),
+        rows=[{"hit": h, **cards(h.station)} for h in hits], places_found=found, now=now,
+        shared=shared, shared_card=cards(shared) if shared else None,
+        nearest_url=nearest_api_url(view), results_cache=RESULTS_CACHE, saved_key=SAVED_KEY,
+        shown_count=matching.size, drawn_count=len(stations),
         glyphs=layers.KIND_GLYPHS,
         kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()},
         amenity_labels={a.value: gettext(lb) for a, lb in AMENITY_LABELS.items()},
@@ -283,12 +312,11 @@ def station(station_id: str) -> tuple[Response, int] | Response:
     args = Args(request.args)
     lat, lon = args.number("lat", low=-90, high=90), args.number("lon", low=-180, high=180)
     origin = (lon, lat) if lat is not None and lon is not None else None
-    now = hours.now()
-    state = hours.state(found.opening_hours, now).value
-    text = {"open": gettext("Open now"), "closed": gettext("Closed now"),
-            "unknown": gettext("Hours unknown")}[state]
-    if found.opening_hours:
-        text += f" · {found.opening_hours}"
+    shown = Cards(hours.now(), origin=origin, reported=reported.reported_stations())(found)
     return jsonify({"id": found.id, "name": found.name, "address": found.address,
-                    "kind": found.kind.value, "hours": text, "state": state,
-                    "synthetic": found.synthetic, "links": station_links(found, origin)})
+                    "kind": found.kind.value, "synthetic": found.synthetic,
+                    "report_url": url_for("reports.form", station_id=found.id),
+                    "share_url": url_for("share.page", station_id=found.id),
+                    **{key: shown[key] for key in ("state", "status", "special", "hours",
+                                                   "verified_on", "stale", "freshness",
+                                                   "reported", "links", "phones")}})
