@@ -49,13 +49,21 @@ class StationLayer(MacroElement):
     """Markers, the user's point, lines to the nearest, a legend and the base maps.
 
     The work is done by ``js/finder-map.js`` (``LZ.stations``); this element only passes
-    it the map, the ``payload`` (:func:`locator.maps.layers.finder_payload`) and ``cluster``.
+    it the map, the ``payload`` (:func:`locator.maps.layers.finder_payload`, in a JSON data
+    block beside the map, where a page fetched for a filter change finds it too) and
+    ``cluster``.
     """
 
     _template = Template("""
+{% macro html(this, kwargs) %}
+<script type="application/json" class="lz-payload" id="{{ this.get_name() }}-data">
+{{- this.payload_json -}}
+</script>
+{% endmacro %}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
-  {{ this.payload_json }}, {{ this.cluster|tojson }});
+  JSON.parse(document.getElementById("{{ this.get_name() }}-data").textContent),
+  {{ this.cluster|tojson }});
 {% endmacro %}
 """)
 
@@ -70,11 +78,34 @@ var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
 _FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
 
+class MapChrome(MacroElement):
+    """Leaflet's attribution prefix without its flag, and a metric-only scale (folium's
+    ``control_scale`` draws feet and miles too)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+if ({{ this._parent.get_name() }}.attributionControl) {
+  {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+}
+{% if this.scale %}
+L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+{% endif %}
+{% endmacro %}
+""")
+
+    def __init__(self, *, scale: bool) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "MapChrome"
+        self.scale = scale
+        self.prefix = '<a href="https://leafletjs.com" rel="noopener">Leaflet</a>'
+
+
 class LocalAssetMap(folium.Map):
     """A folium base map whose only assets are the app's own files (the finder's, the planner's).
 
     Give it its assets with :meth:`use_assets`; :func:`local_map_parts` renders it and
-    refuses any other asset link.
+    refuses any other asset link. Its attribution has no flag prefix and its scale (when
+    ``control_scale`` was asked for) is metric only (:class:`MapChrome`).
     """
 
     asset_urls: frozenset[str] = frozenset()
@@ -83,6 +114,9 @@ class LocalAssetMap(folium.Map):
         """Make ``js`` and ``css`` (name, URL) the map's only script and style links."""
         self.default_js, self.default_css = list(js), list(css)
         self.asset_urls = frozenset(url for _, url in [*js, *css])
+        if not any(isinstance(child, MapChrome) for child in self._children.values()):
+            MapChrome(scale=bool(self.control_scale)).add_to(self)
+            self.control_scale = False  # (folium's own would add feet and miles)
 
 
 class _FinderMap(LocalAssetMap):

@@ -95,13 +95,14 @@ KIND_GLYPHS: Mapping[Kind, str] = MappingProxyType({
 })
 
 #: UI strings of the map and their English message ids: every :class:`Kind` value, plus
-#: ``you_are_here`` (the user's marker), ``legend_title``, ``distance`` (before a
-#: distance in a popup), ``nearest`` (popup badge of the k nearest) and ``demo`` (popup
-#: badge of a synthetic station). Keys missing from ``labels`` fall back to these.
+#: ``you_are_here`` (the user's marker), ``legend_title``, ``distance`` (a popup's distance
+#: line, ``%(distance)s`` filled in by the script), ``nearest`` (popup badge of the k
+#: nearest) and ``demo`` (popup badge of a synthetic station). Keys missing from ``labels``
+#: fall back to these.
 DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
     **{kind.value: label for kind, label in KIND_LABELS.items()},
     "you_are_here": N_("You are here"), "legend_title": N_("Service stations"),
-    "distance": N_("Distance"), "nearest": N_("Nearest"),
+    "distance": N_("Distance: %(distance)s"), "nearest": N_("Nearest"),
     "demo": N_("Demonstration data, not a real station"),
     "loading": N_("Loading…"), "details_failed": N_("Details could not be loaded."),
     "tiles_failed": N_("Map tiles could not be loaded; stations and the list still work."),

@@ -71,22 +71,30 @@ def entries(store: Store) -> list[AuditEntry]:
 def iter_entries(store: Store) -> Iterator[AuditEntry]:
     """:func:`entries` lazily (an edit's report is read only when reached): registry changes
     and report steps merged newest first."""
-    return heapq.merge(_registry_entries(store), _report_entries(store),
-                       key=lambda e: e.at, reverse=True)
+    return heapq.merge(_report_entries(store), _registry_entries(store), key=_order,
+                       reverse=True)
+
+
+def _order(entry: AuditEntry) -> tuple[str, float]:
+    """Time, then (times are whole seconds) the store version: a report step counts as just
+    after the version it names, so "report, accept, then the edit it led to" keeps its order
+    within one second."""
+    return entry.at, entry.version + (0.5 if entry.action.startswith(REPORT) else 0.0)
 
 
 def _report_entries(store: Store) -> Iterator[AuditEntry]:
-    """Each report's steps, newest first."""
+    """Each report's steps, newest first (a stable sort: within one second, later steps of
+    newer reports first)."""
     steps: list[AuditEntry] = []
-    for report in store.reports.find(limit=None):
-        steps.append(AuditEntry(report.created_at, "", REPORT, report.station_id,
-                                report.station_version or 0, None, _report_fields(report)))
+    for report in store.reports.find(limit=None):  # newest first
         if report.status is not Status.OPEN and report.handled_at is not None:
             action = REPORT_ACCEPTED if report.status is Status.ACCEPTED else REPORT_DISMISSED
             steps.append(AuditEntry(report.handled_at, report.handled_by or "", action,
                                     report.station_id, report.station_version or 0, None,
                                     {"report": report.id, "status": report.status.value}))
-    steps.sort(key=lambda e: e.at, reverse=True)
+        steps.append(AuditEntry(report.created_at, "", REPORT, report.station_id,
+                                report.station_version or 0, None, _report_fields(report)))
+    steps.sort(key=_order, reverse=True)
     return iter(steps)
 
 

@@ -52,6 +52,7 @@ from locator.errors import ConfigError, StoreUnavailable
 from locator.files.atomic import fsync_dir, write_atomic
 from locator.registry.importer import store_location
 from locator.registry.store import backup, is_database_url
+from locator.web import reported
 
 __all__ = ["Health", "bp", "check_store", "current", "ensure_writable", "init_app",
            "is_degraded", "marker_path"]
@@ -218,7 +219,9 @@ def ensure_writable() -> None:
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
     """``{"status": "ok"}`` or ``{"status": "degraded", "reason": ..., ...}`` (always 200:
-    a degraded app still serves readers)."""
-    response = jsonify(current().to_dict())
+    a degraded app still serves readers), with workers' reports counted by status
+    (``"reports": {"open": …, "accepted": …, "dismissed": …}``, at most
+    :data:`locator.web.reported.TTL` seconds old)."""
+    response = jsonify({**current().to_dict(), "reports": reported.counts()})
     response.headers["Cache-Control"] = "no-store"
     return response

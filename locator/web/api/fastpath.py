@@ -91,7 +91,8 @@ class NearestFastPath:
         try:
             body = json_bytes(nearest_answer(Args(args), service.served(self.app),
                                              now=hours.now(), max_k=int(config["MAX_K"]),
-                                             default_k=int(config["DEFAULT_K"])))
+                                             default_k=int(config["DEFAULT_K"]),
+                                             stale_days=int(config["VERIFIED_STALE_DAYS"])))
         except Exception:
             # a bad parameter or a fault: the same code runs again inside Flask, which answers
             # in its error format (a 400 naming the parameter; a 500 with a logged error id).

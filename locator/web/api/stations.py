@@ -7,7 +7,7 @@ query parsing goes through :class:`~locator.web.params.Args`, so every bad value
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from locator.errors import NotFound
 from locator.registry import Registry
-from locator.stations import hours
+from locator.stations import freshness, hours
 from locator.stations.geojson import hits_collection, station_feature
 from locator.stations.nearest import Filters
 from locator.web.api.openapi import operation, path_param, query_param
@@ -81,14 +81,16 @@ def nearest() -> Response:
     """
     body = nearest_answer(Args(request.args), current_registry(), now=hours.now(),
                           max_k=int(current_app.config["MAX_K"]),
-                          default_k=int(current_app.config["DEFAULT_K"]))
+                          default_k=int(current_app.config["DEFAULT_K"]),
+                          stale_days=int(current_app.config["VERIFIED_STALE_DAYS"]))
     return current_app.response_class(json_bytes(body),
                                       mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
 
 
 def nearest_answer(args: Args, registry: Registry, *, now: datetime, max_k: int,
-                   default_k: int) -> dict[str, Any]:
-    """The body of ``/api/v1/nearest`` for these query parameters (no Flask needed).
+                   default_k: int, stale_days: int) -> dict[str, Any]:
+    """The body of ``/api/v1/nearest`` for these query parameters (no Flask needed);
+    ``stale_days`` is ``VERIFIED_STALE_DAYS`` (each station's ``stale``).
 
     Shared by the view and by :mod:`locator.web.api.fastpath`, so both answer the same.
 
@@ -106,7 +108,8 @@ def nearest_answer(args: Args, registry: Registry, *, now: datetime, max_k: int,
     meta = {"query": {"lat": lat, "lon": lon, "k": k, "max_distance": max_distance},
             "returned": len(hits), "datum": "wgs84", "distance": "geodesic metres (WGS-84)",
             "synthetic_included": any(h.station.synthetic for h in hits)}
-    return hits_collection(hits, at=wanted.open_at or now, meta=meta)
+    return hits_collection(hits, at=wanted.open_at or now, meta=meta,
+                           current_from=freshness.cutoff(now.date(), stale_days))
 
 
 def json_bytes(body: dict[str, Any]) -> bytes:
@@ -156,7 +159,8 @@ def stations() -> Response:
     if offset > 0:
         links.append(_link("prev", max(0, offset - limit), limit))
     body: dict[str, Any] = {"type": "FeatureCollection",
-                            "features": [station_feature(s) for s in page],
+                            "features": [station_feature(s, current_from=_current_from())
+                                         for s in page],
                             "numberMatched": len(found), "numberReturned": len(page),
                             "links": links,
                             "synthetic_included": any(s.synthetic for s in page)}
@@ -177,7 +181,14 @@ def station(station_id: str) -> Response:
     found = stations_by_id(current_registry()).get(station_id)
     if found is None:
         raise NotFound(f"no station has id {station_id!r}", param="station_id")
-    return jsonify(station_feature(found))
+    return jsonify(station_feature(found, current_from=_current_from()))
+
+
+def _current_from() -> date:
+    """The first day a verification still counts as current (Lanzhou's today, less
+    ``VERIFIED_STALE_DAYS``)."""
+    return freshness.cutoff(hours.now().date(),
+                            int(current_app.config["VERIFIED_STALE_DAYS"]))
 
 
 @bp.get("/registry/report")

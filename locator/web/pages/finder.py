@@ -313,10 +313,22 @@ def station(station_id: str) -> tuple[Response, int] | Response:
     lat, lon = args.number("lat", low=-90, high=90), args.number("lon", low=-180, high=180)
     origin = (lon, lat) if lat is not None and lon is not None else None
     shown = Cards(hours.now(), origin=origin, reported=reported.reported_stations())(found)
-    return jsonify({"id": found.id, "name": found.name, "address": found.address,
-                    "kind": found.kind.value, "synthetic": found.synthetic,
-                    "report_url": url_for("reports.form", station_id=found.id),
-                    "share_url": url_for("share.page", station_id=found.id),
-                    **{key: shown[key] for key in ("state", "status", "special", "hours",
-                                                   "verified_on", "stale", "freshness",
-                                                   "reported", "links", "phones")}})
+    stale = gettext("may be out of date") if shown["stale"] else ""
+    return jsonify({
+        "id": found.id, "name": found.name, "address": found.address,
+        "kind": found.kind.value, "synthetic": found.synthetic,
+        "state": shown["state"], "status": shown["status"], "special": shown["special"],
+        "hours": shown["hours"],
+        "hours_line": gettext("Hours: %(hours)s", hours=shown["hours"]) if shown["hours"] else "",
+        "verified_on": shown["verified_on"], "stale": shown["stale"],
+        "freshness": " · ".join(t for t in (shown["freshness"], stale) if t),
+        "reported": shown["reported"],
+        "reported_text": gettext("Workers reported that this may have changed")
+        if shown["reported"] else "",
+        "phones": [{"url": p["url"], "label": gettext("Call %(number)s", number=p["text"])}
+                   for p in shown["phones"]],
+        "links": shown["links"],
+        "report_url": url_for("reports.form", station_id=found.id),
+        "report_label": gettext("Report a problem"),
+        "share_url": url_for("share.page", station_id=found.id),
+        "share_label": gettext("Share this station")})
