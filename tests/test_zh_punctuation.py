@@ -119,7 +119,7 @@ PUBLIC = ["/", "/?lat=36.06&lon=103.83&kind=box_station&open=now&walk_in=1",
           "/?lat=36.06&lon=103.83&open=at&at=2026-12-05T18:00", "/?q=yanchang",
           "/?station=news-001", "/embed?lat=36.06&lon=103.83", "/embed/builder",
           "/login", "/nowhere", "/?tiles=tianditu", "/report/news-001",
-          "/share/news-001", "/offline?lang=zh_CN", "/planner/?area=620102"]
+          "/share/news-001", "/offline/zh_CN", "/planner/?area=620102"]
 
 
 @pytest.mark.parametrize("path", PUBLIC)

@@ -29,8 +29,8 @@ from locator.errors import ConfigError, QueryError
 from locator.maps import layers
 from locator.model import Station
 
-__all__ = ["LEAFLET", "LocalAssetMap", "StationLayer", "finder_map", "local_map_parts",
-           "map_parts"]
+__all__ = ["LEAFLET", "LocalAssetMap", "MapChrome", "StationLayer", "finder_map",
+           "local_map_parts", "map_parts", "payload_json"]
 
 _UNSAFE_URL = re.compile(r"[\"'<>\s\\]")
 
@@ -145,6 +145,7 @@ def finder_map(
     zoom: int = 13,
     cluster: bool = True,
     details_url: str | None = None,
+    user_label: bool = False,
 ) -> folium.Map:
     """Build the finder map.
 
@@ -175,6 +176,9 @@ def finder_map(
         URL of a station's details (JSON ``name``, ``address``, ``hours``, ``links``) with
         ``__ID__`` where the id goes. Given, names stay out of the page and popups fetch
         them (a light page for thousands of stations); ``None`` embeds names and addresses.
+    user_label : bool
+        Label the user's point on the map (the widget, whose small frame hides the
+        legend); else the legend names it and nothing covers the stations beside it.
 
     Returns
     -------
@@ -194,12 +198,21 @@ def finder_map(
     js, css = _resolve(_JS, static_url), _resolve(_CSS, static_url)
     payload = layers.finder_payload(stations, center=center, nearest=nearest, spec=spec,
                                   tianditu_key=tianditu_key, labels=labels,
-                                  details_url=details_url)
+                                  details_url=details_url, user_label=user_label)
     m = _FinderMap(location=payload["user"][spec.datum.value], tiles=None,
                    zoom_start=zoom, max_zoom=spec.max_zoom, control_scale=True)
     m.use_assets(js, css)
     StationLayer(payload, cluster=cluster).add_to(m)
     return m
+
+
+def payload_json(m: folium.Map) -> Markup:
+    """The stations' JSON of a map from :func:`finder_map` (safe inside ``<script>``), as the
+    page's data block holds it: what a page updated in place hands to ``replace``."""
+    for child in m._children.values():
+        if isinstance(child, StationLayer):
+            return Markup(child.payload_json)  # noqa: S704 - escaped by layers.safe_json
+    raise TypeError(f"payload_json needs a map from finder_map, got {type(m).__name__}")
 
 
 def map_parts(m: folium.Map) -> dict[str, Markup]:

@@ -189,12 +189,13 @@ def _check_center(center: tuple[float, float]) -> tuple[float, float]:
 def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
                    nearest: Sequence[tuple[Station, float]], spec: TileSpec,
                    tianditu_key: str | None, labels: Mapping[str, str],
-                   details_url: str | None) -> dict[str, Any]:
+                   details_url: str | None, user_label: bool = False) -> dict[str, Any]:
     """The JSON object the finder map's script draws (see the module docstring).
 
     ``stations`` without a location are skipped; a ``nearest`` station missing from them
     is added. ``spec`` gives the initial tiles; ``labels`` fall back to
-    :data:`DEFAULT_LABELS`.
+    :data:`DEFAULT_LABELS`. ``user_label``: the user's point carries its label on the map
+    (the widget's small frame has no legend); else only the legend names it.
     """
     lon, lat = _check_center(center)
     drawn: list[Station] = [s for s in stations if s.located]
@@ -231,6 +232,7 @@ def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
         "details": details_url,
         "nearest": [[i, round(m, 1), format_distance(m)] for i, m in near],
         "has_synthetic": any(s.synthetic for s in drawn),
+        "user_label": user_label,
     }
     if details_url is None:
         payload["names"] = [s.name for s in drawn]

@@ -112,8 +112,10 @@
         return r.json();
       }).then(function (info) {
         fill(box, i, info);
+        /* the filled box becomes the popup's content (no new fetch), laid out and panned
+           again now that it is taller */
         var m = state.markers[i];
-        if (m && m.isPopupOpen()) { m.getPopup().update(); }  /* re-pan to the grown popup */
+        if (m && m.getPopup()) { m.getPopup().setContent(box); }
       }, function () {
         box.textContent = ""; box.appendChild(el("div", "lz-popup-error", T.details_failed));
       });
@@ -195,6 +197,10 @@
     userMarker = L.marker(user[datum], {icon: L.divIcon({className: "lz-user", html: "",
       iconSize: [Math.round(18 * scale), Math.round(18 * scale)]}), keyboard: false,
       interactive: false, zIndexOffset: -100, title: T.you_are_here}).addTo(map);
+    if (d.user_label) {  /* (the widget: its small frame has no room for the legend) */
+      userMarker.bindTooltip(function () { return el("span", "lz-user-label", T.you_are_here); },
+        {permanent: true, direction: "bottom", offset: [0, 8]});
+    }
     fit();
 
     /* base maps: Leaflet tile layers, each tagged with its datum; a switcher when > 1 */
@@ -298,6 +304,7 @@
       /* other stations (a filter change): same map, tiles, view datum and user point */
       replace: function (dd) {
         map.closePopup();
+        scale = textScale(); icons = {};  /* the phone's text size may have changed */
         if (state.group) { map.removeLayer(state.group); }
         top.clearLayers();
         load(dd);

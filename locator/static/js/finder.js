@@ -74,22 +74,22 @@
     if (here && there) { here.replaceWith(document.importNode(there, true)); }
     return !!(here && there);
   }
-  /* the form as the server rendered it for this query (after back/forward) */
-  function sync(doc) {
+  /* the form as the query of ``url`` says (after back/forward) */
+  function sync(url) {
+    var params = new URL(url, window.location.href).searchParams;
     Array.prototype.forEach.call(filters.elements, function (input) {
-      if (!input.name) { return; }
-      var sel = "#filters [name='" + input.name + "']" + (input.type === "checkbox" ||
-        input.type === "radio" ? "[value='" + input.value + "']" : "");
-      var twin = doc.querySelector(sel);
-      if (!twin) { return; }
-      if (input.type === "checkbox" || input.type === "radio") { input.checked = twin.checked; }
-      else if (input.type !== "hidden") { input.value = twin.value; }
+      if (!input.name || input.type === "hidden" || input.type === "submit") { return; }
+      var values = params.getAll(input.name).join(",").split(",");
+      if (input.type === "checkbox" || input.type === "radio") {
+        input.checked = input.type === "radio" && input.value === "" ?
+          !params.get(input.name) : values.indexOf(input.value) >= 0;
+      } else if (params.get(input.name)) { input.value = params.get(input.name); }
     });
   }
   function apply(url, push) {
     var mine = ++pending, mapEl = document.querySelector(".folium-map");
     finder.setAttribute("aria-busy", "true");
-    return fetch(url, {headers: {Accept: "text/html"}}).then(function (r) {
+    return fetch(url, {headers: {Accept: "text/html", "X-Locator-Update": "1"}}).then(function (r) {
       if (!r.ok) { throw new Error(String(r.status)); }
       return r.text();
     }).then(function (html) {
@@ -103,7 +103,7 @@
       ["data-nearest", "data-walk-in", "data-k", "data-shared"].forEach(function (name) {
         finder.setAttribute(name, doc.querySelector(".finder").getAttribute(name) || "");
       });
-      if (!push) { sync(doc); }
+      if (!push) { sync(url); }
       else { window.history.pushState({lzFilters: true}, "", url); }
       ctl.replace(JSON.parse(payload.textContent));
       wireList();

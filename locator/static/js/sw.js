@@ -26,7 +26,8 @@ self.addEventListener("activate", function (event) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-/* the offline page in the language of the request (?lang=), else of the saved results */
+/* the offline page in the language the finder was asked in (?lang=), else the saved
+   results' language */
 function offlinePage(url) {
   var lang = url.searchParams.get("lang");
   var pick = function (code) {

@@ -92,7 +92,7 @@ def widget() -> str:
         nearest=[(h.station, h.distance_m) for h in hits],
         tianditu_key=current_app.config["TIANDITU_KEY"], labels=_labels(opts.here),
         static_url=lambda path: url_for("static", filename=path),
-        zoom=DEFAULT_ZOOM if opts.zoom is None else opts.zoom)
+        zoom=DEFAULT_ZOOM if opts.zoom is None else opts.zoom, user_label=True)
     finder_args: dict[str, Any] = {"lat": round(opts.lat, 6), "lon": round(opts.lon, 6),
                                    "k": opts.k, "tiles": opts.tiles,
                                    "lang": request.args.get("lang")}

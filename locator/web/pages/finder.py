@@ -212,8 +212,9 @@ def nearest_api_url(view: View) -> str:
 
 
 @bp.get("/")
-def index() -> str | BaseResponse:
-    """The worker's finder page."""
+def index() -> BaseResponse:
+    """The worker's finder page (with ``X-Locator-Update: 1``, only the parts a filter change
+    replaces: ``finder/update.html``)."""
     args = Args(request.args)
     picked = args.raw("datum")
     if picked is not None:
@@ -245,8 +246,11 @@ def index() -> str | BaseResponse:
     cards = Cards(view.when, now=view.open_mode != "at",
                   origin=view.point if view.user_given else None,
                   reported=reported.reported_stations())
-    return render_template(
-        "finder/index.html", parts=finder.map_parts(folium_map), view=view,
+    update = request.headers.get("X-Locator-Update") == "1"  # a filter change, in place
+    page = render_template(
+        "finder/update.html" if update else "finder/index.html",
+        parts=None if update else finder.map_parts(folium_map),
+        payload_json=finder.payload_json(folium_map) if update else None, view=view,
         rows=[{"hit": h, **cards(h.station)} for h in hits], places_found=found, now=now,
         shared=shared, shared_card=cards(shared) if shared else None,
         nearest_url=nearest_api_url(view), results_cache=RESULTS_CACHE, saved_key=SAVED_KEY,
@@ -257,6 +261,9 @@ def index() -> str | BaseResponse:
         entry_labels={e.value: gettext(lb) for e, lb in ENTRY_LABELS.items()},
         show_demo_banner=registry.has_synthetic, unlocated=registry.unlocated,
         station_count=len(registry.index))
+    response = current_app.make_response(page)
+    response.vary.add("X-Locator-Update")
+    return response
 
 
 def _origin(view: View) -> dict[str, Any]:

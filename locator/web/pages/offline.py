@@ -9,9 +9,11 @@ Routes:
   icons) and the offline page in each language. Served from the root so its scope is the
   whole site, revalidated on every visit (``no-cache``): its text changes whenever one of
   the kept files does, and browsers then install the new worker.
-* ``GET /offline?lang=`` — the offline page: shown by the worker when the finder cannot
-  be reached; its script shows the last ``/api/v1/nearest`` answer the finder saved in
-  the browser (``offline.js``) with the time it was fetched.
+* ``GET /offline/<lang>`` — the offline page in one of ``LANGUAGES``: shown by the worker
+  when the finder cannot be reached; its script shows the last ``/api/v1/nearest`` answer
+  the finder saved in the browser (``offline.js``) with the time it was fetched. (The
+  language is in the path: a ``?lang=`` would set the visitor's language cookie when the
+  worker fetches every language's page.)
 * ``GET /favicon.ico`` — the icon browsers ask for by that name.
 
 What the browser keeps: the shell above and **one** nearest answer (the finder page's
@@ -27,8 +29,9 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 
+from locator.errors import NotFound
 from locator.model import AMENITY_LABELS, ENTRY_LABELS, KIND_LABELS, N_
 from locator.web.http import assets
 from locator.web.i18n import select_locale
@@ -107,16 +110,24 @@ def service_worker() -> Response:
     return response
 
 
-@bp.get("/offline")
-def page() -> ResponseReturnValue:
+@bp.get("/offline/<lang>")
+def page(lang: str) -> ResponseReturnValue:
     """The page the service worker shows offline; ``offline.js`` fills in the saved results."""
+    if lang not in current_app.config["LANGUAGES"]:
+        raise NotFound(f"no offline page in {lang!r}; there is one in each of "
+                       f"{', '.join(current_app.config['LANGUAGES'])}")
+    with force_locale(lang):
+        return _page(lang)
+
+
+def _page(lang: str) -> ResponseReturnValue:
     labels = {"kinds": {k.value: gettext(v) for k, v in KIND_LABELS.items()},
               "amenities": {a.value: gettext(v) for a, v in AMENITY_LABELS.items()},
               "entries": {e.value: gettext(v) for e, v in ENTRY_LABELS.items()},
               "text": {key: gettext(message) for key, message in OFFLINE_TEXT.items()}}
     response = current_app.make_response(render_template(
         "finder/offline.html", labels=labels, results_cache=RESULTS_CACHE,
-        saved_key=SAVED_KEY, lang=select_locale()))
+        saved_key=SAVED_KEY, lang=lang))
     response.headers["Cache-Control"] = "no-cache"
     return response
 
