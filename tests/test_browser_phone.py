@@ -130,6 +130,8 @@ def test_a_filter_change_keeps_the_scroll_position(
     assert before > 150
     box = page.get_by_label("零工市场").bounding_box()  # where the thumb is now
     assert box is not None
+    page.wait_for_load_state("networkidle")  # (the favicon, the answer kept offline)
+    asked = len(watch.local)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_function("() => location.search.includes('kind=gig_market')")
     page.wait_for_function("() => document.querySelectorAll('li.hit').length === 1")
@@ -139,6 +141,9 @@ def test_a_filter_change_keeps_the_scroll_position(
     assert page.locator(".filter-count").inner_text() == " (1)"
     page.evaluate("document.querySelector('.folium-map').lzStations.ready")
     assert page.locator(".leaflet-marker-pane .lz-nearest").count() == 1  # the map follows
+    # one request for the new results (and one for the answer kept offline): no static file
+    # is asked again, under its hashed name it is cached for a year
+    assert sorted(watch.local[asked:]) == ["/", "/api/v1/nearest"]
     page.go_back()  # back to every kind, still the same page
     page.wait_for_function("() => document.querySelectorAll('li.hit').length === 4")
     assert not page.get_by_label("零工市场").is_checked()

@@ -81,7 +81,8 @@ def test_markers_show_without_tiles_and_names_stay_text(
     assert icons.count() == len(HOSTILE) + 12  # every located station, tiles or not
     assert page.locator(".leaflet-marker-pane .lz-nearest").count() == 1
     assert page.locator(".lz-nearest-line").count() == 1
-    assert page.locator(".leaflet-marker-pane .lz-user").get_attribute("title") == "您在这里"  # and in the legend:
+    # the user's dot is named by its title and in the legend (a label would cover stations)
+    assert page.locator(".leaflet-marker-pane .lz-user").get_attribute("title") == "您在这里"
     assert "您在这里" in page.locator(".lz-legend").inner_text()
     assert page.locator(".lz-distance").inner_text() == "640 m"
     assert "图例" in page.locator(".lz-legend").inner_text()
