@@ -237,6 +237,12 @@ class Settings(BaseModel):
     planner_data_dir: str | None = Field(None, description=(
         "folder of the planner's population layer and candidate file (`locator inputs add`, "
         "`/planner/inputs`); unset = `instance/planner`"))
+    verified_stale_days: int = Field(180, ge=1, le=3650, description=(
+        "a station last verified longer ago than this many days (or never) is marked as "
+        "possibly out of date on the pages, in the API (`stale`) and in the editors' queue"))
+    report_rate_limit: Limit = Field("5 per 10 minutes;30 per day", description=(
+        "workers' reports (`POST /report/<id>`) allowed per client (`limits` syntax); over "
+        "it: `429`"))
     areas_dir: str | None = Field(None, description=(
         "folder of imported subdistrict/community polygons (`locator areas import`); unset "
         "= `instance/areas`"))

@@ -214,6 +214,9 @@ def open_page(chromium: Any) -> Iterator[Callable[..., PageWatch]]:
     contexts: list[Any] = []
 
     def open_(url: str, **context_options: Any) -> PageWatch:
+        # requests a service worker answers would pass by the watch's routes: none here
+        # (tests/test_browser_phone.py runs the finder's own worker in a context of its own)
+        context_options.setdefault("service_workers", "block")
         context = chromium.new_context(**context_options)
         contexts.append(context)
         watch = PageWatch(context.new_page())

@@ -128,7 +128,7 @@ def test_builder_page(client: FlaskClient) -> None:
     assert 'data-embed-url="http://localhost/embed"' in html
     assert html.count('name="kind"') == 8 and html.count('name="amenity"') == 13
     assert 'allow="geolocation"' in html and "EMBED_ALLOWED_ORIGINS" in html
-    assert "/static/js/embed-builder.js" in html
+    assert re.search(r"/static/js/embed-builder\.[0-9a-f]{10}\.js", html)
 
 
 def test_widget_map_draws_at_most_map_max_stations_nearest_the_point(tiny_path: Path) -> None:

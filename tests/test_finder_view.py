@@ -116,7 +116,10 @@ def test_place_search_bad_limit_is_a_json_400(client: FlaskClient, query: str) -
 def test_station_details(client: FlaskClient) -> None:
     data: dict[str, Any] = client.get("/station/a?lat=36.053&lon=103.841").get_json()
     assert data["name"] == "甲站" and data["kind"] == "smart_station"
-    assert data["state"] == "open" and data["hours"].endswith("24/7")
+    assert data["state"] == "open" and data["hours"] == "全天24小时开放"  # not the raw 24/7
+    assert data["status"] == "现在开放 · 全天24小时开放"
+    english = client.get("/station/b?lang=en").get_json()
+    assert english["hours"] == "Mon to Fri 09:00–17:00"
     assert [link["provider"] for link in data["links"]] == ["amap", "baidu", "osm"]
     assert client.get("/station/d").get_json()["state"] == "unknown"
 

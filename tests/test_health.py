@@ -95,7 +95,9 @@ def test_every_write_leaves_a_verified_backup(store_path: Path) -> None:
 
 def test_a_healthy_store_is_ok(store_path: Path) -> None:
     client = make_app(store_path).test_client()
-    assert client.get("/healthz").get_json() == {"status": "ok", "writable": True}
+    assert client.get("/healthz").get_json() == {
+        "status": "ok", "writable": True,
+        "reports": {"open": 0, "accepted": 0, "dismissed": 0}}
     assert not list(store_path.parent.glob("*.corrupt-*"))
 
 

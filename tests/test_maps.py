@@ -51,7 +51,9 @@ def render(stations: list[Station], **kw: Any) -> str:
     return html
 
 
-PAYLOAD_RE = re.compile(r"LZ\.stations\(map_[0-9a-f]+,\s*(\{.*\}), (?:true|false)\);")
+# the stations' JSON sits in a data block beside the map, which LZ.stations reads
+PAYLOAD_RE = re.compile(r'<script type="application/json" class="lz-payload" '
+                        r'id="station_layer_[0-9a-f]+-data">(\{.*?\})</script>', re.S)
 
 
 def payload_text(html: str) -> str:
@@ -145,7 +147,7 @@ def test_map_parts_split_the_page() -> None:
     assert 'class="folium-map"' in parts["html"]
     assert "<script" not in parts["script"].lower()
     assert "LZ.stations(" in parts["script"]
-    assert payload_text(str(parts["script"]))
+    assert payload_text(str(parts["html"]))  # the data block travels with the map's html
 
 
 def test_map_parts_refuses_a_foreign_asset() -> None:

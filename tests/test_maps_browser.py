@@ -69,7 +69,7 @@ def open_map(site: tuple[Path, str], open_page: Callable[..., PageWatch], name: 
                    labels=LABELS, static_url=lambda p: "/static/" + p, **kw)
     (root / f"{name}.html").write_text(m.get_root().render(), encoding="utf-8")
     watch = open_page(f"{base}/{name}.html")
-    watch.page.wait_for_selector(".lz-user")
+    watch.page.wait_for_selector(".leaflet-marker-pane .lz-user")
     return watch
 
 
@@ -81,7 +81,9 @@ def test_markers_show_without_tiles_and_names_stay_text(
     assert icons.count() == len(HOSTILE) + 12  # every located station, tiles or not
     assert page.locator(".leaflet-marker-pane .lz-nearest").count() == 1
     assert page.locator(".lz-nearest-line").count() == 1
-    assert page.locator(".lz-user-label").inner_text() == "您在这里"
+    # the user's dot is named by its title and in the legend (a label would cover stations)
+    assert page.locator(".leaflet-marker-pane .lz-user").get_attribute("title") == "您在这里"
+    assert "您在这里" in page.locator(".lz-legend").inner_text()
     assert page.locator(".lz-distance").inner_text() == "640 m"
     assert "图例" in page.locator(".lz-legend").inner_text()
     texts = []

@@ -17,11 +17,13 @@ from typing import Any
 
 import pytest
 
-from locator.errors import RegistryError
+from locator.errors import EditConflict, NotFound, QueryError, RegistryError
 from locator.files.readers import open_vector_file
 from locator.geo.datum import Datum
 from locator.geo.geodesic import geodesic_m
 from locator.model import Amenity, Entry, Kind, Station
+from locator.registry import audit
+from locator.registry.reports import NewReport, Reason, Status, new_report
 from locator.registry.store import ImportMeta, Store, is_database_url, open_store
 from locator.registry.store.gpkg import write_geopackage
 from tests.pgcluster import Cluster, ClusterUnavailable, start_cluster
@@ -66,12 +68,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "gpkg":
         opened = open_store(tmp_path / "registry.gpkg")
     else:
-        from locator.registry.store import postgis
+        from locator.registry.store import postgis, reports_postgis
 
         cluster: Cluster = request.getfixturevalue("pg_cluster")
         opened = open_store(cluster.url)
         engine: Any = opened._engine  # type: ignore[attr-defined]
         postgis.metadata.drop_all(engine)
+        reports_postgis.metadata.drop_all(engine)
         opened.close()
         opened = open_store(cluster.url)
     yield opened
@@ -347,3 +350,93 @@ def test_merge_replace_and_rollback_to_the_served_registry(store: Store) -> None
     assert store.rollback(user="u").id == 2
     assert store.rollback(user="u").id == 1  # the registry served before the first import
     assert [s.id for s in store.stations()] == ["news-1", "demo-1"]
+
+
+# --- workers' reports, beside the stations in the same database ---
+
+def _report(station_id: str = "s1", reason: str = "amenity_missing",
+            amenity: str | None = "water", text: str = "没有 热水\n了") -> NewReport:
+    return new_report(station_id=station_id, station_version=1, station_etag="e" * 20,
+                      reason=reason, amenity=amenity, text=text)
+
+
+def test_reports_are_kept_counted_and_handled_once(store: Store) -> None:
+    store.write([FULL, BARE], meta())
+    first = store.reports.add(_report())
+    second = store.reports.add(_report("s2", "closed", None, ""))
+    store.reports.add(_report("s2", "hours_wrong", None, "周日不开"))
+    assert (first.station_id, first.station_version, first.reason, first.amenity,
+            first.text, first.status) == ("s1", 1, Reason.AMENITY_MISSING, Amenity.WATER,
+                                          "没有 热水 了", Status.OPEN)  # one line, spaces folded
+    assert store.reports.open_by_station() == {"s1": 1, "s2": 2}
+    assert [r.id for r in store.reports.find()] == [3, 2, 1]  # newest first
+    assert [r.id for r in store.reports.find(station_id="s2", limit=1, offset=1)] == [2]
+    handled = store.reports.handle(second.id, Status.DISMISSED, user="editor")
+    assert (handled.status, handled.handled_by) == (Status.DISMISSED, "editor")
+    assert handled.handled_at is not None
+    with pytest.raises(EditConflict, match="already dismissed by editor"):
+        store.reports.handle(second.id, Status.ACCEPTED, user="other")
+    with pytest.raises(NotFound):
+        store.reports.handle(99, Status.ACCEPTED, user="editor")
+    store.reports.handle(first.id, Status.ACCEPTED, user="editor")
+    assert store.reports.counts() == {Status.OPEN: 1, Status.ACCEPTED: 1, Status.DISMISSED: 1}
+    assert store.reports.open_by_station() == {"s2": 1}
+    assert [r.id for r in store.reports.find(status=Status.OPEN)] == [3]
+    assert store.check() == []  # the stations' own checks still hold
+
+
+def test_every_report_step_is_in_the_audit_log(store: Store) -> None:
+    store.write([FULL, BARE], meta())
+    made = store.reports.add(_report())
+    store.reports.handle(made.id, Status.ACCEPTED, user="editor")
+    found = audit.entries(store)
+    steps = [(e.action, e.user, e.station_id) for e in found if e.action.startswith("report")]
+    assert steps == [("report_accepted", "editor", "s1"), ("report", "", "s1")]
+    sent = next(e for e in found if e.action == "report")
+    assert sent.after is not None and sent.after["text"] == "没有 热水 了"
+    assert found[-1].action == "import"  # the import is older than both steps
+    assert [e.at for e in found] == sorted((e.at for e in found), reverse=True)
+    assert audit.from_csv(audit.to_csv(found)) == found
+
+
+def test_an_existing_store_gets_the_reports_table_when_opened(store: Store,
+                                                              tmp_path: Path) -> None:
+    """A store made before reports existed: its stations stay, and reports work."""
+    store.write([FULL], meta())
+    location = store.location
+    if is_database_url(location):
+        engine: Any = store._engine  # type: ignore[attr-defined]
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE station_reports")
+    else:
+        con = sqlite3.connect(location)
+        con.execute("DROP TABLE station_reports")
+        con.execute("DELETE FROM gpkg_contents WHERE table_name = 'station_reports'")
+        con.commit()
+        con.close()
+    store.close()
+    reopened = open_store(location)
+    try:
+        assert [s.id for s in reopened.stations()] == ["s1"]
+        assert reopened.reports.add(_report()).id == 1
+        if not is_database_url(location):
+            con = sqlite3.connect(location)
+            kinds = dict(con.execute("SELECT table_name, data_type FROM gpkg_contents"))
+            con.close()
+            assert kinds["station_reports"] == "attributes"  # still a valid GeoPackage
+        assert reopened.check() == []
+    finally:
+        reopened.close()
+
+
+@pytest.mark.parametrize(("fields", "param"), [
+    ({"reason": "gone"}, "reason"), ({"reason": "amenity_missing"}, "amenity"),
+    ({"reason": "amenity_missing", "amenity": "sauna"}, "amenity"),
+    ({"text": "字" * 501}, "text"),
+])
+def test_bad_reports_are_refused_naming_the_field(fields: dict[str, str], param: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        new_report(station_id="s1", station_version=None, station_etag="e",
+                   reason=fields.get("reason", "other"), amenity=fields.get("amenity"),
+                   text=fields.get("text", ""))
+    assert caught.value.param == param

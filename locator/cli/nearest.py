@@ -20,6 +20,7 @@ from locator.stations import hours
 from locator.web.api.queries import NearestQuery, parse
 from locator.web.api.stations import bound_nearest_query, json_bytes, nearest_answer
 from locator.web.app import create_app
+from locator.web.config import settings
 from locator.web.service import imported_areas, served
 
 __all__ = ["nearest"]
@@ -55,7 +56,8 @@ def nearest(**given: str | None) -> None:
         flag = _SHORT.get(exc.param or "", f"--{(exc.param or '').replace('_', '-')}")
         raise click.UsageError(f"{flag}: {exc.message}") from None
     try:
-        body = nearest_answer(query, served(app), now=now, areas=imported_areas(app))
+        body = nearest_answer(query, served(app), now=now, areas=imported_areas(app),
+                              stale_days=settings(app).verified_stale_days)
     except QueryError as exc:
         raise click.UsageError(f"--{exc.param}: {exc.message}") from None
     click.echo(json_bytes(body).decode(), nl=False)

@@ -232,6 +232,10 @@ def parse_json(data: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     return parsed
 
 
+_CRS84 = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326",
+          "urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:EPSG:4326"}
+
+
 def _check_crs(data: dict[str, Any]) -> None:
     crs = data.get("crs")
     if crs is None:

@@ -29,8 +29,8 @@ from locator.errors import ConfigError, QueryError
 from locator.maps import layers
 from locator.model import Station
 
-__all__ = ["LEAFLET", "LocalAssetMap", "StationLayer", "finder_map", "local_map_parts",
-           "map_parts"]
+__all__ = ["LEAFLET", "LocalAssetMap", "MapChrome", "StationLayer", "finder_map",
+           "local_map_parts", "map_parts", "payload_json"]
 
 _UNSAFE_URL = re.compile(r"[\"'<>\s\\]")
 
@@ -49,13 +49,21 @@ class StationLayer(MacroElement):
     """Markers, the user's point, lines to the nearest, a legend and the base maps.
 
     The work is done by ``js/finder-map.js`` (``LZ.stations``); this element only passes
-    it the map, the ``payload`` (:func:`locator.maps.layers.finder_payload`) and ``cluster``.
+    it the map, the ``payload`` (:func:`locator.maps.layers.finder_payload`, in a JSON data
+    block beside the map, where a page fetched for a filter change finds it too) and
+    ``cluster``.
     """
 
     _template = Template("""
+{% macro html(this, kwargs) %}
+<script type="application/json" class="lz-payload" id="{{ this.get_name() }}-data">
+{{- this.payload_json -}}
+</script>
+{% endmacro %}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
-  {{ this.payload_json }}, {{ this.cluster|tojson }});
+  JSON.parse(document.getElementById("{{ this.get_name() }}-data").textContent),
+  {{ this.cluster|tojson }});
 {% endmacro %}
 """)
 
@@ -70,11 +78,34 @@ var {{ this.get_name() }} = LZ.stations({{ this._parent.get_name() }},
 _FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
 
 
+class MapChrome(MacroElement):
+    """Leaflet's attribution prefix without its flag, and a metric-only scale (folium's
+    ``control_scale`` draws feet and miles too)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+if ({{ this._parent.get_name() }}.attributionControl) {
+  {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
+}
+{% if this.scale %}
+L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+{% endif %}
+{% endmacro %}
+""")
+
+    def __init__(self, *, scale: bool) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "MapChrome"
+        self.scale = scale
+        self.prefix = '<a href="https://leafletjs.com" rel="noopener">Leaflet</a>'
+
+
 class LocalAssetMap(folium.Map):
     """A folium base map whose only assets are the app's own files (the finder's, the planner's).
 
     Give it its assets with :meth:`use_assets`; :func:`local_map_parts` renders it and
-    refuses any other asset link.
+    refuses any other asset link. Its attribution has no flag prefix and its scale (when
+    ``control_scale`` was asked for) is metric only (:class:`MapChrome`).
     """
 
     asset_urls: frozenset[str] = frozenset()
@@ -83,6 +114,9 @@ class LocalAssetMap(folium.Map):
         """Make ``js`` and ``css`` (name, URL) the map's only script and style links."""
         self.default_js, self.default_css = list(js), list(css)
         self.asset_urls = frozenset(url for _, url in [*js, *css])
+        if not any(isinstance(child, MapChrome) for child in self._children.values()):
+            MapChrome(scale=bool(self.control_scale)).add_to(self)
+            self.control_scale = False  # (folium's own would add feet and miles)
 
 
 class _FinderMap(LocalAssetMap):
@@ -112,6 +146,7 @@ def finder_map(
     cluster: bool = True,
     details_url: str | None = None,
     precision_m: float = 0.0,
+    user_label: bool = False,
 ) -> folium.Map:
     """Build the finder map.
 
@@ -146,6 +181,9 @@ def finder_map(
         How far the point may be off (a place known only to its district, say): over
         500 m the distance labels are rounded to it and read ``≈ 1 km`` (give
         ``labels["you_are_here"]`` that says so too).
+    user_label : bool
+        Label the user's point on the map (the widget, whose small frame hides the
+        legend); else the legend names it and nothing covers the stations beside it.
 
     Returns
     -------
@@ -165,12 +203,22 @@ def finder_map(
     js, css = _resolve(_JS, static_url), _resolve(_CSS, static_url)
     payload = layers.finder_payload(stations, center=center, nearest=nearest, spec=spec,
                                   tianditu_key=tianditu_key, labels=labels,
-                                  details_url=details_url, precision_m=precision_m)
+                                  details_url=details_url, precision_m=precision_m,
+                                  user_label=user_label)
     m = _FinderMap(location=payload["user"][spec.datum.value], tiles=None,
                    zoom_start=zoom, max_zoom=spec.max_zoom, control_scale=True)
     m.use_assets(js, css)
     StationLayer(payload, cluster=cluster).add_to(m)
     return m
+
+
+def payload_json(m: folium.Map) -> Markup:
+    """The stations' JSON of a map from :func:`finder_map` (safe inside ``<script>``), as the
+    page's data block holds it: what a page updated in place hands to ``replace``."""
+    for child in m._children.values():
+        if isinstance(child, StationLayer):
+            return Markup(child.payload_json)  # noqa: S704 - escaped by layers.safe_json
+    raise TypeError(f"payload_json needs a map from finder_map, got {type(m).__name__}")
 
 
 def map_parts(m: folium.Map) -> dict[str, Markup]:

@@ -44,7 +44,7 @@ from locator.geo.datum import Datum, wgs84_to_gcj02
 from locator.model import KIND_LABELS, N_, Kind, Station
 
 __all__ = ["DEFAULT_LABELS", "KIND_GLYPHS", "TILES", "TileSpec",
-           "finder_payload", "format_distance", "safe_json", "tile_json", "tile_spec"]
+           "finder_payload", "format_distance", "offered", "safe_json", "tile_json", "tile_spec"]
 
 _DECIMALS = 6
 
@@ -95,13 +95,14 @@ KIND_GLYPHS: Mapping[Kind, str] = MappingProxyType({
 })
 
 #: UI strings of the map and their English message ids: every :class:`Kind` value, plus
-#: ``you_are_here`` (the user's marker), ``legend_title``, ``distance`` (before a
-#: distance in a popup), ``nearest`` (popup badge of the k nearest) and ``demo`` (popup
-#: badge of a synthetic station). Keys missing from ``labels`` fall back to these.
+#: ``you_are_here`` (the user's marker), ``legend_title``, ``distance`` (a popup's distance
+#: line, ``%(distance)s`` filled in by the script), ``nearest`` (popup badge of the k
+#: nearest) and ``demo`` (popup badge of a synthetic station). Keys missing from ``labels``
+#: fall back to these.
 DEFAULT_LABELS: Mapping[str, str] = MappingProxyType({
     **{kind.value: label for kind, label in KIND_LABELS.items()},
     "you_are_here": N_("You are here"), "legend_title": N_("Service stations"),
-    "distance": N_("Distance"), "nearest": N_("Nearest"),
+    "distance": N_("Distance: %(distance)s"), "nearest": N_("Nearest"),
     "demo": N_("Demonstration data, not a real station"),
     "loading": N_("Loading…"), "details_failed": N_("Details could not be loaded."),
     "tiles_failed": N_("Map tiles could not be loaded; stations and the list still work."),
@@ -137,6 +138,12 @@ def format_distance(metres: float, *, precision_m: float = 0.0) -> str:
         return f"{round(metres):d} m"
     km = metres / 1000.0
     return f"{km:.1f} km" if km < 9.95 else f"{round(km):d} km"
+
+
+def offered(tianditu_key: str | None) -> tuple[str, ...]:
+    """Names of the layers a server can draw: those needing a key only with a usable one."""
+    return tuple(name for name, spec in TILES.items()
+                 if not spec.needs_key or _KEY_RE.fullmatch(tianditu_key or ""))
 
 
 def tile_spec(tiles: str, tianditu_key: str | None) -> TileSpec:
@@ -191,13 +198,16 @@ def _check_center(center: tuple[float, float]) -> tuple[float, float]:
 def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
                    nearest: Sequence[tuple[Station, float]], spec: TileSpec,
                    tianditu_key: str | None, labels: Mapping[str, str],
-                   details_url: str | None, precision_m: float = 0.0) -> dict[str, Any]:
+                   details_url: str | None, precision_m: float = 0.0,
+                   user_label: bool = False) -> dict[str, Any]:
     """The JSON object the finder map's script draws (see the module docstring).
 
     ``stations`` without a location are skipped; a ``nearest`` station missing from them
     is added. ``spec`` gives the initial tiles; ``labels`` fall back to
     :data:`DEFAULT_LABELS`. ``precision_m``: how far the point may be off; over 500 m the
     distance labels are rounded to it and say so (``≈ 1 km``).
+    :data:`DEFAULT_LABELS`. ``user_label``: the user's point carries its label on the map
+    (the widget's small frame has no legend); else only the legend names it.
     """
     lon, lat = _check_center(center)
     drawn: list[Station] = [s for s in stations if s.located]
@@ -219,8 +229,7 @@ def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
     kind_index = {k: i for i, k in enumerate(kinds)}
     payload: dict[str, Any] = {
         "datum": spec.datum.value, "base": spec.name,
-        "tiles": [tile_json(t, tianditu_key) for t in TILES.values()
-                  if not t.needs_key or _KEY_RE.fullmatch(tianditu_key or "")],
+        "tiles": [tile_json(TILES[name], tianditu_key) for name in offered(tianditu_key)],
         "kinds": [k.value for k in kinds],
         "glyphs": [KIND_GLYPHS[k] for k in kinds],
         "labels": {key: str(labels.get(key, default)) for key, default in
@@ -236,6 +245,7 @@ def finder_payload(stations: Sequence[Station], *, center: tuple[float, float],
         "nearest": [[i, round(m, 1), ("≈ " if precision_m > 500 else "")
                      + format_distance(m, precision_m=precision_m)] for i, m in near],
         "has_synthetic": any(s.synthetic for s in drawn),
+        "user_label": user_label,
     }
     if details_url is None:
         payload["names"] = [s.name for s in drawn]

@@ -35,9 +35,10 @@ from typing import Any
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from locator.errors import AccountError
+from locator.model import N_
 
-__all__ = ["MIN_PASSWORD_LENGTH", "Role", "User", "UserStore", "check_name", "check_password",
-           "users_location"]
+__all__ = ["MIN_PASSWORD_LENGTH", "ROLE_LABELS", "Role", "User", "UserStore", "check_name",
+           "check_password", "users_location"]
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
@@ -90,6 +91,11 @@ class Role(StrEnum):
         except ValueError:
             raise AccountError(f"unknown role {text!r}; use one of "
                                f"{', '.join(r.value for r in cls)}") from None
+
+
+#: Role names for people (message ids; the web layer translates them).
+ROLE_LABELS: dict[Role, str] = {Role.VIEWER: N_("viewer"), Role.EDITOR: N_("editor"),
+                                Role.ADMIN: N_("administrator")}
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,14 @@
-"""The audit log: every change to the registry — edits, imports, rollbacks — read from the store.
+"""The audit log: every change to the registry — edits, imports, rollbacks — and every step of
+workers' reports, read from the store.
 
 Nothing is kept beside the store: an edit's record (who, action, station id, before
 and after) is written into its version's report in the same transaction as the
 change (see :mod:`locator.registry.editing`); imports are their versions (who, when, file,
-SHA-256, counts — the import history), rollbacks come from the store's log. So the
-log cannot disagree with the registry, and it exists on both store backends.
-Times are UTC (ISO 8601).
+SHA-256, counts — the import history), rollbacks come from the store's log, and workers'
+reports from their table (:mod:`locator.registry.reports`): ``report`` when a worker sent
+it (user empty: reports are anonymous), ``report_accepted``/``report_dismissed`` when an
+editor handled it. So the log cannot disagree with the registry, and it exists on both
+store backends. Times are UTC (ISO 8601).
 
 :func:`to_csv` neutralises cells a spreadsheet would run as formulas (the registry
 export's helper) and :func:`from_csv` undoes exactly that, so exports round-trip.
@@ -14,6 +17,7 @@ export's helper) and :func:`from_csv` undoes exactly that, so exports round-trip
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,14 +26,28 @@ from datetime import date
 from typing import Any
 
 from locator.files.formulas import neutralise, unquote_formula
-from locator.registry.editing import EDIT_SOURCE
+from locator.model import N_
+from locator.registry.editing import EDIT_SOURCE, Action
+from locator.registry.reports import Report, Status
 from locator.registry.store import Store
 
-__all__ = ["AuditEntry", "entries", "from_csv", "from_json", "iter_entries", "last_verified_by",
-           "matching", "to_csv", "to_json"]
+__all__ = ["ACTIONS", "ACTION_LABELS", "AuditEntry", "entries", "from_csv", "from_json",
+           "iter_entries", "last_verified_by", "matching", "to_csv", "to_json"]
 
 IMPORT = "import"
 ROLLBACK = "rollback"
+REPORT = "report"
+REPORT_ACCEPTED = "report_accepted"
+REPORT_DISMISSED = "report_dismissed"
+#: Every action the log records, and its name for people (message ids).
+ACTION_LABELS: dict[str, str] = {
+    Action.ADD.value: N_("added"), Action.EDIT.value: N_("edited"),
+    Action.MOVE.value: N_("moved"), Action.VERIFY.value: N_("verified"),
+    Action.RETIRE.value: N_("retired"), IMPORT: N_("imported"), ROLLBACK: N_("rolled back"),
+    REPORT: N_("reported by a worker"), REPORT_ACCEPTED: N_("report accepted"),
+    REPORT_DISMISSED: N_("report dismissed"),
+}
+ACTIONS = tuple(ACTION_LABELS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +69,42 @@ def entries(store: Store) -> list[AuditEntry]:
 
 
 def iter_entries(store: Store) -> Iterator[AuditEntry]:
-    """:func:`entries` lazily: an edit's report is read only when reached."""
+    """:func:`entries` lazily (an edit's report is read only when reached): registry changes
+    and report steps merged newest first."""
+    return heapq.merge(_report_entries(store), _registry_entries(store), key=_order,
+                       reverse=True)
+
+
+def _order(entry: AuditEntry) -> tuple[str, float]:
+    """Time, then (times are whole seconds) the store version: a report step counts as just
+    after the version it names, so "report, accept, then the edit it led to" keeps its order
+    within one second."""
+    return entry.at, entry.version + (0.5 if entry.action.startswith(REPORT) else 0.0)
+
+
+def _report_entries(store: Store) -> Iterator[AuditEntry]:
+    """Each report's steps, newest first (a stable sort: within one second, later steps of
+    newer reports first)."""
+    steps: list[AuditEntry] = []
+    for report in store.reports.find(limit=None):  # newest first
+        if report.status is not Status.OPEN and report.handled_at is not None:
+            action = REPORT_ACCEPTED if report.status is Status.ACCEPTED else REPORT_DISMISSED
+            steps.append(AuditEntry(report.handled_at, report.handled_by or "", action,
+                                    report.station_id, report.station_version or 0, None,
+                                    {"report": report.id, "status": report.status.value}))
+        steps.append(AuditEntry(report.created_at, "", REPORT, report.station_id,
+                                report.station_version or 0, None, _report_fields(report)))
+    steps.sort(key=_order, reverse=True)
+    return iter(steps)
+
+
+def _report_fields(report: Report) -> dict[str, Any]:
+    return {"report": report.id, "reason": report.reason.value,
+            "amenity": report.amenity.value if report.amenity else None, "text": report.text,
+            "station_etag": report.station_etag}
+
+
+def _registry_entries(store: Store) -> Iterator[AuditEntry]:
     versions = {v.id: v for v in store.history()}
     for item in store.log():
         if item.action == ROLLBACK:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
@@ -43,9 +43,10 @@ from locator.registry.store import (
     encode_station,
     fingerprint,
 )
+from locator.stations import hours
 
-__all__ = ["EDIT_SOURCE", "Action", "Saved", "apply_edit", "save", "station_dict",
-           "station_etag"]
+__all__ = ["EDIT_SOURCE", "Action", "Saved", "Verified", "apply_edit", "save", "station_dict",
+           "station_etag", "verify_many"]
 
 #: ``Version.source`` of versions made by edits (imports carry a file name).
 EDIT_SOURCE = "edit:"
@@ -91,7 +92,8 @@ def apply_edit(stations: Sequence[Station], action: Action, station_id: str,
         The registry the edit is based on.
     action : Action
         ``add`` (``new`` is appended), ``edit``/``move`` (``new`` replaces the station
-        in place), ``verify`` (the station's ``verified`` becomes ``verified_on``) or
+        in place), ``verify`` (the station's ``verified`` becomes ``verified_on``, by
+        default today in Lanzhou) or
         ``retire`` (the station is removed; its rows stay in older versions).
     station_id : str
         The station edited.
@@ -125,7 +127,7 @@ def apply_edit(stations: Sequence[Station], action: Action, station_id: str,
         del rows[i]
         return rows, _record(action, station_id, before, None)
     if action is Action.VERIFY:
-        after = replace(before, verified=verified_on or date.today())
+        after = replace(before, verified=verified_on or hours.now().date())
     elif new is None or new.id != station_id:
         raise ValueError(f"{action.value} needs the new state of {station_id!r}, got {new!r}")
     else:
@@ -157,7 +159,8 @@ class Saved:
 def save(store: Store, action: Action, station_id: str, new: Station | None,
          etag: str | None, *, user: str, base: Callable[[], Sequence[Station]],
          verified_on: date | None = None,
-         served: tuple[int, Sequence[Station]] | None = None) -> Saved:
+         served: tuple[int, Sequence[Station]] | None = None,
+         report: int | None = None) -> Saved:
     """Apply one edit to the store's active version and write it as a new version.
 
     ``base`` gives the registry to start from when the store is still empty (the
@@ -165,7 +168,8 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
     store. ``served`` is the store version the caller serves and its stations: when that
     is still the active version the edit starts from them instead of reading the version
     back (~1 s at 200,000 stations). The save is retried on a newer version when one
-    landed meanwhile.
+    landed meanwhile. ``report`` is the worker's report the edit answers (kept in the
+    audit record).
 
     Raises
     ------
@@ -176,6 +180,80 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
     StoreWriteFailed
         When the store cannot be written (disk full…); nothing was changed.
     """
+    def apply(stations: Sequence[Station]) -> tuple[list[Station], list[dict[str, Any]]]:
+        rows, record = apply_edit(stations, action, station_id, new, etag,
+                                  verified_on=verified_on)
+        if report is not None:
+            record["report"] = report
+        return rows, [record]
+
+    version, rows = _write(store, apply, f"{EDIT_SOURCE} {action.value} {station_id}",
+                           user=user, base=base, served=served, subject=station_id)
+    if version is None:  # pragma: no cover - one edit always makes one audit record
+        raise ValueError(f"the edit of {station_id!r} changed nothing")
+    after = None if action is Action.RETIRE else rows[_find(rows, station_id)]
+    return Saved(version, tuple(rows), after)
+
+
+@dataclass(frozen=True, slots=True)
+class Verified:
+    """A committed bulk verification: the new version and its stations, which stations were
+    verified, and which were skipped because they changed since the list was loaded."""
+
+    version: Version | None
+    stations: tuple[Station, ...]
+    verified: tuple[str, ...]
+    skipped: tuple[str, ...]
+
+
+def verify_many(store: Store, etags: Mapping[str, str], day: date, *, user: str,
+                base: Callable[[], Sequence[Station]],
+                served: tuple[int, Sequence[Station]] | None = None) -> Verified:
+    """Mark several stations verified on ``day`` in one new version (one audit record each).
+
+    ``etags`` maps each station id to the ETag it was listed with; a station changed or
+    retired since then is skipped (and named in :attr:`Verified.skipped`), the others are
+    verified. Nothing is written when every one is skipped.
+
+    Raises
+    ------
+    EditConflict
+        When the registry kept changing.
+    StoreWriteFailed
+        When the store cannot be written; nothing was changed.
+    """
+    skipped: list[str] = []
+
+    def apply(stations: Sequence[Station]) -> tuple[list[Station], list[dict[str, Any]]]:
+        skipped.clear()
+        rows, records = list(stations), []
+        for station_id, etag in etags.items():
+            try:
+                rows, record = apply_edit(rows, Action.VERIFY, station_id, None, etag,
+                                          verified_on=day)
+            except (EditConflict, NotFound):
+                skipped.append(station_id)
+                continue
+            records.append(record)
+        return rows, records
+
+    if not etags:
+        return Verified(None, (), (), ())
+    version, rows = _write(store, apply, f"{EDIT_SOURCE} verify {len(etags)} stations",
+                           user=user, base=base, served=served, subject=None)
+    done = tuple(i for i in etags if i not in skipped)
+    return Verified(version, tuple(rows), done, tuple(skipped))
+
+
+Apply = Callable[[Sequence[Station]], tuple[list[Station], list[dict[str, Any]]]]
+
+
+def _write(store: Store, apply: Apply, source: str, *, user: str,
+           base: Callable[[], Sequence[Station]],
+           served: tuple[int, Sequence[Station]] | None,
+           subject: str | None) -> tuple[Version | None, list[Station]]:
+    """Apply ``apply`` to the active version and write the result as a new version
+    (compare-and-swap, retried on a newer version); ``None`` when it changed nothing."""
     for _attempt in range(_ATTEMPTS):
         active = store.active()
         if active is None:
@@ -184,20 +262,21 @@ def save(store: Store, action: Action, station_id: str, new: Station | None,
             stations = served[1]
         else:
             stations = store.stations(active.id)
-        rows, record = apply_edit(stations, action, station_id, new, etag,
-                                  verified_on=verified_on)
-        meta = ImportMeta(user=user, source=f"{EDIT_SOURCE} {action.value} {station_id}",
-                          sha256=fingerprint(rows), rows=len(rows), rejected=0, datum="wgs84",
-                          report={"problems": [], "audit": [record],
+        rows, records = apply(stations)
+        if not records:
+            return None, list(stations)
+        meta = ImportMeta(user=user, source=source, sha256=fingerprint(rows), rows=len(rows),
+                          rejected=0, datum="wgs84",
+                          report={"problems": [], "audit": records,
                                   "base_version": None if active is None else active.id})
         try:
             version = store.write(rows, meta, expected_active=0 if active is None else active.id)
         except EditConflict:
-            continue  # another version landed: re-apply (and re-check the ETag) on it
+            continue  # another version landed: re-apply (and re-check the ETags) on it
         except (sqlite3.Error, OSError) as exc:  # (PostGIS failures arrive as OSError)
             raise StoreWriteFailed(
                 f"the registry store {store.location!r} could not be written ({exc}); "
                 "nothing was changed — is the disk full or the file read-only?") from None
-        after = None if action is Action.RETIRE else rows[_find(rows, station_id)]
-        return Saved(version, tuple(rows), after)
-    raise EditConflict(f"the registry kept changing while saving {station_id!r}; try again")
+        return version, rows
+    what = repr(subject) if subject is not None else "the stations"
+    raise EditConflict(f"the registry kept changing while saving {what}; try again")

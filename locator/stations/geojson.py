@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from locator.model import Amenity, Station
-from locator.stations import hours
+from locator.stations import freshness, hours
 from locator.stations.nearest import Hit
 
 __all__ = ["hit_feature", "hits_collection", "station_feature", "station_properties"]
@@ -39,20 +39,31 @@ def station_properties(station: Station) -> dict[str, Any]:
     }
 
 
-def station_feature(station: Station) -> dict[str, Any]:
-    """One station as a Feature; ``geometry`` is null when its location is unknown."""
+def station_feature(station: Station, *, current_from: date | None = None) -> dict[str, Any]:
+    """One station as a Feature; ``geometry`` is null when its location is unknown.
+
+    With ``current_from`` (the first day a verification still counts as current, see
+    :func:`locator.stations.freshness.cutoff`) the properties also say ``verified_on`` (the
+    day, or null) and ``stale`` (never verified, or verified before that day): what the API
+    answers. Without it, the properties are the registry file's fields.
+    """
     geometry = ({"type": "Point", "coordinates": [round(station.lon, 7), round(station.lat, 7)]}
                 if station.located and station.lon is not None and station.lat is not None
                 else None)
+    properties = station_properties(station)
+    if current_from is not None:
+        properties["verified_on"] = properties["verified"]
+        properties["stale"] = freshness.is_stale(station.verified, current_from)
     return {"type": "Feature", "id": station.id, "geometry": geometry,
-            "properties": station_properties(station)}
+            "properties": properties}
 
 
-def hit_feature(hit: Hit, *, at: datetime | None = None) -> dict[str, Any]:
-    """A nearest result: the station plus ``distance_m``, ``walk_min``, ``ebike_min`` (estimated
-    from the straight line), ``crosses_river`` and, when ``at`` is given, ``open_state`` and
-    ``next_change`` at that local time."""
-    feature = station_feature(hit.station)
+def hit_feature(hit: Hit, *, at: datetime | None = None,
+                current_from: date | None = None) -> dict[str, Any]:
+    """A nearest result: the station (see :func:`station_feature`) plus ``distance_m``,
+    ``walk_min``, ``ebike_min`` (estimated from the straight line), ``crosses_river`` and,
+    when ``at`` is given, ``open_state`` and ``next_change`` at that local time."""
+    feature = station_feature(hit.station, current_from=current_from)
     props = feature["properties"]
     props["distance_m"] = round(hit.distance_m, 1)
     props["walk_min"] = round(hit.walk_min, 1)
@@ -80,10 +91,12 @@ def _open_fields(expression: str | None, minute: datetime) -> tuple[str, str | N
 
 
 def hits_collection(hits: Iterable[Hit], *, at: datetime | None = None,
-                    meta: dict[str, Any] | None = None) -> dict[str, Any]:
+                    meta: dict[str, Any] | None = None,
+                    current_from: date | None = None) -> dict[str, Any]:
     """A FeatureCollection of results in the given (distance) order."""
     out: dict[str, Any] = {"type": "FeatureCollection",
-                           "features": [hit_feature(h, at=at) for h in hits]}
+                           "features": [hit_feature(h, at=at, current_from=current_from)
+                                        for h in hits]}
     if meta:
         out["meta"] = meta
     return out

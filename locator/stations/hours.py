@@ -151,6 +151,27 @@ def _special_days() -> tuple[date, ...]:
     return tuple(sorted(days | {d + _DAY for d in days}))
 
 
+def holiday_names(day: date) -> tuple[str, str]:
+    """The Chinese and English names of the holiday ``day`` belongs to (a day off, or the
+    make-up working day of one), ``("", "")`` when it is none or the calendar does not say."""
+    try:
+        _, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return "", ""
+    for holiday in chinese_calendar.Holiday:
+        if holiday.value == name:
+            return str(holiday.chinese), str(name)
+    return "", str(name or "")
+
+
+def weekly_state(expression: str | None, at: datetime) -> OpenState:
+    """What the weekly hours alone say at ``at``, ignoring the holiday calendar (to tell
+    whether the calendar changed the answer)."""
+    if expression is None or not expression.strip():
+        return OpenState.UNKNOWN
+    return _state_at(expression.strip(), minute(at))
+
+
 def _affected(day: date) -> bool:
     return day_kind(day) is not DayKind.NORMAL or day_kind(day - _DAY) is not DayKind.NORMAL
 

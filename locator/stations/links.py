@@ -1,4 +1,5 @@
-"""Directions deep links: Amap, Baidu and OpenStreetMap, each in the datum it declares.
+"""Links that open another app: directions (Amap, Baidu, OpenStreetMap, each in the datum it
+declares) and ``tel:`` links for a station's phone numbers.
 
 On a phone the Amap and Baidu web URIs open the installed app (``callnative=1`` for Amap;
 Baidu's page offers its app), elsewhere the web map. Formats, from the providers' URI

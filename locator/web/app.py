@@ -21,6 +21,7 @@ from locator.web.api import fastpath, openapi
 from locator.web.api import stations as api_stations
 from locator.web.http import (
     admission,
+    assets,
     cache,
     compression,
     cors,
@@ -30,7 +31,19 @@ from locator.web.http import (
     security,
 )
 from locator.web.http.sessions import PublicReadsSessionInterface
-from locator.web.pages import audit, edit, embed, finder, planner, plannerinputs, upload
+from locator.web.pages import (
+    audit,
+    edit,
+    embed,
+    finder,
+    inbox,
+    offline,
+    planner,
+    plannerinputs,
+    reports,
+    share,
+    upload,
+)
 
 __all__ = ["StrictJSONProvider", "create_app"]
 
@@ -57,8 +70,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     service.init_app(app)  # loads the registry (after health: a degraded store is read-only)
     for bp in (health.bp, api_stations.bp, api_areas.bp, openapi.bp, embed.bp, finder.bp,
                planner.bp, plannerinputs.bp, upload.bp, auth.bp, edit.bp, api_editing.bp,
-               audit.bp):
+               audit.bp, offline.bp, reports.bp, inbox.bp, share.bp):
         app.register_blueprint(bp)
+    assets.init_app(app)  # static files under content-hashed names, cached for a year
     # Response hooks. Flask runs after_request hooks last-added first, so security's
     # headers go on first and cors's Vary last, after compression and the ETag.
     cors.init_app(app)

@@ -44,7 +44,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import AnonymousUserMixin, LoginManager, current_user, login_user, logout_user
 
-from locator.registry.accounts import Role, User, UserStore, users_location
+from locator.registry.accounts import ROLE_LABELS, Role, User, UserStore, users_location
 from locator.web.config import settings
 from locator.web.http import ratelimit
 from locator.web.http.errors import wants_json
@@ -107,6 +107,7 @@ def init_app(app: Flask) -> None:
     manager.user_loader(_load)
     manager.unauthorized_handler(_unauthorized)
     app.jinja_env.globals["Role"] = Role
+    app.jinja_env.globals["role_labels"] = ROLE_LABELS
 
 
 def _lifetimes() -> dict[str, float]:

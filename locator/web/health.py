@@ -63,6 +63,7 @@ from locator.files.atomic import fsync_dir, locked_temp, remove_leftovers, write
 from locator.registry.accounts import Role
 from locator.registry.importer import store_location
 from locator.registry.store import backup, is_database_url
+from locator.web import reported
 
 __all__ = ["Health", "bp", "check_store", "current", "ensure_writable", "init_app",
            "is_degraded", "marker_path", "note_served", "note_write"]
@@ -268,8 +269,12 @@ def ensure_writable() -> None:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """``{"status": "ok" | "warning" | "degraded", "writable": ...}`` (always 200: a degraded
-    app still serves readers); a signed-in administrator also sees why, where and since when."""
-    response = jsonify(current().to_dict(details=current_user.can(Role.ADMIN)))
+    """``{"status": "ok" | "warning" | "degraded", "writable": ..., "reports": ...}`` (always
+    200: a degraded app still serves readers), with workers' reports counted by status
+    (``"reports": {"open": …, "accepted": …, "dismissed": …}``, at most
+    :data:`locator.web.reported.TTL` seconds old); a signed-in administrator also sees why,
+    where and since when."""
+    response = jsonify({**current().to_dict(details=current_user.can(Role.ADMIN)),
+                        "reports": reported.counts()})
     response.headers["Cache-Control"] = "no-store"
     return response

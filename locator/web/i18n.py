@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.add_template_global(lang_url)
     app.add_template_global(get_locale)
+    app.add_template_global(select_locale, "page_language")  # one of LANGUAGES, e.g. zh_CN
     app.after_request(_remember_language)
 
 

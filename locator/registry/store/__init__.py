@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from locator.geo.datum import Datum
 from locator.model import Amenity, Entry, Kind, Station
+from locator.registry.reports import ReportStore
 
 __all__ = [
     "ADDED_COLUMNS",
@@ -98,6 +99,8 @@ class Store(Protocol):
     #: backup of a GeoPackage store, say on a full disk): the write stands, and is reported
     #: as stored, but an operator should know. Empty when all went well.
     warnings: list[str]
+    #: workers' reports, in the same database (:mod:`locator.registry.reports`)
+    reports: ReportStore
 
     def write(self, stations: Sequence[Station], meta: ImportMeta, *,
               expected_active: int | None = None) -> Version:

@@ -5,7 +5,8 @@ points) always holds the active version, so QGIS or ``ogr2ogr`` can open it.
 Alongside it, plain SQLite tables keep every version's rows
 (``station_history``), the versions themselves (``registry_versions``: who,
 when, SHA-256, counts, report), the active pointer (``registry_state``) and a
-log of imports and rollbacks. ``synchronous=FULL`` plus WAL means a process
+log of imports and rollbacks; workers' reports live beside them in ``station_reports``
+(:mod:`locator.registry.store.reports_sqlite`). ``synchronous=FULL`` plus WAL means a process
 killed at any instant leaves either the old or the new version, complete.
 """
 # ruff: noqa: S608 - SQL is built only from this module's constant column names
@@ -25,6 +26,7 @@ from typing import Any
 from locator.errors import EditConflict, RegistryError
 from locator.files.atomic import create_with, replace_with
 from locator.model import Station
+from locator.registry.reports import ReportStore
 from locator.registry.store import (
     ADDED_COLUMNS,
     COLUMNS,
@@ -36,6 +38,7 @@ from locator.registry.store import (
     encode_station,
     version_from_row,
 )
+from locator.registry.store.reports_sqlite import SqliteReports, ensure_schema
 
 __all__ = ["GpkgStore", "point_blob", "write_geopackage"]
 
@@ -178,6 +181,8 @@ class GpkgStore:
         if not self._has_schema():  # an empty file put there by hand
             self._create()
         self._migrate()
+        ensure_schema(self._con)  # stores made before workers' reports get their table
+        self.reports: ReportStore = SqliteReports(self._con, self.path)
 
     def _has_schema(self) -> bool:
         found = self._con.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "

@@ -3,7 +3,8 @@
 Same tables and semantics as the GeoPackage store: ``stations`` (the active
 version, ``geometry(Point, 4326)`` with a GiST index so ``ORDER BY geom <-> point``
 is an index scan), ``station_history`` (every version's rows),
-``registry_versions``, ``registry_state`` and ``registry_log``. An import is one
+``registry_versions``, ``registry_state`` and ``registry_log``; workers' reports in
+``station_reports`` (:mod:`locator.registry.store.reports_postgis`). An import is one
 transaction that first locks ``registry_state``, so concurrent imports queue and
 readers always see a complete version. Rows go in through ``COPY``.
 """
@@ -34,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from locator.errors import EditConflict, RegistryError, StoreWriteFailed
 from locator.model import Station
+from locator.registry.reports import ReportStore
 from locator.registry.store import (
     ADDED_COLUMNS,
     COLUMNS,
@@ -42,6 +44,7 @@ from locator.registry.store import (
     Version,
     decode_stations,
     encode_station,
+    reports_postgis,
     version_from_row,
 )
 
@@ -112,8 +115,10 @@ class PostgisStore:
                 for column in ADDED_COLUMNS:
                     conn.execute(text(f'ALTER TABLE {table} ADD COLUMN IF NOT EXISTS '
                                       f'"{column}" text'))
+            reports_postgis.metadata.create_all(conn, checkfirst=True)  # also in older stores
             conn.execute(text("INSERT INTO registry_state VALUES ('active', NULL) "
                               "ON CONFLICT (key) DO NOTHING"))
+        self.reports: ReportStore = reports_postgis.PostgisReports(self._engine)
 
     # --- reading ---
 

@@ -2,7 +2,8 @@
  * The marker's position is written into the form's longitude/latitude fields and the
  * "picked on" select is set to the datum of the tiles (GCJ-02 on Amap), so the server
  * converts it to WGS-84 like any typed coordinate. Tiles that fail to load leave a grey
- * map: the marker and the fields still work. No inline script: CSP-friendly. */
+ * map: the marker and the fields still work. No inline script: CSP-friendly. For an account
+ * that may only look (data.readonly) the marker stays where it is. */
 (function () {
   "use strict";
   var holder = document.getElementById("edit-map");
@@ -13,8 +14,11 @@
   var lat = document.getElementById("f-lat");
   var datum = document.getElementById("f-datum");
   var start = data.point || data.center;
-  var map = L.map(holder, {attributionControl: false}).setView([start[1], start[0]], data.point ? 16 : 12);
-  L.tileLayer(data.tiles.url, {subdomains: data.tiles.subdomains, maxZoom: data.tiles.max_zoom}).addTo(map);
+  var map = L.map(holder).setView([start[1], start[0]], data.point ? 16 : 12);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  L.control.scale({imperial: false}).addTo(map);
+  L.tileLayer(data.tiles.url, {subdomains: data.tiles.subdomains, maxZoom: data.tiles.max_zoom,
+                               attribution: data.tiles.attribution}).addTo(map);
   var marker = null;
 
   function write(latlng) {
@@ -26,12 +30,13 @@
 
   function place(latlng) {
     if (marker) { marker.setLatLng(latlng); return; }
-    marker = L.marker(latlng, {draggable: true, autoPan: true, keyboard: true}).addTo(map);
+    marker = L.marker(latlng, {draggable: !data.readonly, autoPan: true,
+                               keyboard: !data.readonly}).addTo(map);
     marker.on("dragend", function () { write(marker.getLatLng()); });
   }
 
   if (data.point) { place(L.latLng(data.point[1], data.point[0])); }
-  map.on("click", function (e) { place(e.latlng); write(e.latlng); });
+  if (!data.readonly) { map.on("click", function (e) { place(e.latlng); write(e.latlng); }); }
 
   function typed() {
     var x = parseFloat(lon.value), y = parseFloat(lat.value);

@@ -1,10 +1,14 @@
 /* The finder page: geolocation, tap-to-set point, place search (a keyboard listbox),
- * filters that submit on change, and the tile choice kept in the URL.
+ * filters applied in place (the list and the map's stations are swapped, the scroll
+ * position stays), the tile choice kept in the URL, a shared station opened on the map, and
+ * the results saved for use without signal (the service worker shows them offline).
  * Everything degrades: without this script the forms are plain GET forms.
- * Text from the server reaches the page through textContent only. */
+ * Text from the server reaches the page through textContent only, or as whole elements of
+ * a page the server rendered for the same site (a filter change). */
 (function () {
   "use strict";
   var status = document.getElementById("locate-status");
+  var finder = document.querySelector(".finder");
 
   function say(text) { status.textContent = text; }
 
@@ -77,21 +81,70 @@
     });
   });
 
-  /* --- filters: submit on change (the Apply button stays for keyboard users) --- */
-  var filters = document.getElementById("filters");
-  if (filters) {
+  /* --- filters: applied in place; the plain GET form is the fallback --- */
+  var filters = document.getElementById("filters"), pending = 0, timer2 = null;
+  function query() {
+    var fd = new FormData(filters);
+    if (!fd.get("open")) { fd.delete("open"); }
+    if (fd.get("open") !== "at") { fd.delete("at"); }
+    var url = new URL(filters.action, window.location.href);
+    url.search = new URLSearchParams(fd).toString();
+    return url.toString();
+  }
+  function same(selector, doc) {
+    var here = document.querySelector(selector), there = doc.querySelector(selector);
+    if (here && there) { here.replaceWith(document.importNode(there, true)); }
+    return !!(here && there);
+  }
+  /* the form as the query of ``url`` says (after back/forward) */
+  function sync(url) {
+    var params = new URL(url, window.location.href).searchParams;
+    Array.prototype.forEach.call(filters.elements, function (input) {
+      if (!input.name || input.type === "hidden" || input.type === "submit") { return; }
+      var values = params.getAll(input.name).join(",").split(",");
+      if (input.type === "checkbox" || input.type === "radio") {
+        input.checked = input.type === "radio" && input.value === "" ?
+          !params.get(input.name) : values.indexOf(input.value) >= 0;
+      } else if (params.get(input.name)) { input.value = params.get(input.name); }
+    });
+  }
+  function apply(url, push) {
+    var mine = ++pending, mapEl = document.querySelector(".folium-map");
+    finder.setAttribute("aria-busy", "true");
+    return fetch(url, {headers: {Accept: "text/html", "X-Locator-Update": "1"}}).then(function (r) {
+      if (!r.ok) { throw new Error(String(r.status)); }
+      return r.text();
+    }).then(function (html) {
+      if (mine !== pending) { return; }  /* a newer change is on its way */
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var payload = doc.querySelector("script.lz-payload"), ctl = mapEl && mapEl.lzStations;
+      if (!same(".results", doc) || !payload || !ctl) { throw new Error("unexpected page"); }
+      same(".filter-count", doc); same(".clear-filters", doc); same(".view-fields", doc);
+      var banner = document.querySelector(".demo-banner"), theirs = doc.querySelector(".demo-banner");
+      if (banner) { banner.hidden = !theirs; }
+      ["data-nearest", "data-walk-in", "data-k", "data-shared"].forEach(function (name) {
+        finder.setAttribute(name, doc.querySelector(".finder").getAttribute(name) || "");
+      });
+      if (!push) { sync(url); }
+      else { window.history.pushState({lzFilters: true}, "", url); }
+      ctl.replace(JSON.parse(payload.textContent));
+      wireList();
+      save();
+    }).catch(function () { window.location.assign(url); }).then(function () {
+      if (mine === pending) { finder.removeAttribute("aria-busy"); }
+    });
+  }
+  if (filters && finder && window.fetch && window.DOMParser) {
     filters.addEventListener("change", function (e) {
-      if (e.target.name === "at" && !filters.querySelector("input[name=open][value=at]").checked) {
-        filters.querySelector("input[name=open][value=at]").checked = true;
-      }
-      if (filters.requestSubmit) { filters.requestSubmit(); } else { filters.submit(); }
+      var at = filters.querySelector("input[name=open][value=at]");
+      if (e.target.name === "at" && !at.checked) { at.checked = true; }
+      clearTimeout(timer2);
+      timer2 = setTimeout(function () { apply(query(), true); }, 150);
     });
-    /* an empty "open" or unchecked time sends nothing: keep the URL short */
-    filters.addEventListener("formdata", function (e) {
-      var fd = e.formData;
-      if (!fd.get("open")) { fd.delete("open"); }
-      if (fd.get("open") !== "at") { fd.delete("at"); }
+    filters.addEventListener("submit", function (e) {
+      e.preventDefault(); clearTimeout(timer2); apply(query(), true);
     });
+    window.addEventListener("popstate", function () { apply(window.location.href, false); });
   }
 
   /* --- place search: an ARIA combobox over GET /places --- */
@@ -183,15 +236,51 @@
     search.addEventListener("blur", function () { setTimeout(close, 150); });
   }
 
-  /* --- "show on map" per result --- */
+  /* --- "show on map" per result (again after each filter change) --- */
   var mapEl = document.querySelector(".folium-map");
-  document.querySelectorAll(".show-on-map").forEach(function (button) {
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var ctl = mapEl && mapEl.lzStations;
-      if (!ctl) { return; }
-      mapEl.scrollIntoView({block: "center"});
-      ctl.ready.then(function () { ctl.open(button.getAttribute("data-id")); });
+  function showOnMap(id) {
+    var ctl = mapEl && mapEl.lzStations;
+    if (!ctl) { return; }
+    mapEl.scrollIntoView({block: "center"});
+    ctl.ready.then(function () { ctl.open(id); });
+  }
+  function wireList() {
+    document.querySelectorAll(".show-on-map").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { showOnMap(button.getAttribute("data-id")); });
     });
-  });
+  }
+  wireList();
+
+  /* --- a shared station (?station=<id>): its popup open on the map --- */
+  if (finder && finder.getAttribute("data-shared") && mapEl && mapEl.lzStations) {
+    mapEl.lzStations.ready.then(function () {
+      mapEl.lzStations.open(finder.getAttribute("data-shared"));
+    });
+  }
+
+  /* --- offline: the service worker keeps the shell; the last results are kept here --- */
+  function save() {
+    if (!finder || !window.caches || !window.fetch) { return; }
+    var note = document.querySelector(".offline-note");
+    fetch(finder.getAttribute("data-nearest"), {headers: {Accept: "application/json"}})
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
+      .then(function (body) {
+        return caches.open(finder.getAttribute("data-cache")).then(function (cache) {
+          return cache.put(finder.getAttribute("data-saved"), new Response(body, {headers: {
+            "Content-Type": "application/json", "X-Locator-Fetched": new Date().toISOString(),
+            "X-Locator-Lang": finder.getAttribute("data-lang"),
+            "X-Locator-Walk-In": finder.getAttribute("data-walk-in"),
+            "X-Locator-K": finder.getAttribute("data-k")}}));
+        });
+      })
+      .then(function () {
+        if (note) { note.textContent = note.getAttribute("data-saved"); note.hidden = false; }
+        finder.setAttribute("data-saved-at", String(Date.now()));
+      }, function () { /* not kept this time; the last kept results stay */ });
+  }
+  if (finder && "serviceWorker" in navigator) {
+    navigator.serviceWorker.register(finder.getAttribute("data-sw")).catch(function () {});
+  }
+  save();
 }());

@@ -72,6 +72,7 @@ class NearestFastPath:
         self.answered = 0  # requests answered here (for tests and curious operators)
         self._mimetype = str(app.json.mimetype)  # type: ignore[attr-defined]
         self._query = bound_nearest_query(app)
+        self._stale_days = settings(app).verified_stale_days
         self._params = frozenset(self._query.model_fields) - {"lang"}  # lang: Flask's
 
     def __call__(self, environ: dict[str, Any],
@@ -93,7 +94,8 @@ class NearestFastPath:
             now = hours.now()
             body = json_bytes(nearest_answer(parse(self._query, args, now=now),
                                              service.served(self.app), now=now,
-                                             areas=service.imported_areas(self.app)))
+                                             areas=service.imported_areas(self.app),
+                                             stale_days=self._stale_days))
         except Exception:
             # a bad parameter or a fault: the same code runs again inside Flask, which answers
             # in its error format (a 400 naming the parameter; a 500 with a logged error id).

@@ -63,7 +63,14 @@ _STATION_PROPERTIES: Schema = {
                   "description": "Datum the coordinate was given in; served coordinates "
                                  "are always WGS-84."},
         "precision_m": {"type": ["number", "null"], "minimum": 0},
-        "verified": {"type": ["string", "null"], "format": "date"},
+        "verified": {"type": ["string", "null"], "format": "date",
+                     "description": "The same as verified_on (the registry file's name)."},
+        "verified_on": {"type": ["string", "null"], "format": "date",
+                        "description": "The day the station was last verified (Lanzhou "
+                                       "time); null when never."},
+        "stale": {"type": "boolean",
+                  "description": "True when never verified, or last verified longer ago "
+                                 "than the server's VERIFIED_STALE_DAYS."},
         "synthetic": {"type": "boolean",
                       "description": "True for generated demonstration records."},
         "note": {"type": "string"},

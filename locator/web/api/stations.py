@@ -8,7 +8,7 @@ bad value is a ``400`` naming its parameter and the spec says exactly what is ch
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -21,7 +21,7 @@ from locator.areas.store import StoredAreas
 from locator.errors import NotFound
 from locator.geo.datum import Datum
 from locator.registry import Registry
-from locator.stations import hours
+from locator.stations import freshness, hours
 from locator.stations.geojson import hits_collection, station_feature
 from locator.stations.nearest import Filters
 from locator.web.api.openapi import operation, path_param
@@ -43,7 +43,8 @@ def nearest() -> Response:
     first, with geodesic metres, walking and e-bike minutes and the open state."""
     now = hours.now()
     query = parse(bound_nearest_query(), request.args, now=now)
-    body = nearest_answer(query, current_registry(), now=now, areas=imported_areas())
+    body = nearest_answer(query, current_registry(), now=now, areas=imported_areas(),
+                          stale_days=settings().verified_stale_days)
     return current_app.response_class(json_bytes(body),
                                       mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
 
@@ -55,12 +56,13 @@ def bound_nearest_query(app: Flask | None = None) -> type[NearestQuery]:
 
 
 def nearest_answer(query: NearestQuery, registry: Registry, *, now: datetime,
-                   areas: Sequence[StoredAreas] = ()) -> dict[str, Any]:
+                   areas: Sequence[StoredAreas] = (), stale_days: int) -> dict[str, Any]:
     """The body of ``/api/v1/nearest`` for checked parameters (no Flask needed).
 
     Shared by the view, :mod:`locator.web.api.fastpath` and ``locator nearest``, so all
     three answer the same. ``areas``: imported polygons, which give ``place=`` ids of
-    subdistricts and communities their better points.
+    subdistricts and communities their better points; ``stale_days`` is
+    ``VERIFIED_STALE_DAYS`` (each station's ``stale``).
 
     Raises
     ------
@@ -86,7 +88,8 @@ def nearest_answer(query: NearestQuery, registry: Registry, *, now: datetime,
                           "approximate": place.approximate, "place": place.as_dict()}
     elif query.datum is not Datum.WGS84:
         meta["origin"] = {"lat": lat, "lon": lon, "datum": "wgs84"}
-    return hits_collection(hits, at=wanted.open_at or now, meta=meta)
+    return hits_collection(hits, at=wanted.open_at or now, meta=meta,
+                           current_from=freshness.cutoff(now.date(), stale_days))
 
 
 def json_bytes(body: dict[str, Any]) -> bytes:
@@ -133,7 +136,8 @@ def stations() -> Response:
     if offset > 0:
         links.append(_link("prev", max(0, offset - limit), limit))
     body: dict[str, Any] = {"type": "FeatureCollection",
-                            "features": [station_feature(s) for s in page],
+                            "features": [station_feature(s, current_from=_current_from())
+                                         for s in page],
                             "numberMatched": len(found), "numberReturned": len(page),
                             "links": links,
                             "synthetic_included": any(s.synthetic for s in page)}
@@ -158,7 +162,13 @@ def station(station_id: str) -> Response:
     found = stations_by_id(current_registry()).get(station_id)
     if found is None:
         raise NotFound(f"no station has id {station_id!r}", param="station_id")
-    return jsonify(station_feature(found))
+    return jsonify(station_feature(found, current_from=_current_from()))
+
+
+def _current_from() -> date:
+    """The first day a verification still counts as current (Lanzhou's today, less
+    ``VERIFIED_STALE_DAYS``)."""
+    return freshness.cutoff(hours.now().date(), settings().verified_stale_days)
 
 
 @bp.get("/registry/report")

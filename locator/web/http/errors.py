@@ -11,11 +11,20 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from locator.errors import Busy, LocatorError, RateLimited
+from locator.model import N_
 from locator.web.http.scope import is_json_api
 
 __all__ = ["init_app", "render_error", "render_http_error", "wants_json"]
 
 log = logging.getLogger(__name__)
+
+
+#: What each status means, for the error page's heading (the code stays in JSON bodies).
+TITLES = {400: N_("Bad request"), 401: N_("Sign-in needed"), 403: N_("Not allowed"),
+          404: N_("Not found"), 405: N_("Method not allowed"), 409: N_("Conflict"),
+          412: N_("Changed meanwhile"), 413: N_("Too large"), 428: N_("Version needed"),
+          429: N_("Too many requests"), 500: N_("Server error"),
+          503: N_("Temporarily read-only"), 507: N_("Could not save")}
 
 
 def wants_json() -> bool:
@@ -30,7 +39,8 @@ def wants_json() -> bool:
 def _render(status: int, body: dict[str, object]) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(body), status
-    return render_template("error.html", status=status, error=body["error"]), status
+    title = _(TITLES[status]) if status in TITLES else str(status)
+    return render_template("error.html", status=status, title=title, error=body["error"]), status
 
 
 def render_error(exc: LocatorError) -> Response:

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, current_app, request
@@ -122,7 +123,12 @@ class WindowCounts(Storage):
 class _Limits:
     strategy: FixedWindowRateLimiter
     api: tuple[RateLimitItem, ...]
-    login: tuple[RateLimitItem, ...]
+
+
+@lru_cache(maxsize=32)
+def _items(text: str) -> tuple[RateLimitItem, ...]:
+    """A limits string (checked by the settings at start-up) as its items."""
+    return tuple(parse_many(text))
 
 
 def init_app(app: Flask) -> None:
@@ -136,8 +142,7 @@ def init_app(app: Flask) -> None:
     uri = checked.api_rate_limit_storage
     storage = WindowCounts() if uri == "memory://" else storage_from_string(uri)
     app.extensions[_KEY] = _Limits(FixedWindowRateLimiter(storage),
-                                   tuple(parse_many(checked.api_rate_limit)),
-                                   tuple(parse_many(checked.login_rate_limit)))
+                                   _items(checked.api_rate_limit))
     app.before_request(_limit_api)
 
 
@@ -196,17 +201,20 @@ def _limit_api() -> Response | None:
     return None if refused is None else render_error(refused)
 
 
-def limited(scope: str, *, methods: tuple[str, ...] = ("POST",)) -> Callable[[F], F]:
-    """Limit a view's ``methods`` per client to ``LOGIN_RATE_LIMIT`` (``scope`` keeps its
-    counts apart from other views'); past it the view is not called and the answer is
-    ``429`` with ``Retry-After``."""
+def limited(scope: str, *, limit: str = "login_rate_limit",
+            methods: tuple[str, ...] = ("POST",)) -> Callable[[F], F]:
+    """Limit a view's ``methods`` per client to the setting named ``limit`` (a field of
+    :class:`~locator.settings.Settings`: ``login_rate_limit``, ``report_rate_limit``…);
+    ``scope`` keeps its counts apart from other views'. Past it the view is not called and
+    the answer is ``429`` with ``Retry-After``."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             found: _Limits | None = current_app.extensions.get(_KEY)
             if found is not None and request.method in methods:
-                refused = _hit(found, found.login, f"locator-{scope}", request.remote_addr)
+                items = _items(getattr(settings(), limit))
+                refused = _hit(found, items, f"locator-{scope}", request.remote_addr)
                 if refused is not None:
                     raise refused
             return view(*args, **kwargs)

@@ -17,7 +17,6 @@ from flask_babel import gettext as _
 
 from locator.registry import audit
 from locator.registry.accounts import Role
-from locator.registry.editing import Action
 from locator.web import auth
 from locator.web.pages.edit import open_edit_store
 
@@ -25,7 +24,7 @@ __all__ = ["bp"]
 
 bp = Blueprint("audit", __name__, url_prefix="/edit")
 SHOWN = 500
-ACTIONS = (*(a.value for a in Action), audit.IMPORT, audit.ROLLBACK)
+ACTIONS = audit.ACTIONS
 
 
 
@@ -74,7 +73,8 @@ def page() -> ResponseReturnValue:
     """The log, newest first, with the filter form and export links."""
     found = _matching()
     return render_template("edit/audit.html", entries=found[:SHOWN], total=len(found),
-                           actions=ACTIONS, args=request.args)
+                           actions={a: _(label) for a, label in audit.ACTION_LABELS.items()},
+                           args=request.args)
 
 
 @bp.get("/audit.csv")

@@ -14,6 +14,7 @@ import math
 from dataclasses import replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -34,11 +35,16 @@ from locator.geo.datum import Datum, convert
 from locator.maps.layers import TILES, safe_json, tile_json
 from locator.model import AMENITY_LABELS, ENTRY_LABELS, KIND_LABELS, Station
 from locator.registry import audit, editing, importer
-from locator.registry.accounts import Role
+from locator.registry.accounts import ROLE_LABELS, Role
 from locator.registry.editing import Action
+from locator.registry.reports import REASON_LABELS, Report
 from locator.registry.store import Store, open_store
-from locator.web import auth, health, service
+from locator.stations import freshness, hours
+from locator.web import auth, health, reported, service
+from locator.web.config import settings
+from locator.web.pages import inbox
 from locator.web.pages.stationform import Parsed, form_values, parse_station
+from locator.web.params import Args
 
 __all__ = ["bp", "find_station", "open_edit_store", "save_and_serve", "service_area",
            "stored_station"]
@@ -46,7 +52,8 @@ __all__ = ["bp", "find_station", "open_edit_store", "save_and_serve", "service_a
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 MAX_LISTED = 500
 _COORDS = ("lon", "lat", "coord_datum")
-
+#: Orders of the station list: registry order, or by last verified day (never first), id, name.
+SORTS = ("", "verified", "id", "name")
 
 
 def open_edit_store() -> Store:
@@ -102,8 +109,10 @@ def stored_station(station_id: str) -> Station | None:
 
 
 def save_and_serve(action: Action, station_id: str, new: Station | None, etag: str | None,
-                   *, verified_on: date | None = None) -> editing.Saved:
-    """Check the store is writable, save one edit, then serve the new version."""
+                   *, verified_on: date | None = None,
+                   report: int | None = None) -> editing.Saved:
+    """Check the store is writable, save one edit, then serve the new version (``report``:
+    the worker's report the edit answers, named in its audit record)."""
     health.ensure_writable()
     store = open_edit_store()
     try:
@@ -111,7 +120,7 @@ def save_and_serve(action: Action, station_id: str, new: Station | None, etag: s
         version = service.registry_version(registry)
         saved = editing.save(store, action, station_id, new, etag,
                              user=auth.current_account().name, base=lambda: registry.stations,
-                             verified_on=verified_on,
+                             verified_on=verified_on, report=report,
                              served=None if version is None else (version, registry.stations))
         app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
         service.serve_written(app, saved.version, saved.stations)
@@ -123,6 +132,7 @@ def save_and_serve(action: Action, station_id: str, new: Station | None, etag: s
 
 def _labels() -> dict[str, Any]:
     return {"kinds": {k.value: _(v) for k, v in KIND_LABELS.items()},
+            "roles": {r.value: _(label) for r, label in ROLE_LABELS.items()},
             "amenities": {a.value: _(v) for a, v in AMENITY_LABELS.items()},
             "entries": {e.value: _(v) for e, v in ENTRY_LABELS.items()},
             "datums": {"wgs84": _("GPS / WGS-84"), "gcj02": _("Amap / Tencent (GCJ-02)"),
@@ -135,7 +145,7 @@ def _tiles() -> dict[str, Any]:
     return tile_json(TILES["osm"] if spec.needs_key else spec)  # (no key on this page)
 
 
-def _map_data(values: dict[str, Any]) -> str:
+def _map_data(values: dict[str, Any], *, readonly: bool = False) -> str:
     """The mini map's start: the form's point (in the tile datum) or the city centre."""
     tiles = _tiles()
     point: list[float] | None = None
@@ -148,12 +158,13 @@ def _map_data(values: dict[str, Any]) -> str:
         point = None
     lon, lat = current_app.config["DEFAULT_CENTER"]
     cx, cy = convert(lon, lat, src=Datum.WGS84, dst=tiles["datum"])
-    return safe_json({"tiles": tiles, "point": point, "center": [float(cx), float(cy)]})
+    return safe_json({"tiles": tiles, "point": point, "center": [float(cx), float(cy)],
+                      "readonly": readonly})
 
 
 def _form(values: dict[str, Any], *, station: Station | None, errors: dict[str, str],
           status: int = 200, conflict: dict[str, Any] | None = None,
-          message: str | None = None) -> ResponseReturnValue:
+          message: str | None = None, report: Report | None = None) -> ResponseReturnValue:
     etag = values.get("etag") or (editing.station_etag(station) if station else "")
     verified_by = None
     if station is not None and station.verified is not None:  # the page shows it only then
@@ -163,19 +174,34 @@ def _form(values: dict[str, Any], *, station: Station | None, errors: dict[str, 
         finally:
             store.close()
     orig = form_values(station, datum=Datum(_tiles()["datum"])) if station else None
+    can_edit = auth.current_account().can(Role.EDITOR)
     return render_template("edit/form.html", values=values, station=station, errors=errors,
                            etag=etag, orig=orig, conflict=conflict, message=message,
-                           verified_by=verified_by, map_data=_map_data(values),
-                           today=date.today().isoformat(), **_labels()), status
+                           verified_by=verified_by,
+                           map_data=_map_data(values, readonly=not can_edit),
+                           can_edit=can_edit, report=report,
+                           report_reasons={r.value: _(label) for r, label in REASON_LABELS.items()},
+                           today=hours.now().date().isoformat(), **_labels()), status
 
 
 @bp.get("/")
 @auth.role_required(Role.VIEWER)
 def index() -> ResponseReturnValue:
-    """Every station (searchable by id, name or address), with links to edit them."""
+    """Every station, searchable by id, name or address, sortable and filterable by the day it
+    was last verified (the "to verify" queue), :data:`MAX_LISTED` to a page."""
+    args = Args(request.args)
     query = request.args.get("q", "").strip()[:100]
     placed_only = request.args.get("placed") == "1"
     fixed = bool(current_app.config.get("REGISTRY"))
+    sort = request.args.get("sort", "")
+    if sort not in SORTS:
+        abort(400, description=_("Unknown order %(value)s; use one of %(known)s.",
+                                 value=repr(sort[:40]), known=", ".join(s for s in SORTS if s)))
+    desc = request.args.get("order") == "desc"
+    stale_only = request.args.get("stale") == "1"
+    offset = args.integer("offset", low=0, high=10_000_000, default=0)
+    days = settings().verified_stale_days
+    first_current = freshness.cutoff(hours.now().date(), days)
     stations = list(service.current_registry().stations)
     placed = sum(1 for s in stations if s.geocoded)
     if placed_only:  # placed by their address at a unit's point: locations to fix
@@ -183,9 +209,62 @@ def index() -> ResponseReturnValue:
     if query:
         stations = [s for s in stations if query in s.id or query in s.name
                     or query in s.address]
-    return render_template("edit/index.html", stations=stations[:MAX_LISTED], q=query,
-                           total=len(stations), fixed=fixed, placed=placed,
-                           placed_only=placed_only, **_labels())
+    if stale_only:
+        stations = [s for s in stations if freshness.is_stale(s.verified, first_current)]
+    if sort == "verified":  # never verified first (ascending), like the oldest
+        stations.sort(key=lambda s: (s.verified is not None, s.verified or date.min),
+                      reverse=desc)
+    elif sort in ("id", "name"):
+        stations.sort(key=lambda s: getattr(s, sort), reverse=desc)
+    listed = stations[offset:offset + MAX_LISTED]
+    keep = {k: v for k, v in (("q", query), ("sort", sort), ("order", "desc" if desc else ""),
+                              ("stale", "1" if stale_only else ""),
+                              ("placed", "1" if placed_only else "")) if v}
+    return render_template(
+        "edit/index.html", stations=listed, q=query, total=len(stations), sort=sort,
+        desc=desc, stale_only=stale_only, offset=offset, page=MAX_LISTED, keep=keep,
+        here=urlencode({**keep, **({"offset": offset} if offset else {})}),
+        etags={s.id: editing.station_etag(s) for s in listed},
+        stale={s.id for s in listed if freshness.is_stale(s.verified, first_current)},
+        reports=reported.open_counts(), stale_days=days, fixed=fixed, placed=placed,
+        placed_only=placed_only, **_labels())
+
+
+@bp.post("/verify")
+@auth.role_required(Role.EDITOR)
+def verify_today() -> ResponseReturnValue:
+    """Mark the ticked stations verified today (Lanzhou), one new version; back to the list."""
+    back = request.form.get("back", "")[:500]
+    etags: dict[str, str] = {}
+    for item in request.form.getlist("verify"):
+        etag, sep, station_id = item.partition(":")
+        if sep and station_id:
+            etags[station_id] = etag
+    if not etags:
+        flash(_("Tick the stations you verified first."))
+        return redirect(url_for("edit.index") + (f"?{back}" if back else ""))
+    _refuse_fixed_files()
+    health.ensure_writable()
+    today = hours.now().date()
+    store = open_edit_store()
+    try:
+        registry = service.current_registry()
+        version = service.registry_version(registry)
+        done = editing.verify_many(
+            store, etags, today, user=auth.current_account().name,
+            base=lambda: registry.stations,
+            served=None if version is None else (version, registry.stations))
+        if done.version is not None:
+            app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+            service.serve_written(app, done.version, done.stations)
+    finally:
+        store.close()
+    flash(_("%(n)d stations marked as verified on %(day)s.", n=len(done.verified),
+            day=today.isoformat()))
+    if done.skipped:
+        flash(_("Not verified, because someone changed them meanwhile: %(ids)s. Check them "
+                "and try again.", ids=", ".join(done.skipped)))
+    return redirect(url_for("edit.index") + (f"?{back}" if back else ""))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -222,17 +301,22 @@ def service_area() -> Any:
 def station(station_id: str) -> ResponseReturnValue:
     """Edit a station's fields or move it (typed coordinates or the dragged marker)."""
     current = find_station(station_id)
+    report = inbox.report_for_edit(station_id)
     if request.method == "GET":
-        return _form(form_values(current, datum=Datum(_tiles()["datum"])), station=current,
-                     errors={})
+        values = form_values(current, datum=Datum(_tiles()["datum"]))
+        return _form(inbox.prefill(values, report) if report else values, station=current,
+                     errors={}, report=report)
     if not auth.current_account().can(Role.EDITOR):
         abort(403, description=_("Your account may not do this (it needs the role "
                                  "%(role)s).", role=Role.EDITOR.value))
     parsed = parse_station(request.form, station_id=station_id, base=current,
                            boundary=service_area())
     parsed.values["etag"] = request.form.get("etag", "")
+    if report is not None:
+        parsed.values["report"] = str(report.id)
     if parsed.station is None:
-        return _form(parsed.values, station=current, errors=parsed.errors, status=400)
+        return _form(parsed.values, station=current, errors=parsed.errors, status=400,
+                     report=report)
     if all(request.form.get(k, "") == request.form.get(f"orig_{k}") for k in _COORDS):
         # untouched coordinates keep their stored value exactly (no datum round-off)
         parsed.station = replace(parsed.station, lon=current.lon, lat=current.lat,
@@ -245,17 +329,19 @@ def station(station_id: str) -> ResponseReturnValue:
                                                lat=parsed.station.lat,
                                                datum=parsed.station.datum)
     action = Action.MOVE if moved and same_otherwise else Action.EDIT
-    return _commit(action, current, parsed)
+    return _commit(action, current, parsed, report)
 
 
-def _commit(action: Action, current: Station, parsed: Parsed) -> ResponseReturnValue:
+def _commit(action: Action, current: Station, parsed: Parsed,
+            report: Report | None) -> ResponseReturnValue:
     try:
-        saved = save_and_serve(action, current.id, parsed.station, parsed.values["etag"])
+        saved = save_and_serve(action, current.id, parsed.station, parsed.values["etag"],
+                               report=None if report is None else report.id)
     except (EditConflict, NotFound) as exc:
         return _conflict(current.id, parsed.values, exc.message)
     except LocatorError as exc:
         return _form(parsed.values, station=current, errors={}, status=exc.status,
-                     message=exc.message)
+                     message=exc.message, report=report)
     flash(_("Saved (version %(v)d).", v=saved.version.id))
     return redirect(url_for("edit.station", station_id=current.id))
 
@@ -281,7 +367,7 @@ def verify(station_id: str) -> ResponseReturnValue:
     except ValueError:
         abort(400, description=_("The date must look like 2024-05-01, got %(value)s.",
                                  value=repr(text[:40])))
-    if day > date.today():
+    if day > hours.now().date():  # (Lanzhou's today: UTC is a day behind until 08:00)
         abort(400, description=_("The date %(value)s is in the future.", value=day.isoformat()))
     return _simple(Action.VERIFY, station_id, verified_on=day)
 
@@ -300,9 +386,11 @@ def _simple(action: Action, station_id: str, *, verified_on: date | None = None
     current = find_station(station_id)
     values = {**form_values(current, datum=Datum(_tiles()["datum"])),
               "etag": request.form.get("etag", "")}
+    report = inbox.report_for_edit(station_id)  # a retirement may answer a worker's report
     try:
         saved = save_and_serve(action, station_id, None, values["etag"],
-                               verified_on=verified_on)
+                               verified_on=verified_on,
+                               report=None if report is None else report.id)
     except (EditConflict, NotFound) as exc:
         return _conflict(station_id, values, exc.message)
     except LocatorError as exc:

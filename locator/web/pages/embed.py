@@ -20,7 +20,10 @@ from flask_babel import gettext
 from locator.errors import QueryError
 from locator.maps import layers
 from locator.model import AMENITY_LABELS, KIND_LABELS, Station
-from locator.web import wording
+from locator.stations import hours
+from locator.web import reported, wording
+from locator.web.pages.finder import checked_tiles
+from locator.web.pages.stationview import Cards
 from locator.web.params import Args, static_filters
 from locator.web.service import current_registry
 
@@ -52,9 +55,7 @@ def options(args: Args) -> EmbedOptions:
         missing = "lon" if lon is None else "lat"
         raise QueryError(missing, f"give both lat and lon, or neither; {missing!r} is missing")
     default_lon, default_lat = current_app.config["DEFAULT_CENTER"]
-    tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
-    if tiles not in layers.TILES:
-        raise QueryError("tiles", f"tiles must be one of {', '.join(layers.TILES)}, got {tiles!r}")
+    tiles = checked_tiles(args)
     zoom = args.raw("zoom")
     return EmbedOptions(
         lon=default_lon if lon is None else lon, lat=default_lat if lat is None else lat,
@@ -91,13 +92,16 @@ def widget() -> str:
         nearest=[(h.station, h.distance_m) for h in hits],
         tianditu_key=current_app.config["TIANDITU_KEY"], labels=_labels(opts.here),
         static_url=lambda path: url_for("static", filename=path),
-        zoom=DEFAULT_ZOOM if opts.zoom is None else opts.zoom)
+        zoom=DEFAULT_ZOOM if opts.zoom is None else opts.zoom, user_label=True)
     finder_args: dict[str, Any] = {"lat": round(opts.lat, 6), "lon": round(opts.lon, 6),
                                    "k": opts.k, "tiles": opts.tiles,
                                    "lang": request.args.get("lang")}
+    cards = Cards(hours.now(), origin=(opts.lon, opts.lat) if opts.here else None,
+                  reported=reported.reported_stations())
     return render_template(
         "embed/widget.html", parts=finder.map_parts(folium_map), map_name=folium_map.get_name(),
-        hits=hits, texts=[wording.hit_texts(h) for h in hits], opts=opts,
+        hits=hits, texts=[wording.hit_texts(h) for h in hits],
+        cards=[cards(h.station) for h in hits], opts=opts,
         minutes_note=wording.minutes_note(registry.index.travel.basis),
         show_demo=any(s.synthetic for s in shown),
         finder_url=url_for("finder.index", _external=True,
@@ -112,7 +116,9 @@ def builder() -> str:
     return render_template(
         "embed/builder.html", embed_url=url_for("embed.widget", _external=True),
         lat=lat, lon=lon, zoom=DEFAULT_ZOOM, k=int(current_app.config["DEFAULT_K"]),
-        max_k=int(current_app.config["MAX_K"]), tiles=list(layers.TILES),
+        max_k=int(current_app.config["MAX_K"]),
+        tiles={name: gettext(layers.DEFAULT_LABELS[f"tiles_{name}"])
+               for name in layers.offered(current_app.config["TIANDITU_KEY"])},
         default_tiles=str(current_app.config["DEFAULT_TILES"]),
         languages=list(current_app.config["LANGUAGES"]),
         kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()},

@@ -51,25 +51,23 @@ from locator.model import (
     AMENITY_LABELS,
     ENTRY_LABELS,
     KIND_LABELS,
-    N_,
     Amenity,
     Entry,
     Kind,
     Station,
 )
-from locator.registry.messages import LEVEL_LABELS
-from locator.registry.phones import tel_uri
-from locator.stations import hours, links
+from locator.stations import hours
 from locator.stations.nearest import Filters, Hit
-from locator.web import wording
+from locator.web import reported, wording
+from locator.web.pages.offline import RESULTS_CACHE, SAVED_KEY
+from locator.web.pages.stationview import Cards
 from locator.web.params import Args, parse_amenity, parse_kind_value
-from locator.web.service import current_registry, imported_areas
+from locator.web.service import current_registry, imported_areas, stations_by_id
 
 __all__ = ["bp"]
 
 bp = Blueprint("finder", __name__)
 _NO_REGISTRATION = frozenset({Entry.OPEN, Entry.QR_CODE})
-PROVIDERS = {"amap": N_("Amap"), "baidu": N_("Baidu Maps"), "osm": N_("OpenStreetMap")}
 
 
 def map_labels() -> dict[str, str]:
@@ -97,6 +95,7 @@ class View:
     query: str
     place: Place | None = None  # the place searched from (``?place=``), resolved
     query_datum: str = "wgs84"  # datum of coordinates pasted into the search box
+    station: str | None = None  # a shared station to show first (``station=<id>``)
 
     @property
     def approximate(self) -> bool:
@@ -145,6 +144,8 @@ class View:
             out["only_24h"] = 1
         if self.walk_in:
             out["walk_in"] = 1
+        if self.station:
+            out["station"] = self.station
         if request.args.get("lang"):
             out["lang"] = request.args["lang"]
         out.update(override)
@@ -170,9 +171,7 @@ def parse_view(args: Args, now: datetime) -> View:
     query_datum = (args.raw("q_datum") or "wgs84").lower()
     if query_datum not in ("wgs84", "gcj02", "bd09"):
         raise QueryError("q_datum", f"q_datum must be wgs84, gcj02 or bd09, got {query_datum!r}")
-    tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
-    if tiles not in layers.TILES:
-        raise QueryError("tiles", f"tiles must be one of {', '.join(layers.TILES)}, got {tiles!r}")
+    tiles = checked_tiles(args)
     open_mode = (args.raw("open") or "").lower()
     if open_mode not in ("", "any", "now", "at"):
         raise QueryError("open", f"open must be 'now' or 'at', got {open_mode!r}")
@@ -188,7 +187,22 @@ def parse_view(args: Args, now: datetime) -> View:
         amenities=tuple(a.value for a in args.multi("amenity", parse_amenity)),
         open_mode=open_mode, at=at, when=at or now, only_24h=args.flag("only_24h"),
         walk_in=args.flag("walk_in"), query=(args.raw("q") or "")[:places.MAX_QUERY],
-        place=place, query_datum=query_datum)
+        place=place, query_datum=query_datum, station=(args.raw("station") or None))
+
+
+def checked_tiles(args: Args) -> str:
+    """``tiles`` (default ``DEFAULT_TILES``) when this server can draw it: a layer that needs
+    a key it lacks (Tianditu without ``TIANDITU_KEY``) is a 400 naming both."""
+    tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
+    offered = layers.offered(current_app.config["TIANDITU_KEY"])
+    if tiles in layers.TILES and tiles not in offered:
+        raise QueryError("tiles", gettext(
+            "tiles=%(value)s needs a key this server does not have (LOCATOR_TIANDITU_KEY); "
+            "use one of %(offered)s.", value=repr(tiles), offered=", ".join(offered)))
+    if tiles not in offered:
+        raise QueryError("tiles", gettext("tiles must be one of %(offered)s, got %(value)s.",
+                                          offered=", ".join(offered), value=repr(tiles)))
+    return tiles
 
 
 def _nearest(view: View) -> list[Hit]:
@@ -197,29 +211,30 @@ def _nearest(view: View) -> list[Hit]:
                                           filters=view.filters)
 
 
-def _row(hit: Hit, view: View) -> dict[str, Any]:
-    s = hit.station
-    # directions from an estimated point would route from the wrong street: let the map
-    # app start from the device's own location instead
-    origin = view.point if view.user_given and not view.approximate else None
-    return {"hit": hit, "state": hours.state(s.opening_hours, view.when).value,
-            "next_change": hours.next_change(s.opening_hours, view.when),
-            "links": station_links(s, origin),
-            "text": wording.hit_texts(hit, precision_m=view.precision_m)}
-
-
-def station_links(station: Station, origin: tuple[float, float] | None) -> list[dict[str, str]]:
-    """Directions links for a located station, labelled for people."""
-    if station.lon is None or station.lat is None:
-        return []
-    return [{"provider": link.provider, "url": link.url,
-             "label": gettext(PROVIDERS[link.provider])}
-            for link in links.directions(origin, (station.lon, station.lat), name=station.name)]
+def nearest_api_url(view: View) -> str:
+    """The ``/api/v1/nearest`` query answering this view: the finder saves its answer for
+    offline use (walk-in is the API's ``entry=open,qr_code``; a place, its id)."""
+    query: dict[str, Any] = ({"place": view.place.id} if view.place is not None else
+                             {"lat": f"{view.point[1]:.6f}", "lon": f"{view.point[0]:.6f}"})
+    query["k"] = view.k
+    if view.kinds:
+        query["kind"] = ",".join(k.value for k in view.kinds)
+    if view.amenities:
+        query["amenity"] = ",".join(view.amenities)
+    if view.open_mode:
+        query["open_at"] = "now" if view.open_mode == "now" else view.when.strftime(
+            "%Y-%m-%dT%H:%M")
+    if view.only_24h:
+        query["only_24h"] = "true"
+    if view.walk_in:
+        query["entry"] = ",".join(sorted(e.value for e in _NO_REGISTRATION))
+    return url_for("api.nearest", **query)
 
 
 @bp.get("/")
-def index() -> str | BaseResponse:
-    """The worker's finder page."""
+def index() -> BaseResponse:
+    """The worker's finder page (with ``X-Locator-Update: 1``, only the parts a filter change
+    replaces: ``finder/update.html``)."""
     args = Args(request.args)
     picked = args.raw("datum")
     if picked is not None:
@@ -233,6 +248,9 @@ def index() -> str | BaseResponse:
     # a national registry would make a page of megabytes: draw the nearest MAP_MAX_STATIONS
     drawn = index.around(*view.point, int(current_app.config["MAP_MAX_STATIONS"]), matching)
     stations = [index.stations[i] for i in drawn.tolist()]
+    shared = stations_by_id(registry).get(view.station) if view.station else None
+    if shared is not None and shared.located and shared not in stations:
+        stations.append(shared)  # a shared station is drawn whatever the filters say
     from locator.maps import finder  # (folium loads with the first map, not at start-up)
 
     labels = map_labels()
@@ -250,20 +268,34 @@ def index() -> str | BaseResponse:
         precision_m=view.precision_m)
     found = (lookup(view.query, stations=registry.stations, areas=imported_areas(),
                     datum=view.query_datum, limit=10) if view.query else Found([], []))
-    return render_template(
-        "finder/index.html", parts=finder.map_parts(folium_map), view=view,
-        rows=[_row(h, view) for h in hits], places_found=found.places,
-        kinds_found=found.kinds, now=now,
+    # directions from an estimated point would route from the wrong street: let the map
+    # app start from the device's own location instead
+    cards = Cards(view.when, now=view.open_mode != "at",
+                  origin=view.point if view.user_given and not view.approximate else None,
+                  reported=reported.reported_stations())
+    update = request.headers.get("X-Locator-Update") == "1"  # a filter change, in place
+    page = render_template(
+        "finder/update.html" if update else "finder/index.html",
+        parts=None if update else finder.map_parts(folium_map),
+        payload_json=finder.payload_json(folium_map) if update else None, view=view,
+        rows=[{"hit": h, **cards(h.station),
+               "text": wording.hit_texts(h, precision_m=view.precision_m)} for h in hits],
+        places_found=found.places, kinds_found=found.kinds, now=now,
+        shared=shared, shared_card=cards(shared) if shared else None,
+        nearest_url=nearest_api_url(view), results_cache=RESULTS_CACHE, saved_key=SAVED_KEY,
         minutes_note=wording.minutes_note(registry.index.travel.basis),
         precision_text=wording.precision_text(view.precision_m) if view.place else "",
         precision_of=wording.precision_text,
-        tile_names=list(layers.TILES), shown_count=matching.size, drawn_count=len(stations),
+        shown_count=matching.size, drawn_count=len(stations),
         glyphs=layers.KIND_GLYPHS,
         kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()},
         amenity_labels={a.value: gettext(lb) for a, lb in AMENITY_LABELS.items()},
         entry_labels={e.value: gettext(lb) for e, lb in ENTRY_LABELS.items()},
         show_demo_banner=registry.has_synthetic, unlocated=registry.unlocated,
-        station_count=len(registry.index), approximate=approximate_note, tel_uri=tel_uri)
+        station_count=len(registry.index))
+    response = current_app.make_response(page)
+    response.vary.add("X-Locator-Update")
+    return response
 
 
 def _origin(view: View) -> dict[str, Any]:
@@ -322,26 +354,23 @@ def station(station_id: str) -> tuple[Response, int] | Response:
     args = Args(request.args)
     lat, lon = args.number("lat", low=-90, high=90), args.number("lon", low=-180, high=180)
     origin = (lon, lat) if lat is not None and lon is not None else None
-    now = hours.now()
-    state = hours.state(found.opening_hours, now).value
-    text = {"open": gettext("Open now"), "closed": gettext("Closed now"),
-            "unknown": gettext("Hours unknown")}[state]
-    if found.opening_hours:
-        text += f" · {found.opening_hours}"
-    return jsonify({"id": found.id, "name": found.name, "address": found.address,
-                    "kind": found.kind.value, "hours": text, "state": state,
-                    "synthetic": found.synthetic, "links": station_links(found, origin),
-                    "phones": [{"number": n, "href": tel_uri(n)} for n in found.phones],
-                    "approx": approximate_note(found)})
-
-
-def approximate_note(station: Station) -> str:
-    """How roughly a station is placed, for the list and the popup ("" when exactly)."""
-    if not station.precision_m or station.precision_m <= 50:
-        return ""
-    if station.geocoded:
-        return str(gettext("Location about ±%(km).1f km, estimated from its %(level)s",
-                           km=station.precision_m / 1000, level=gettext(LEVEL_LABELS.get(
-                               station.geocoded, station.geocoded))))
-    return str(gettext("Approximate location: within about %(m)d m",
-                       m=int(station.precision_m)))
+    shown = Cards(hours.now(), origin=origin, reported=reported.reported_stations())(found)
+    stale = gettext("may be out of date") if shown["stale"] else ""
+    return jsonify({
+        "id": found.id, "name": found.name, "address": found.address,
+        "kind": found.kind.value, "synthetic": found.synthetic,
+        "state": shown["state"], "status": shown["status"], "special": shown["special"],
+        "hours": shown["hours"],
+        "hours_line": gettext("Hours: %(hours)s", hours=shown["hours"]) if shown["hours"] else "",
+        "verified_on": shown["verified_on"], "stale": shown["stale"],
+        "freshness": " · ".join(t for t in (shown["freshness"], stale) if t),
+        "reported": shown["reported"],
+        "reported_text": gettext("Workers reported that this may have changed")
+        if shown["reported"] else "",
+        "phones": [{"url": p["url"], "label": gettext("Call %(number)s", number=p["text"])}
+                   for p in shown["phones"]],
+        "links": shown["links"], "approx": shown["approx"],
+        "report_url": url_for("reports.form", station_id=found.id),
+        "report_label": gettext("Report a problem"),
+        "share_url": url_for("share.page", station_id=found.id),
+        "share_label": gettext("Share this station")})
