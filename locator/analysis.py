@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from datetime import date
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
@@ -35,7 +36,9 @@ from locator.planning.exports import SITE_FIELDS, UNIT_FIELDS, export_meta, plan
 from locator.planning.plan import Plan
 from locator.registry import Registry, load_registry
 from locator.registry.load import LoadReport
-from locator.stations.geojson import station_properties
+from locator.settings import Settings
+from locator.stations import freshness, hours
+from locator.stations.geojson import station_feature, station_properties
 from locator.stations.nearest import Filters, NearestIndex
 
 if TYPE_CHECKING:
@@ -46,6 +49,9 @@ __all__ = ["CRS", "nearest", "plan_cells", "plan_gaps", "plan_suggestions", "pla
 
 CRS = "EPSG:4326"
 _STATION_COLUMNS = tuple(station_properties(Station("", "", Kind.PARTNER, None, None)))
+_FRESHNESS_COLUMNS = ("verified_on", "stale")
+#: ``VERIFIED_STALE_DAYS`` unless configured: what the API marks ``stale`` by default
+STALE_DAYS = int(Settings.defaults()["VERIFIED_STALE_DAYS"])
 
 
 def _geopandas() -> Any:
@@ -73,25 +79,37 @@ def _records(rows: Sequence[dict[str, Any]], names: Iterable[str]) -> dict[str, 
     return {c: [r[c] for r in rows] for c in names}
 
 
-def _stations_frame(stations: Sequence[Station]) -> GeoDataFrame:
-    """The stations' properties as the API writes them and their points (None where the
-    location is unknown), one row each."""
+def _current_from(stale_days: int | None) -> date | None:
+    """The first day a verification counts as current today (Lanzhou), as the API computes."""
+    return None if stale_days is None else freshness.cutoff(hours.now().date(), stale_days)
+
+
+def _stations_frame(stations: Sequence[Station], current_from: date | None) -> GeoDataFrame:
+    """The stations' properties as the API writes them (with ``verified_on`` and ``stale``
+    when ``current_from`` is given) and their points (None where the location is unknown),
+    one row each."""
     located = np.fromiter((s.located for s in stations), dtype=bool, count=len(stations))
     where = [s for s, ok in zip(stations, located.tolist(), strict=True) if ok]
     geometry = np.full(len(stations), None, dtype=object)
     geometry[located] = shapely.points(np.array([s.lon for s in where], dtype=np.float64),
                                        np.array([s.lat for s in where], dtype=np.float64))
-    return _frame(_records([station_properties(s) for s in stations], _STATION_COLUMNS),
-                  geometry)
+    columns = _STATION_COLUMNS + (_FRESHNESS_COLUMNS if current_from is not None else ())
+    rows = [station_feature(s, current_from=current_from)["properties"] for s in stations]
+    return _frame(_records(rows, columns), geometry)
 
 
-def to_geodataframe(stations: Registry | Iterable[Station]) -> GeoDataFrame:
+def to_geodataframe(stations: Registry | Iterable[Station], *,
+                    stale_days: int | None = STALE_DAYS) -> GeoDataFrame:
     """One row per station: the API's feature properties as columns, and its point.
 
     Parameters
     ----------
     stations : Registry or iterable of Station
         A registry (e.g. from :func:`locator.registry.load_registry`) or stations.
+    stale_days : int or None
+        ``VERIFIED_STALE_DAYS``: adds ``verified_on`` and ``stale`` (never verified, or
+        longer ago than this, counted from today in Lanzhou) as the API does; ``None``
+        leaves them out (the registry file's columns only).
 
     Returns
     -------
@@ -102,7 +120,7 @@ def to_geodataframe(stations: Registry | Iterable[Station]) -> GeoDataFrame:
         unknown.
     """
     return _stations_frame(stations.stations if isinstance(stations, Registry)
-                           else tuple(stations))
+                           else tuple(stations), _current_from(stale_days))
 
 
 def read_registry(path: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
@@ -129,19 +147,20 @@ def read_registry(path: str | os.PathLike[str] | Iterable[str | os.PathLike[str]
 
 @overload
 def nearest(points: GeoDataFrame | GeoSeries, registry: Registry, *, k: int = 1,
-            max_distance: float | None = None, filters: Filters | None = None
-            ) -> GeoDataFrame: ...
+            max_distance: float | None = None, filters: Filters | None = None,
+            stale_days: int | None = STALE_DAYS) -> GeoDataFrame: ...
 
 
 @overload
 def nearest(points: tuple[ArrayLike, ArrayLike], registry: Registry, *, k: int = 1,
-            max_distance: float | None = None, filters: Filters | None = None
-            ) -> GeoDataFrame: ...
+            max_distance: float | None = None, filters: Filters | None = None,
+            stale_days: int | None = STALE_DAYS) -> GeoDataFrame: ...
 
 
 def nearest(points: GeoDataFrame | GeoSeries | tuple[ArrayLike, ArrayLike],
             registry: Registry, *, k: int = 1, max_distance: float | None = None,
-            filters: Filters | None = None) -> GeoDataFrame:
+            filters: Filters | None = None, stale_days: int | None = STALE_DAYS
+            ) -> GeoDataFrame:
     """The ``k`` stations nearest to each point: exact geodesic ranking, as the API ranks.
 
     Parameters
@@ -157,6 +176,8 @@ def nearest(points: GeoDataFrame | GeoSeries | tuple[ArrayLike, ArrayLike],
         Only stations within this many geodesic metres.
     filters : Filters, optional
         Kinds, amenities, open at a time, 24 h only (as the API's parameters).
+    stale_days : int or None
+        As for :func:`to_geodataframe`: ``verified_on`` and ``stale`` as the API gives them.
 
     Returns
     -------
@@ -184,7 +205,8 @@ def nearest(points: GeoDataFrame | GeoSeries | tuple[ArrayLike, ArrayLike],
     point, rank = np.nonzero(at >= 0)
     # each station found is described once, then repeated for every row that found it
     found, row_of = np.unique(at[point, rank], return_inverse=True)
-    frame = _stations_frame([index.stations[i] for i in found.tolist()]).take(row_of)
+    frame = _stations_frame([index.stations[i] for i in found.tolist()],
+                            _current_from(stale_days)).take(row_of)
     frame = frame.reset_index(drop=True)
     d = metres[point, rank]
     hits = {"point": labels[point], "rank": rank + 1, "distance_m": d,

@@ -506,7 +506,9 @@ def test_a_save_whose_checkpoint_and_backup_fail_is_answered_stored_and_shown(
                        headers={"X-CSRFToken": token, "If-Match": etag})
     assert again.status_code == 200, again.get_data(as_text=True)
 
-    assert client.get("/healthz").get_json() == {"status": "warning", "writable": True}
+    assert client.get("/healthz").get_json() == {"status": "warning", "writable": True,
+                                                  "reports": {"open": 0, "accepted": 0,
+                                                              "dismissed": 0}}
     admin = app.test_client()
     sign_in(admin, "admin")
     body = admin.get("/healthz").get_json()
@@ -519,7 +521,9 @@ def test_a_save_whose_checkpoint_and_backup_fail_is_answered_stored_and_shown(
     etag = client.get("/edit/api/stations/a").headers["ETag"]
     assert client.put("/edit/api/stations/a", json={**fields, "note": "好了"},
                       headers={"X-CSRFToken": token, "If-Match": etag}).status_code == 200
-    assert admin.get("/healthz").get_json() == {"status": "ok", "writable": True}
+    assert admin.get("/healthz").get_json() == {"status": "ok", "writable": True,
+                                                 "reports": {"open": 0, "accepted": 0,
+                                                             "dismissed": 0}}
 
 
 def test_editing_is_refused_while_fixed_files_are_served(tiny_path: Path,

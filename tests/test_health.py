@@ -137,7 +137,9 @@ def test_a_corrupt_store_is_kept_and_its_backup_served_read_only(
 
     # /healthz says degraded to anyone; the reason and the files only to an administrator
     client = app.test_client()
-    assert client.get("/healthz").get_json() == {"status": "degraded", "writable": False}
+    assert client.get("/healthz").get_json() == {"status": "degraded", "writable": False,
+                                                  "reports": {"open": 0, "accepted": 0,
+                                                              "dismissed": 0}}
     body = admin_health(app)
     assert body["status"] == "degraded" and body["writable"] is False
     assert body["reason"].startswith("store corrupt: ") and body["corrupt_file"] == str(kept)

@@ -82,30 +82,37 @@ def test_always_open_and_unknown(zh: HoursText, en: HoursText) -> None:
 
 
 def test_a_public_holiday_that_changes_the_state_is_named(zh: HoursText, en: HoursText) -> None:
-    national_day = datetime(2026, 10, 1, 10, 0)  # a Thursday: open by the weekly hours
-    assert evaluate("Mo-Fr 09:00-17:30; PH off", national_day).state is OpenState.OPEN
-    # what a holiday-aware evaluation returns for it: closed, and why
-    holiday = Evaluation(OpenState.CLOSED, datetime(2026, 10, 9, 9, 0),
-                         SpecialDay(date(2026, 10, 1), DayKind.HOLIDAY, "国庆节"))
-    assert zh.special(holiday) == "法定节假日（国庆节）：今天的开放时间与平常不同。"
-    assert en.special(holiday) == ("Public holiday (国庆节): today's hours differ from the "
-                                   "usual week.")
-    assert zh.status(holiday, national_day) == "现在关闭 · 周五（10月9日）09:00 开放"
+    """国庆 2026-10-01, a Thursday: open by the weekly hours, closed by the calendar
+    (chinesecalendar), and the note says why in each language."""
+    national_day = datetime(2026, 10, 1, 10, 0)
+    found = evaluate("Mo-Fr 09:00-17:30; PH off", national_day)
+    assert found.state is OpenState.CLOSED
+    assert found.special == SpecialDay(date(2026, 10, 1), DayKind.HOLIDAY, "国庆节",
+                                       "National Day")
+    assert zh.special(found) == "法定节假日（国庆节）：今天的开放时间与平常不同。"
+    assert en.special(found) == ("Public holiday (National Day): today's hours differ from "
+                                 "the usual week.")
+    assert zh.status(found, national_day) == "现在关闭 · 周四（10月8日）09:00 开放"
+    # hours that say nothing of holidays are not changed by one, and get no note
+    assert evaluate("24/7", national_day).special is None
     unnamed = Evaluation(OpenState.CLOSED, None, SpecialDay(date(2026, 10, 1),
                                                             DayKind.HOLIDAY))
     assert zh.special(unnamed) == "法定节假日：今天的开放时间与平常不同。"
 
 
 def test_a_make_up_working_day_is_named(zh: HoursText, en: HoursText) -> None:
-    sunday_worked = datetime(2026, 9, 27, 10, 0)  # a Sunday worked before 国庆 (调休)
-    regular = evaluate("Mo-Fr 09:00-17:30", sunday_worked)
-    assert regular.state is OpenState.CLOSED and regular.special is None
-    assert zh.special(regular) == ""
-    workday = Evaluation(OpenState.OPEN, datetime(2026, 9, 27, 17, 30),
-                         SpecialDay(date(2026, 9, 27), DayKind.MAKEUP, "国庆节"))
-    assert zh.special(workday) == "调休上班日（国庆节）：今天按工作日时间开放。"
-    assert en.special(workday) == "Make-up working day (国庆节): weekday hours apply today."
-    assert zh.status(workday, sunday_worked) == "现在开放 · 17:30 关闭"
+    """2026-10-10, a Saturday worked for 国庆 (调休): weekday hours apply."""
+    saturday_worked = datetime(2026, 10, 10, 10, 0)
+    found = evaluate("Mo-Fr 09:00-17:30", saturday_worked)
+    assert found.state is OpenState.OPEN
+    assert found.special == SpecialDay(date(2026, 10, 10), DayKind.MAKEUP, "国庆节",
+                                       "National Day")
+    assert zh.special(found) == "调休上班日（国庆节）：今天按工作日时间开放。"
+    assert en.special(found) == "Make-up working day (National Day): weekday hours apply today."
+    assert zh.status(found, saturday_worked) == "现在开放 · 17:30 关闭"
+    ordinary = evaluate("Mo-Fr 09:00-17:30", datetime(2026, 10, 17, 10, 0))  # a Saturday
+    assert ordinary.state is OpenState.CLOSED and ordinary.special is None
+    assert zh.special(ordinary) == ""
 
 
 @pytest.mark.parametrize(("expression", "chinese", "english"), [

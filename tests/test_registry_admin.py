@@ -183,24 +183,27 @@ def test_a_commit_after_the_registry_changed_is_refused_and_offers_a_new_preview
     page = refused.get_data(as_text=True)
     assert refused.status_code == 409
     assert "The registry changed since your preview" in page
-    assert "compared with version —, but version 1 is active now" in page
-    assert re.search(r"<td>admin</td><td>import</td><td>1</td><td>r\.csv</td>", page), page
+    # (version 1 is the served registry, stored before the first import; 2 is theirs)
+    assert "compared with version —, but version 2 is active now" in page
+    assert re.search(r"<td>admin</td><td>import</td><td>2</td><td>r\.csv</td>", page), page
     store = open_store(tmp_path / "s.gpkg")
     try:
-        assert [v.id for v in store.history()] == [1]  # nothing written
+        assert [v.id for v in store.history()] == [2, 1]  # nothing written
     finally:
         store.close()
-    assert [s.id for s in admin_app.extensions["locator"].stations] == ["z9"]
+    served = [s.id for s in admin_app.extensions["locator"].stations]
+    assert "z9" in served and "u1" not in served
 
-    # a new preview of the same file, against version 1: z9 would go; commit is then taken
+    # a new preview of the same file, against version 2: u1 and u2 are added beside z9
     again = planner.post("/admin/registry/preview-again?lang=en",
                          data={"csrf_token": csrf, "preview": preview_id_of(page)})
     shown = again.get_data(as_text=True)
-    assert again.status_code == 200 and "1 removed" in shown, shown[:2000]
+    assert again.status_code == 200 and "2 added, 0 changed, 0 removed" in shown, shown[:2000]
     done = planner.post("/admin/registry/commit", data={"csrf_token": csrf,
                                                         "preview": preview_id_of(shown)})
     assert done.status_code == 302
-    assert [s.id for s in admin_app.extensions["locator"].stations] == ["u1", "u2"]
+    served = [s.id for s in admin_app.extensions["locator"].stations]
+    assert served[-3:] == ["z9", "u1", "u2"]
 
 
 class CountingBody(io.RawIOBase):

@@ -35,8 +35,8 @@ from locator.registry.phones import parse_phones
 from locator.stations import hours
 from locator.text import MAX_TEXT, text_fault
 
-__all__ = ["FIELDS", "GEOCODED_LEVELS", "parse_kind", "parse_record", "station_from_record",
-           "text_of"]
+__all__ = ["FIELDS", "GEOCODED_LEVELS", "parse_id", "parse_kind", "parse_record",
+           "station_from_record", "text_of"]
 
 FIELDS = ("id", "name", "kind", "amenities", "opening_hours", "entry", "address",
           "district_code", "subdistrict_code", "community_code", "source", "datum",
@@ -88,7 +88,8 @@ def _text(rec: Mapping[str, Any], column: str, problems: list[RowError], *,
             return ""
         text = found
     if len(text) > MAX_TEXT:  # the station form's limit too: an imported station stays editable
-        problems.append(row_error("too_long", column, value, length=len(text), limit=MAX_TEXT))
+        problems.append(row_error("too_long", column, value, length=f"{len(text):,}",
+                                  limit=f"{MAX_TEXT:,}"))
         return ""
     fault = text_fault(text, single_line=column == "id")
     if fault is not None:
@@ -258,6 +259,12 @@ def _geocoded(rec: Mapping[str, Any], problems: list[RowError]) -> str | None:
                                   accepted=", ".join(GEOCODED_LEVELS)))
         return None
     return text or None
+
+
+def parse_id(rec: Mapping[str, Any], problems: list[RowError]) -> str | None:
+    """A record's ``id`` as text (``None`` when blank: the table makes one from the content),
+    held to the same text rules as every field (one line, no control characters)."""
+    return _text(rec, "id", problems) or None
 
 
 def parse_record(rec: Mapping[str, Any]) -> tuple[dict[str, Any], list[RowError]]:

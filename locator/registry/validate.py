@@ -51,7 +51,7 @@ from locator.registry import vocab
 from locator.registry.columns import column_map
 from locator.registry.located import locate
 from locator.registry.messages import row_error
-from locator.registry.records import parse_record, text_of
+from locator.registry.records import parse_id, parse_record
 
 __all__ = ["DEFAULT_BOUNDARY", "EXAMPLE_PREFIX", "UNKNOWN_LOCATION", "Validated", "content_id",
            "load_boundary", "validate_table"]
@@ -234,7 +234,7 @@ def validate_table(table: RawTable, *, datum: Datum | str = Datum.WGS84,
         rec = {columns[k]: v for k, v in cell_values(raw.fields, table.format).items()
                if k in columns}
         values, found = parse_record(rec)
-        station_id = text_of(rec.get("id")) if has_id else None  # blank: made from content
+        station_id = parse_id(rec, found) if has_id else None  # blank: made from content
         if values["name"].startswith(EXAMPLE_PREFIX):
             found.append(row_error("example_row", "name", values["name"]))
         if _blank(rec.get("datum")):
