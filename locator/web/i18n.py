@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, request, url_for
 from flask_babel import Babel, get_locale
+
+from locator.web.config import settings
 
 __all__ = ["LANG_COOKIE", "init_app", "lang_url", "select_locale"]
 
@@ -19,11 +21,11 @@ LANG_COOKIE = "lang"
 
 def select_locale() -> str:
     """The visitor's language: query, then cookie, then the default."""
-    languages = current_app.config["LANGUAGES"]
+    languages = settings().languages
     for candidate in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if candidate in languages:
             return str(candidate)
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    return settings().babel_default_locale
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +47,6 @@ def lang_url(language: str) -> str:
 def _remember_language(response: Response) -> Response:
     """Keep an explicit ``?lang=`` choice in a cookie for the next pages."""
     chosen = request.args.get("lang")
-    if chosen is not None and chosen in current_app.config["LANGUAGES"]:
+    if chosen is not None and chosen in settings().languages:
         response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax")
     return response

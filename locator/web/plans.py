@@ -35,6 +35,7 @@ from locator.planning.plan import POOLS, Plan, make_plan, partner_candidates
 from locator.planning.siting import Candidate
 from locator.registry import Registry
 from locator.stations.nearest import Filters
+from locator.web.config import settings
 from locator.web.http import admission
 from locator.web.params import Args, parse_amenity, parse_kind_value
 from locator.web.service import current_registry, registry_version
@@ -139,7 +140,7 @@ def page_query(args: Args) -> PlanQuery:
     if compare == "target" and r2 is None and m2 is None:
         raise QueryError("radius2", "compare=target needs radius2 or minutes2")
     return PlanQuery(**common, n=args.integer("n", low=0, high=MAX_SITES, default=3),
-                     pool=pool, resolution=int(current_app.config["PLANNER_RESOLUTION"]),
+                     pool=pool, resolution=settings().planner_resolution,
                      compare=compare, radius2=r2, minutes2=m2)
 
 
@@ -253,7 +254,7 @@ def compute(q: PlanQuery, *, demand: DemandLayer | None = None,
         sites=MAX_SITES if sites is None and q.n else (sites or 0),
         candidates=pool_sites, pool=q.pool, people=people,
         demand="" if demand is None else demand.name, people_outside=outside,
-        settled_m=float(current_app.config["PLANNER_SETTLED_M"]), step=step, level=q.level,
+        settled_m=settings().planner_settled_m, step=step, level=q.level,
         areas=areas, named=named, registry_stations=registry.stations)
     return replace(plan, registry=registry_label(registry))
 
@@ -329,7 +330,7 @@ def store_input(what: str, data: bytes, name: str, *, kind: str | None = None,
     if what == "demand":
         layer = read_demand(data, kind=kind, name=name, level=level, datum=datum,
                             bbox=load_boundaries().area.geometry.bounds,
-                            max_bytes=int(current_app.config["IMPORT_MAX_BYTES"]))
+                            max_bytes=settings().import_max_bytes)
         problems = layer.problems
         if layer.kind == "units" and level != "district" and level not in _named():
             raise RegistryError(f"{name}: people per {level} need the {level} polygons, and "

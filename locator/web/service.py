@@ -40,6 +40,7 @@ from locator.stations.nearest import NearestIndex
 from locator.stations.rivers import yellow_river
 from locator.stations.travel import TravelModel
 from locator.web import health
+from locator.web.config import settings
 
 __all__ = ["DEFAULT_REGISTRY", "current_registry", "imported_areas", "init_app", "refresh",
            "registry_from_store", "registry_paths", "registry_version", "reload_from_store",
@@ -70,15 +71,15 @@ def init_app(app: Flask) -> None:
     """Load and index the registry once and keep it on ``app.extensions``."""
     travel = _travel(app)
     registry = None
-    if not app.config["REGISTRY"]:
+    if not settings(app).registry:
         registry = _from_configured_store(app, travel)
-        poll = float(app.config["REGISTRY_POLL_SECONDS"] or 0)
+        poll = float(settings(app).registry_poll_seconds or 0)
         if poll > 0 and not health.is_degraded(app):  # degraded: the backup, read-only
             app.extensions[_WATCH] = _Watch(store_location(app.config, app.instance_path), poll,
                                             _served_version(registry))
             app.before_request(_refresh)
     if registry is None:
-        registry = load_registry(registry_paths(app.config["REGISTRY"]), travel=travel)
+        registry = load_registry(registry_paths(settings(app).registry), travel=travel)
     report = registry.report
     log.info("registry: %d of %d rows served from %s; %d problems", report.accepted,
              report.rows, ", ".join(report.files), len(report.problems))
@@ -86,15 +87,15 @@ def init_app(app: Flask) -> None:
 
 
 def _travel(app: Flask) -> TravelModel:
-    return TravelModel(detour_factor=float(app.config["DETOUR_FACTOR"]),
-                       walk_kmh=float(app.config["WALK_KMH"]),
-                       ebike_kmh=float(app.config["EBIKE_KMH"]),
-                       river=yellow_river() if app.config["RIVER_CROSSINGS"] else None)
+    return TravelModel(detour_factor=settings(app).detour_factor,
+                       walk_kmh=settings(app).walk_kmh,
+                       ebike_kmh=settings(app).ebike_kmh,
+                       river=yellow_river() if settings(app).river_crossings else None)
 
 
 def _from_configured_store(app: Flask, travel: TravelModel) -> Registry | None:
     location = store_location(app.config, app.instance_path)
-    if not app.config.get("STORE") and not Path(location).is_file():
+    if not settings(app).store and not Path(location).is_file():
         return None  # no store yet: nothing has been imported here
     store = open_store(location)
     try:

@@ -69,7 +69,7 @@ def open_edit_store() -> Store:
 
 
 def _refuse_fixed_files() -> None:
-    if current_app.config.get("REGISTRY"):
+    if settings().registry:
         raise EditConflict(_("Editing is off: this server serves fixed registry files "
                              "(LOCATOR_REGISTRY), not the store."))
 
@@ -140,7 +140,7 @@ def _labels() -> dict[str, Any]:
 
 
 def _tiles() -> dict[str, Any]:
-    name = str(current_app.config.get("DEFAULT_TILES") or "amap")
+    name = settings().default_tiles
     spec = TILES.get(name, TILES["osm"])
     return tile_json(TILES["osm"] if spec.needs_key else spec)  # (no key on this page)
 
@@ -156,7 +156,7 @@ def _map_data(values: dict[str, Any], *, readonly: bool = False) -> str:
         point = [float(x), float(y)] if math.isfinite(float(x) + float(y)) else None
     except (ValueError, LocatorError):
         point = None
-    lon, lat = current_app.config["DEFAULT_CENTER"]
+    lon, lat = settings().default_center
     cx, cy = convert(lon, lat, src=Datum.WGS84, dst=tiles["datum"])
     return safe_json({"tiles": tiles, "point": point, "center": [float(cx), float(cy)],
                       "readonly": readonly})
@@ -192,7 +192,7 @@ def index() -> ResponseReturnValue:
     args = Args(request.args)
     query = request.args.get("q", "").strip()[:100]
     placed_only = request.args.get("placed") == "1"
-    fixed = bool(current_app.config.get("REGISTRY"))
+    fixed = bool(settings().registry)
     sort = request.args.get("sort", "")
     if sort not in SORTS:
         abort(400, description=_("Unknown order %(value)s; use one of %(known)s.",
@@ -293,7 +293,7 @@ def new() -> ResponseReturnValue:
 
 
 def service_area() -> Any:
-    return importer.boundary_from_setting(current_app.config["REGISTRY_BOUNDARY"])
+    return importer.boundary_from_setting(settings().registry_boundary)
 
 
 @bp.route("/station/<path:station_id>", methods=["GET", "POST"])

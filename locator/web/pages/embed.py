@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext
 
 from locator.errors import QueryError
@@ -22,6 +22,7 @@ from locator.maps import layers
 from locator.model import AMENITY_LABELS, KIND_LABELS, Station
 from locator.stations import hours
 from locator.web import reported, wording
+from locator.web.config import settings
 from locator.web.pages.finder import checked_tiles
 from locator.web.pages.stationview import Cards
 from locator.web.params import Args, static_filters
@@ -54,15 +55,15 @@ def options(args: Args) -> EmbedOptions:
     if (lat is None) != (lon is None):
         missing = "lon" if lon is None else "lat"
         raise QueryError(missing, f"give both lat and lon, or neither; {missing!r} is missing")
-    default_lon, default_lat = current_app.config["DEFAULT_CENTER"]
+    default_lon, default_lat = settings().default_center
     tiles = checked_tiles(args)
     zoom = args.raw("zoom")
     return EmbedOptions(
         lon=default_lon if lon is None else lon, lat=default_lat if lat is None else lat,
         zoom=None if zoom is None else args.integer("zoom", low=0,
                                                     high=layers.TILES[tiles].max_zoom, default=0),
-        k=args.integer("k", low=1, high=int(current_app.config["MAX_K"]),
-                       default=int(current_app.config["DEFAULT_K"])),
+        k=args.integer("k", low=1, high=settings().max_k,
+                       default=settings().default_k),
         tiles=tiles, here=args.flag("here"), locate=args.flag("locate"))
 
 
@@ -82,7 +83,7 @@ def widget() -> str:
     registry = current_registry()
     hits = registry.index.query(opts.lon, opts.lat, k=opts.k, filters=wanted)
     index = registry.index
-    drawn = index.around(opts.lon, opts.lat, int(current_app.config["MAP_MAX_STATIONS"]),
+    drawn = index.around(opts.lon, opts.lat, settings().map_max_stations,
                          np.flatnonzero(index.mask(wanted)))
     shown: list[Station] = [index.stations[i] for i in drawn.tolist()]
     from locator.maps import finder  # (folium loads with the first map, not at start-up)
@@ -90,7 +91,7 @@ def widget() -> str:
     folium_map = finder.finder_map(
         shown, center=(opts.lon, opts.lat), tiles=opts.tiles,
         nearest=[(h.station, h.distance_m) for h in hits],
-        tianditu_key=current_app.config["TIANDITU_KEY"], labels=_labels(opts.here),
+        tianditu_key=settings().tianditu_key, labels=_labels(opts.here),
         static_url=lambda path: url_for("static", filename=path),
         zoom=DEFAULT_ZOOM if opts.zoom is None else opts.zoom, user_label=True)
     finder_args: dict[str, Any] = {"lat": round(opts.lat, 6), "lon": round(opts.lon, 6),
@@ -112,14 +113,14 @@ def widget() -> str:
 @bp.get("/builder")
 def builder() -> str:
     """Choose the widget's options, preview it live and copy the iframe snippet."""
-    lon, lat = current_app.config["DEFAULT_CENTER"]
+    lon, lat = settings().default_center
     return render_template(
         "embed/builder.html", embed_url=url_for("embed.widget", _external=True),
-        lat=lat, lon=lon, zoom=DEFAULT_ZOOM, k=int(current_app.config["DEFAULT_K"]),
-        max_k=int(current_app.config["MAX_K"]),
+        lat=lat, lon=lon, zoom=DEFAULT_ZOOM, k=settings().default_k,
+        max_k=settings().max_k,
         tiles={name: gettext(layers.DEFAULT_LABELS[f"tiles_{name}"])
-               for name in layers.offered(current_app.config["TIANDITU_KEY"])},
-        default_tiles=str(current_app.config["DEFAULT_TILES"]),
-        languages=list(current_app.config["LANGUAGES"]),
+               for name in layers.offered(settings().tianditu_key)},
+        default_tiles=settings().default_tiles,
+        languages=list(settings().languages),
         kind_labels={kd.value: gettext(lb) for kd, lb in KIND_LABELS.items()},
         amenity_labels={a.value: gettext(lb) for a, lb in AMENITY_LABELS.items()})

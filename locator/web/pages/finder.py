@@ -59,6 +59,7 @@ from locator.model import (
 from locator.stations import hours
 from locator.stations.nearest import Filters, Hit
 from locator.web import reported, wording
+from locator.web.config import settings
 from locator.web.pages.offline import RESULTS_CACHE, SAVED_KEY
 from locator.web.pages.stationview import Cards
 from locator.web.params import Args, parse_amenity, parse_kind_value
@@ -128,9 +129,9 @@ class View:
             out["place"] = self.place.id
         elif self.user_given:
             out.update(lat=f"{self.point[1]:.6f}", lon=f"{self.point[0]:.6f}")
-        if self.k != int(current_app.config["DEFAULT_K"]):
+        if self.k != settings().default_k:
             out["k"] = self.k
-        if self.tiles != str(current_app.config["DEFAULT_TILES"]):
+        if self.tiles != settings().default_tiles:
             out["tiles"] = self.tiles
         if self.kinds:
             out["kind"] = ",".join(k.value for k in self.kinds)
@@ -164,7 +165,7 @@ def parse_view(args: Args, now: datetime) -> View:
         raise QueryError("place", "give lat and lon, or place, not both")
     place = (resolve(place_id[:200], stations=current_registry().stations,
                      areas=imported_areas()) if place_id else None)
-    default = current_app.config["DEFAULT_CENTER"]
+    default = settings().default_center
     point = (lon, lat) if lon is not None and lat is not None else (default[0], default[1])
     if place is not None:
         point = (place.lon, place.lat)
@@ -181,8 +182,8 @@ def parse_view(args: Args, now: datetime) -> View:
         raise QueryError("at", "open=at needs a time: at=2026-11-29T22:30 (Lanzhou time)")
     return View(
         point=(float(point[0]), float(point[1])), user_given=lat is not None or place is not None,
-        k=args.integer("k", low=1, high=int(current_app.config["MAX_K"]),
-                       default=int(current_app.config["DEFAULT_K"])),
+        k=args.integer("k", low=1, high=settings().max_k,
+                       default=settings().default_k),
         tiles=tiles, kinds=tuple(args.multi("kind", parse_kind_value)),
         amenities=tuple(a.value for a in args.multi("amenity", parse_amenity)),
         open_mode=open_mode, at=at, when=at or now, only_24h=args.flag("only_24h"),
@@ -193,8 +194,8 @@ def parse_view(args: Args, now: datetime) -> View:
 def checked_tiles(args: Args) -> str:
     """``tiles`` (default ``DEFAULT_TILES``) when this server can draw it: a layer that needs
     a key it lacks (Tianditu without ``TIANDITU_KEY``) is a 400 naming both."""
-    tiles = args.raw("tiles") or str(current_app.config["DEFAULT_TILES"])
-    offered = layers.offered(current_app.config["TIANDITU_KEY"])
+    tiles = args.raw("tiles") or settings().default_tiles
+    offered = layers.offered(settings().tianditu_key)
     if tiles in layers.TILES and tiles not in offered:
         raise QueryError("tiles", gettext(
             "tiles=%(value)s needs a key this server does not have (LOCATOR_TIANDITU_KEY); "
@@ -246,7 +247,7 @@ def index() -> BaseResponse:
     index = registry.index
     matching = np.flatnonzero(index.mask(view.filters))
     # a national registry would make a page of megabytes: draw the nearest MAP_MAX_STATIONS
-    drawn = index.around(*view.point, int(current_app.config["MAP_MAX_STATIONS"]), matching)
+    drawn = index.around(*view.point, settings().map_max_stations, matching)
     stations = [index.stations[i] for i in drawn.tolist()]
     shared = stations_by_id(registry).get(view.station) if view.station else None
     if shared is not None and shared.located and shared not in stations:
@@ -262,7 +263,7 @@ def index() -> BaseResponse:
     folium_map = finder.finder_map(
         stations, center=view.point, tiles=view.tiles,
         nearest=[(h.station, h.distance_m) for h in hits],
-        tianditu_key=current_app.config["TIANDITU_KEY"], labels=labels,
+        tianditu_key=settings().tianditu_key, labels=labels,
         static_url=lambda path: url_for("static", filename=path),
         details_url=url_for("finder.station", station_id="__ID__", **_origin(view)),
         precision_m=view.precision_m)

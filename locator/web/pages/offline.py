@@ -33,6 +33,7 @@ from flask_babel import force_locale, gettext
 
 from locator.errors import NotFound
 from locator.model import AMENITY_LABELS, ENTRY_LABELS, KIND_LABELS, N_
+from locator.web.config import settings
 from locator.web.http import assets
 from locator.web.i18n import select_locale
 
@@ -61,7 +62,7 @@ OFFLINE_TEXT = {
 def precache_urls() -> list[str]:
     """What the service worker stores on install: the shell and each language's offline page."""
     urls = [url_for("static", filename=name) for name in SHELL_FILES]
-    urls += [url_for("offline.page", lang=lang) for lang in current_app.config["LANGUAGES"]]
+    urls += [url_for("offline.page", lang=lang) for lang in settings().languages]
     return urls
 
 
@@ -96,15 +97,16 @@ def service_worker() -> Response:
     if source is None:  # pragma: no cover - the file ships with the package
         raise FileNotFoundError("locator/static/js/sw.js is missing")
     keep = precache_urls()
-    settings: dict[str, Any] = {"precache": keep, "results": RESULTS_CACHE, "saved": SAVED_KEY,
-                                "offline": {lang: url_for("offline.page", lang=lang)
-                                            for lang in current_app.config["LANGUAGES"]},
-                                "default_lang": current_app.config["BABEL_DEFAULT_LOCALE"],
-                                "finder": url_for("finder.index")}
+    checked = settings()
+    worker: dict[str, Any] = {"precache": keep, "results": RESULTS_CACHE, "saved": SAVED_KEY,
+                              "offline": {lang: url_for("offline.page", lang=lang)
+                                          for lang in checked.languages},
+                              "default_lang": checked.babel_default_locale,
+                              "finder": url_for("finder.index")}
     text = source.read_text(encoding="utf-8")
-    settings["version"] = hashlib.sha256(
-        (json.dumps(settings, sort_keys=True) + text).encode()).hexdigest()[:12]
-    body = f"self.LZ = {json.dumps(settings, ensure_ascii=False)};\n{text}"
+    worker["version"] = hashlib.sha256(
+        (json.dumps(worker, sort_keys=True) + text).encode()).hexdigest()[:12]
+    body = f"self.LZ = {json.dumps(worker, ensure_ascii=False)};\n{text}"
     response = current_app.response_class(body, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -113,7 +115,7 @@ def service_worker() -> Response:
 @bp.get("/offline/<lang>")
 def page(lang: str) -> ResponseReturnValue:
     """The page the service worker shows offline; ``offline.js`` fills in the saved results."""
-    if lang not in current_app.config["LANGUAGES"]:
+    if lang not in settings().languages:
         raise NotFound(f"no offline page in {lang!r}; there is one in each of "
                        f"{', '.join(current_app.config['LANGUAGES'])}")
     with force_locale(lang):

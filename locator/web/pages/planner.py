@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext
 
 from locator.areas.units import load_boundaries
@@ -27,6 +27,7 @@ from locator.planning import exports, scenario
 from locator.planning.coverage import threshold_metres
 from locator.planning.plan import Plan
 from locator.web import plans
+from locator.web.config import settings
 from locator.web.params import Args
 from locator.web.service import current_registry
 
@@ -107,7 +108,7 @@ def _draw(template: str, args: Args, q: plans.PlanQuery, plan: Plan) -> str:
     if sort not in COLUMNS and sort not in PEOPLE_COLUMNS:
         sort = "covered_share"
     desc = (args.raw("order") or "asc") == "desc"
-    tiles = str(current_app.config["DEFAULT_TILES"])
+    tiles = settings().default_tiles
     from locator.maps.planner import planner_map, planner_parts  # (folium: with the first map)
 
     fmap = planner_map(plan, current_registry().index.stations, tiles=tiles,
@@ -117,7 +118,7 @@ def _draw(template: str, args: Args, q: plans.PlanQuery, plan: Plan) -> str:
                                "distance": gettext("Distance classes")},
                        class_labels=[gettext(c) for c in CLASS_LABELS],
                        static_url=lambda p: url_for("static", filename=p),
-                       tianditu_key=current_app.config["TIANDITU_KEY"])
+                       tianditu_key=settings().tianditu_key)
     columns = {k: gettext(v) for k, v in COLUMNS.items()}
     if plan.basis == "people":
         columns.update({k: gettext(v) for k, v in PEOPLE_COLUMNS.items()})

@@ -30,6 +30,7 @@ from locator.planning import inputstore
 from locator.planning.demand import KINDS
 from locator.registry.accounts import Role
 from locator.web import auth, plans
+from locator.web.config import settings
 
 __all__ = ["bp", "init_app"]
 
@@ -43,7 +44,7 @@ def init_app(app: Flask) -> None:
 
 def _upload_limit() -> None:
     if request.blueprint == "planner_inputs":
-        request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
+        request.max_content_length = settings().import_max_bytes + 64 * 1024
 
 
 @bp.before_request

@@ -70,6 +70,7 @@ from locator.registry.messages import FIELD_LABELS, SEVERITY_LABELS, render_prob
 from locator.registry.store import Store, open_store
 from locator.registry.template import template_csv, template_xlsx
 from locator.web import auth, health, service
+from locator.web.config import settings
 
 __all__ = ["bp", "init_app"]
 
@@ -105,7 +106,7 @@ def _guard() -> ResponseReturnValue | None:
     refused = auth.refusal(Role.EDITOR)  # reads the session cookie, not the body
     if refused is not None:
         return refused
-    request.max_content_length = int(current_app.config["IMPORT_MAX_BYTES"]) + 64 * 1024
+    request.max_content_length = settings().import_max_bytes + 64 * 1024
     return None
 
 
@@ -135,7 +136,7 @@ def _keep(data: bytes) -> str:
     previous = session.get(_PREVIEW_ID) or {}
     if _HEX_ID.fullmatch(str(previous.get("id", ""))):
         (folder / f"{previous['id']}.bin").unlink(missing_ok=True)
-    budget = PREVIEW_QUOTA * int(current_app.config["IMPORT_MAX_BYTES"]) - len(data)
+    budget = PREVIEW_QUOTA * settings().import_max_bytes - len(data)
     stale = time.time() - PREVIEW_HOURS * 3600
     kept: list[tuple[float, int, Path]] = []
     for old in folder.glob("*.bin"):
@@ -184,8 +185,8 @@ def template(fmt: str) -> ResponseReturnValue:
 def _prepare(data: bytes, name: str, datum: str, mapping_text: str) -> importer.Prepared:
     return importer.prepare(
         data, name=name, datum=datum, mapping=parse_mapping(mapping_text),
-        boundary=importer.boundary_from_setting(current_app.config["REGISTRY_BOUNDARY"]),
-        max_bytes=int(current_app.config["IMPORT_MAX_BYTES"]),
+        boundary=importer.boundary_from_setting(settings().registry_boundary),
+        max_bytes=settings().import_max_bytes,
         areas=imported_units(current_app.config, current_app.instance_path))
 
 
@@ -265,7 +266,7 @@ def _map_data(changes: importer.Changes) -> dict[str, Any]:
     def point(s: Any) -> dict[str, Any]:
         return {"id": s.id, "name": s.name, "lon": s.lon, "lat": s.lat}
 
-    area = importer.boundary_from_setting(current_app.config["REGISTRY_BOUNDARY"])
+    area = importer.boundary_from_setting(settings().registry_boundary)
     return {
         "added": [point(s) for s in changes.added if s.located][:5000],
         "removed": [point(s) for s in changes.removed if s.located][:5000],
@@ -323,7 +324,7 @@ def commit() -> ResponseReturnValue:
 
 def served_label() -> str:
     """How the registry served before the first import is named in the store's history."""
-    setting = current_app.config["REGISTRY"]
+    setting = settings().registry
     return ", ".join(p.name for p in service.registry_paths(setting))
 
 
