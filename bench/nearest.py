@@ -45,7 +45,8 @@ from scipy.spatial import cKDTree
 
 from locator.geo.geodesic import unit_vectors
 from locator.model import Amenity, Kind, Station
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 
 SIZES: tuple[int, ...] = (300, 20_000, 200_000)
 BOX = (103.5, 104.2, 35.9, 36.2)  # lon_min, lon_max, lat_min, lat_max (WGS-84)

@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from locator.stations import hours
-from locator.stations.nearest import Filters
+from locator.stations.query import Filters
 from locator.web.api.queries import NearestQuery, nearest_query, parse
 from locator.web.params import Args, parse_amenity, parse_kind_value
 

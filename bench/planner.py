@@ -58,6 +58,10 @@ def old_package() -> str:
             cwd=ROOT, capture_output=True, text=True, check=True).stdout
         text = text.replace("from locator.planning import", "from old_planning import")
         text = text.replace("from locator.planning.", "from old_planning.")
+        # names that have moved since (the baseline imports them from where they were)
+        text = text.replace("from locator.stations.nearest import Filters, NearestIndex",
+                            "from locator.stations.nearest import NearestIndex\n"
+                            "from locator.stations.query import Filters")
         (pkg / f"{name}.py").write_text(text)
     sys.path.insert(0, str(folder))
     return str(folder)
@@ -107,7 +111,7 @@ def warm(which: str, runs: int) -> dict[str, float]:
     """Median seconds of a plan after a first one, per changed parameter."""
     from locator.areas.units import load_boundaries
     from locator.model import Kind
-    from locator.stations.nearest import Filters
+    from locator.stations.query import Filters
 
     index, bounds = _registry(0), load_boundaries()
     if which == "old":

@@ -39,7 +39,8 @@ from locator.registry.load import LoadReport
 from locator.settings import Settings
 from locator.stations import freshness, hours
 from locator.stations.geojson import station_feature, station_properties
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 
 if TYPE_CHECKING:
     from geopandas import GeoDataFrame, GeoSeries

@@ -29,7 +29,7 @@ from locator.model import Amenity, Kind
 from locator.planning.exports import plan_geojson
 from locator.planning.plan import Plan, make_plan
 from locator.registry import Registry, load_registry
-from locator.stations.nearest import Filters
+from locator.stations.query import Filters
 from locator.web.service import DEFAULT_REGISTRY, current_registry
 from tests.conftest import TINY
 

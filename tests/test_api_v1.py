@@ -338,7 +338,8 @@ def test_listing_selection_matches_its_definition(data: st.DataObject, n: int) -
     from locator.model import Amenity, Kind, Station
     from locator.registry import Registry
     from locator.registry.load import LoadReport
-    from locator.stations.nearest import Filters, NearestIndex
+    from locator.stations.nearest import NearestIndex
+    from locator.stations.query import Filters
     from locator.web.api.stations import listed
 
     coord = st.one_of(st.none(), st.tuples(st.floats(-180, 180), st.floats(-90, 90)))

@@ -466,7 +466,7 @@ def test_community_file_with_subdistrict_and_community_columns(tmp_path: Path) -
 
 
 def test_code_counts_follow_the_kind_filter() -> None:
-    from locator.stations.nearest import Filters
+    from locator.stations.query import Filters
 
     stations = [Station(f"s{i}", "站", kind, X0, Y0, district_code="620102",
                         subdistrict_code="620102015")

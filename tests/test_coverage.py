@@ -15,7 +15,8 @@ from locator.geo.geodesic import geodesic_m
 from locator.model import Kind, Station
 from locator.planning import coverage, per_unit
 from locator.planning.plan import coverage_summary
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 from locator.stations.travel import TravelModel
 
 LON0, LAT0 = 103.80, 36.05

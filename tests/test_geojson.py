@@ -11,7 +11,7 @@ from locator.stations.geojson import (
     station_feature,
     station_properties,
 )
-from locator.stations.nearest import Hit
+from locator.stations.query import Hit
 
 MON_2130 = datetime(2026, 11, 30, 21, 30)  # a Monday, Lanzhou local time
 

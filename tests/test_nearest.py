@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from locator.geo.geodesic import geodesic_m
 from locator.model import Amenity, Entry, Kind, Station
 from locator.stations import hours
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 from locator.stations.travel import TravelModel
 
 WGS = Geodesic.WGS84

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from locator.geo.geodesic import GEOD, geodesic_m
 from locator.model import Amenity, Kind, Station
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 
 HOURS = [None, "24/7", "Mo-Fr 09:00-17:00", "Mo-Su 18:00-06:00"]
 # a few fixed spots, so that drawn stations often share a point (exact ties)

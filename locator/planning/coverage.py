@@ -40,7 +40,8 @@ from shapely.geometry.base import BaseGeometry
 
 from locator.areas.units import AdminUnit, Boundaries
 from locator.geo.geodesic import EARTH_RADIUS_M, unit_vectors
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 from locator.stations.travel import TravelModel
 
 __all__ = ["DEFAULT_RESOLUTION", "DISTANCE_CLASSES", "Coverage", "Grid", "NearestFn",

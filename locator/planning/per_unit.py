@@ -23,7 +23,8 @@ from shapely.geometry import GeometryCollection
 from locator.areas.units import AdminUnit, Boundaries, CodeCount, code_counts
 from locator.model import Station
 from locator.planning.coverage import Coverage, Grid, assign_units
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 
 __all__ = ["UnitRow", "counted_stations", "in_area", "listed_stations", "station_cells",
            "station_units", "unit_code_counts", "unit_table"]

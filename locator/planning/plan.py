@@ -27,7 +27,8 @@ from locator.planning.gaps import Gap
 from locator.planning.per_unit import UnitRow
 from locator.planning.settled import DEFAULT_SETTLED_M, settled_cells
 from locator.planning.siting import Candidate, Suggestion
-from locator.stations.nearest import Filters, NearestIndex
+from locator.stations.nearest import NearestIndex
+from locator.stations.query import Filters
 
 __all__ = ["POOLS", "Plan", "Site", "Target", "coverage_summary", "locate_sites", "make_plan",
            "partner_candidates", "summary"]

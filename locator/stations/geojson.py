@@ -9,7 +9,7 @@ from typing import Any
 
 from locator.model import Amenity, Station
 from locator.stations import freshness, hours
-from locator.stations.nearest import Hit
+from locator.stations.query import Hit
 
 __all__ = ["hit_feature", "hits_collection", "station_feature", "station_properties"]
 

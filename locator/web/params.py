@@ -14,7 +14,7 @@ from locator.files.problems import RowError
 from locator.model import Amenity, Kind
 from locator.registry.records import parse_kind
 from locator.stations import hours
-from locator.stations.nearest import Filters
+from locator.stations.query import Filters
 from locator.text import parse_number, parse_whole
 
 __all__ = ["Args", "parse_amenity", "parse_kind_value", "static_filters"]

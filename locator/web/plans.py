@@ -34,7 +34,7 @@ from locator.planning.inputs import read_candidates
 from locator.planning.plan import POOLS, Plan, make_plan, partner_candidates
 from locator.planning.siting import Candidate
 from locator.registry import Registry
-from locator.stations.nearest import Filters
+from locator.stations.query import Filters
 from locator.web.config import settings
 from locator.web.http import admission
 from locator.web.params import Args, parse_amenity, parse_kind_value

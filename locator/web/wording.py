@@ -16,7 +16,7 @@ from flask_babel import gettext
 
 from locator.maps.layers import format_distance
 from locator.model import N_
-from locator.stations.nearest import Hit
+from locator.stations.query import Hit
 from locator.stations.travel import MAX_SHOWN_MIN
 
 __all__ = ["RIVER_NOTE", "distance_text", "hit_texts", "minutes_note", "minutes_text",

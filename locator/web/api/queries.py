@@ -21,7 +21,6 @@ typos such as ``amenties=`` or ``datum=gcj`` behind a plausible answer).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
@@ -33,7 +32,6 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     WithJsonSchema,
     create_model,
     model_validator,
@@ -43,14 +41,20 @@ from werkzeug.datastructures import MultiDict
 
 from locator.areas import places
 from locator.errors import QueryError
-from locator.files.problems import RowError
 from locator.geo.datum import Datum, convert
-from locator.model import Amenity, Entry, Kind
-from locator.registry.records import parse_kind
-from locator.stations import hours
-from locator.stations.nearest import Filters
-from locator.text import is_ascii_number, parse_number, parse_whole
-from locator.web.api.schemas import AMENITIES, KINDS
+from locator.stations.query import Filters
+from locator.web.api.values import (
+    Amenities,
+    BBox,
+    Entries,
+    Flag,
+    Kinds,
+    Latitude,
+    Longitude,
+    Moment,
+    Whole,
+    parse_ascii_number,
+)
 
 __all__ = ["MAX_PAGE", "CoverageQuery", "NearestQuery", "PlacesQuery", "Query", "StationsQuery",
            "coverage_query", "nearest_query", "openapi_parameters", "parse"]
@@ -58,126 +62,6 @@ __all__ = ["MAX_PAGE", "CoverageQuery", "NearestQuery", "PlacesQuery", "Query", 
 Q = TypeVar("Q", bound="Query")
 MAX_PAGE = 500
 MAX_DISTANCE_M = 20_037_509  # half the equator: every point on Earth
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
-
-
-def _name(info: ValidationInfo) -> str:
-    return info.field_name or "parameter"
-
-
-def _number(value: Any, info: ValidationInfo) -> Any:
-    """ASCII decimal text only (Python's float() would take ``３６`` and ``3_6``)."""
-    return parse_number(value, _name(info)) if isinstance(value, str) else value
-
-
-def _whole(value: Any, info: ValidationInfo) -> Any:
-    return parse_whole(value, _name(info)) if isinstance(value, str) else value
-
-
-def _flag(value: Any, info: ValidationInfo) -> Any:
-    if isinstance(value, str):
-        if value.lower() in _TRUE:
-            return True
-        if value.lower() in _FALSE:
-            return False
-        raise ValueError(f"{_name(info)} must be true or false, got {value!r}")
-    return value
-
-
-def _items(value: Any, info: ValidationInfo, parse: Any) -> Any:
-    """A comma-separated list, each item parsed; errors name the parameter and the item."""
-    if not isinstance(value, str):
-        return value
-    out = []
-    for item in (part.strip() for part in value.split(",")):
-        if not item:
-            continue
-        try:
-            parsed = parse(item)
-        except ValueError as exc:
-            reason = exc.reason if isinstance(exc, RowError) else str(exc)
-            raise ValueError(f"{_name(info)}: {item!r}: {reason}") from None
-        if parsed not in out:
-            out.append(parsed)
-    return out
-
-
-def _amenity(text: str) -> Amenity:
-    try:
-        return Amenity(text)
-    except ValueError:
-        known = ", ".join(a.value for a in Amenity)
-        raise ValueError(f"unknown amenity (known: {known})") from None
-
-
-def _entry(text: str) -> Entry:
-    try:
-        return Entry(text)
-    except ValueError:
-        known = ", ".join(e.value for e in Entry)
-        raise ValueError(f"unknown entry (known: {known})") from None
-
-
-def _moment(value: Any, info: ValidationInfo) -> Any:
-    """``now`` (the request's moment, from the validation context) or an ISO date-time."""
-    if not isinstance(value, str):
-        return value
-    if value.lower() == "now":
-        return (info.context or {}).get("now") or hours.now()
-    try:
-        return hours.local(datetime.fromisoformat(value))
-    except ValueError:
-        raise ValueError(f"{_name(info)} must be 'now' or an ISO date-time like "
-                         f"2026-11-29T22:30, got {value!r}") from None
-
-
-def _bbox(value: Any, info: ValidationInfo) -> Any:
-    """``min_lon,min_lat,max_lon,max_lat``; a west above the east crosses the antimeridian."""
-    if not isinstance(value, str):
-        return value
-    name, parts = _name(info), value.split(",")
-    if len(parts) != 4:
-        raise ValueError(f"{name} must be four comma-separated numbers "
-                         f"min_lon,min_lat,max_lon,max_lat, got {value!r}")
-    values: list[float] = []
-    for part, limit in zip(parts, (180, 90, 180, 90), strict=True):
-        text = part.strip()
-        if not is_ascii_number(text):
-            raise ValueError(f"{name}: {text!r} is not a number (in {value!r})")
-        number = float(text)
-        if not (math.isfinite(number) and -limit <= number <= limit):
-            raise ValueError(f"{name}: {text!r} must be between {-limit} and {limit} "
-                             f"(in {value!r})")
-        values.append(number)
-    south, north = values[1], values[3]
-    if south > north:
-        raise ValueError(f"{name}: min lat {south:g} is above max lat {north:g} (in {value!r})")
-    return tuple(values)
-
-
-Number = Annotated[float, BeforeValidator(_number)]
-Whole = Annotated[int, BeforeValidator(_whole)]
-Flag = Annotated[bool, BeforeValidator(_flag)]
-Kinds = Annotated[frozenset[Kind], BeforeValidator(lambda v, i: _items(v, i, parse_kind)),
-                  WithJsonSchema({"type": "array", "items": {"type": "string", "enum": KINDS}})]
-Amenities = Annotated[frozenset[Amenity], BeforeValidator(lambda v, i: _items(v, i, _amenity)),
-                      WithJsonSchema({"type": "array",
-                                      "items": {"type": "string", "enum": AMENITIES}})]
-Entries = Annotated[frozenset[Entry], BeforeValidator(lambda v, i: _items(v, i, _entry)),
-                    WithJsonSchema({"type": "array",
-                                    "items": {"type": "string", "enum": [e.value for e in Entry]}})]
-Moment = Annotated[datetime | None, BeforeValidator(_moment),
-                   WithJsonSchema({"anyOf": [{"const": "now"},
-                                             {"type": "string", "format": "date-time"}]})]
-BBox = Annotated[tuple[float, float, float, float] | None, BeforeValidator(_bbox),
-                 WithJsonSchema({"type": "array",
-                                 "prefixItems": [{"type": "number", "minimum": -180,
-                                                  "maximum": 180},
-                                                 {"type": "number", "minimum": -90,
-                                                  "maximum": 90}] * 2,
-                                 "items": {"type": "number"}, "minItems": 4, "maxItems": 4})]
-
 
 class Query(BaseModel):
     """A parameter set: the fields are the parameters, their descriptions the docs."""
@@ -208,9 +92,9 @@ class FilterQuery(Query):
 class NearestQuery(FilterQuery):
     """``/api/v1/nearest`` (``k`` is bound to the settings by :func:`nearest_query`)."""
 
-    lat: Annotated[float, Field(ge=-90, le=90), BeforeValidator(_number)] | None = Field(
+    lat: Latitude | None = Field(
         None, description="Latitude of the visitor (in `datum`); give lat and lon, or place.")
-    lon: Annotated[float, Field(ge=-180, le=180), BeforeValidator(_number)] | None = Field(
+    lon: Longitude | None = Field(
         None, description="Longitude of the visitor (in `datum`); give lat and lon, or place.")
     place: str | None = Field(None, max_length=200, description=(
         "Search from a place instead of lat/lon: an `id` from /api/v1/places (a district, "
@@ -220,7 +104,7 @@ class NearestQuery(FilterQuery):
     k: Whole = Field(5, ge=1, le=50, description="How many stations (at most MAX_K).")
     # (constraints before the validator: pydantic then states them in the schema)
     max_distance: Annotated[float, Field(ge=0, le=MAX_DISTANCE_M),
-                            BeforeValidator(_number)] | None = Field(
+                            BeforeValidator(parse_ascii_number)] | None = Field(
         None, description="Only stations within this many geodesic metres.")
     open_at: Moment = Field(None, description=(
         "'now' or an ISO date-time (naive = Lanzhou time): only stations open then."))
@@ -298,11 +182,11 @@ class CoverageQuery(FilterQuery):
     """
 
     radius_m: Annotated[float, Field(ge=50, le=50_000, multiple_of=50),
-                        BeforeValidator(_number)] | None = Field(None, description=(
+                        BeforeValidator(parse_ascii_number)] | None = Field(None, description=(
         "Covered means a station within this many geodesic metres (steps of 50; 1000 when "
         "neither radius_m nor minutes is given)."))
     minutes: Annotated[float, Field(ge=0.5, le=180, multiple_of=0.5),
-                       BeforeValidator(_number)] | None = Field(None, description=(
+                       BeforeValidator(parse_ascii_number)] | None = Field(None, description=(
         "Instead of radius_m: minutes of 'mode' travel, turned into straight-line metres "
         "(minutes × speed ÷ detour factor) — an estimate, not a route."))
     mode: Literal["walk", "ebike"] = Field("walk", description="How 'minutes' are travelled.")

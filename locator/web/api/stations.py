@@ -23,7 +23,7 @@ from locator.geo.datum import Datum
 from locator.registry import Registry
 from locator.stations import freshness, hours
 from locator.stations.geojson import hits_collection, station_feature
-from locator.stations.nearest import Filters
+from locator.stations.query import Filters
 from locator.web.api.openapi import operation, path_param
 from locator.web.api.queries import NearestQuery, StationsQuery, nearest_query, parse
 from locator.web.api.schemas import ref

@@ -57,7 +57,7 @@ from locator.model import (
     Station,
 )
 from locator.stations import hours
-from locator.stations.nearest import Filters, Hit
+from locator.stations.query import Filters, Hit
 from locator.web import reported, wording
 from locator.web.config import settings
 from locator.web.pages.offline import RESULTS_CACHE, SAVED_KEY
