@@ -1,1 +1,1 @@
-"""Flask blueprints, one file each; they parse requests, call the core and render."""
+"""The web app: the factory, its settings and services, HTTP rules, the API and the pages."""
