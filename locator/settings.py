@@ -13,8 +13,10 @@ table in step with this model. No Flask here: the CLI and the library read the s
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
@@ -31,7 +33,7 @@ from pydantic import (
 
 from locator.errors import ConfigError
 
-__all__ = ["PREFIX", "Settings", "parse_origins", "settings_table"]
+__all__ = ["PREFIX", "Settings", "configured_path", "parse_origins", "settings_table"]
 
 PREFIX = "LOCATOR_"
 Language = Literal["zh_CN", "en"]  #: a catalogue (zh_CN) or the source text (en)
@@ -314,6 +316,14 @@ class Settings(BaseModel):
     def as_config(self) -> dict[str, Any]:
         """``{NAME: value}`` of the checked values, to write back into a Flask config."""
         return {name.upper(): getattr(self, name) for name in type(self).model_fields}
+
+
+def configured_path(config: Mapping[str, Any], key: str, default: str,
+                    instance_path: str | os.PathLike[str]) -> Path:
+    """A path setting the way every one reads: its value when set, else ``default`` in the
+    instance folder (``AREAS_DIR`` → ``instance/areas``)."""
+    configured = config.get(key)
+    return Path(configured) if configured else Path(instance_path) / default
 
 
 def _message(exc: ValidationError, values: Mapping[str, Any]) -> str:

@@ -25,6 +25,7 @@ from locator.areas.imports import AREA_LEVELS, AreaImport
 from locator.areas.units import AdminUnit
 from locator.errors import RegistryError
 from locator.files.atomic import write_atomic
+from locator.settings import configured_path
 
 __all__ = ["StoredAreas", "area_path", "areas_dir", "areas_for", "imported_units", "list_areas",
            "load_areas", "remove_areas", "save_areas"]
@@ -49,8 +50,7 @@ class StoredAreas:
 
 def areas_dir(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> Path:
     """``config["AREAS_DIR"]`` if set, else ``<instance>/areas``."""
-    configured = config.get("AREAS_DIR")
-    return Path(configured) if configured else Path(instance_path) / "areas"
+    return configured_path(config, "AREAS_DIR", "areas", instance_path)
 
 
 def area_path(folder: str | os.PathLike[str], level: str) -> Path:

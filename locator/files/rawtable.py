@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from locator.errors import RegistryError
+from locator.files.problems import Problem
 
 __all__ = ["RawRow", "RawTable", "table_from_cells"]
 
@@ -26,6 +27,13 @@ class RawRow:
     fields: dict[str, Any]
     geometry: Any = None
     error: tuple[str, Any, str] | None = None
+
+    def problem(self, source: str) -> Problem | None:
+        """The row's read error as a report line of ``source`` (``None`` when it read well)."""
+        if self.error is None:
+            return None
+        column, value, reason = self.error
+        return Problem(source, self.row, column, str(value), reason)
 
 
 @dataclass(frozen=True, slots=True)

@@ -283,9 +283,9 @@ def _read_units(data: bytes, name: str, level: str) -> DemandLayer:
     found: dict[str, float] = {}
     problems: list[Problem] = []
     for raw in table.rows:
-        if raw.error is not None:
-            problems.append(Problem(table.name, raw.row, raw.error[0], str(raw.error[1]),
-                                    raw.error[2]))
+        bad = raw.problem(table.name)
+        if bad is not None:
+            problems.append(bad)
             continue
         fields = raw.fields
         try:

@@ -91,9 +91,9 @@ def read_points(source: str | os.PathLike[str] | bytes, *, datum: Datum | str = 
     kept: list[dict[str, Any]] = []
     problems: list[Problem] = []
     for raw in table.rows:
-        if raw.error is not None:
-            problems.append(Problem(table.name, raw.row, raw.error[0], str(raw.error[1]),
-                                    raw.error[2]))
+        bad = raw.problem(table.name)
+        if bad is not None:
+            problems.append(bad)
             continue
         try:
             x, y = _point(raw)

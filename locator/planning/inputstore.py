@@ -24,6 +24,7 @@ from typing import Any
 
 from locator.errors import RegistryError
 from locator.files.atomic import write_atomic
+from locator.settings import configured_path
 
 __all__ = ["INPUTS", "Stored", "data_dir", "load", "remove", "save"]
 
@@ -49,8 +50,7 @@ class Stored:
 
 def data_dir(config: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> Path:
     """``config["PLANNER_DATA_DIR"]`` if set, else ``<instance>/planner``."""
-    configured = config.get("PLANNER_DATA_DIR")
-    return Path(configured) if configured else Path(instance_path) / "planner"
+    return configured_path(config, "PLANNER_DATA_DIR", "planner", instance_path)
 
 
 def _check(what: str) -> str:

@@ -36,6 +36,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from locator.errors import AccountError
 from locator.model import N_
+from locator.settings import configured_path
 
 __all__ = ["MIN_PASSWORD_LENGTH", "ROLE_LABELS", "Role", "User", "UserStore", "check_name",
            "check_password", "users_location"]
@@ -307,5 +308,4 @@ def _hashed(session_id: str) -> str:
 
 def users_location(config: Mapping[str, Any], instance_path: str) -> Path:
     """The accounts file: ``USERS_DB``, else ``<instance folder>/users.sqlite``."""
-    setting = config.get("USERS_DB")
-    return Path(setting) if setting else Path(instance_path) / "users.sqlite"
+    return configured_path(config, "USERS_DB", "users.sqlite", instance_path)

@@ -131,7 +131,8 @@ class Args:
                                    f"2026-11-29T22:30, got {text!r}") from None
 
 
-def _amenity(text: str) -> Amenity:
+def parse_amenity(text: str) -> Amenity:
+    """An :class:`Amenity` from its value; ValueError naming the known ones."""
     try:
         return Amenity(text)
     except ValueError:
@@ -139,21 +140,12 @@ def _amenity(text: str) -> Amenity:
         raise ValueError(f"unknown amenity (known: {known})") from None
 
 
-def _kind(text: str) -> Kind:
-    return parse_kind(text)
-
-
-def parse_amenity(text: str) -> Amenity:
-    """An :class:`Amenity` from its value; ValueError naming the known ones."""
-    return _amenity(text)
-
-
 def parse_kind_value(text: str) -> Kind:
     """A :class:`Kind` from its value or Chinese name; ValueError with a suggestion."""
-    return _kind(text)
+    return parse_kind(text)
 
 
 def static_filters(args: Args) -> Filters:
     """Only ``kind`` and ``amenity``: the filters of listings, where time plays no part."""
-    return Filters(kinds=frozenset(args.listed("kind", _kind)),
-                   amenities=frozenset(args.listed("amenity", _amenity)))
+    return Filters(kinds=frozenset(args.listed("kind", parse_kind_value)),
+                   amenities=frozenset(args.listed("amenity", parse_amenity)))

@@ -17,6 +17,7 @@ from locator.registry.records import parse_kind
 from locator.stations import hours
 from locator.text import is_ascii_number, parse_number, parse_whole
 from locator.web.api.schemas import AMENITIES, KINDS
+from locator.web.params import parse_amenity
 
 __all__ = ["Amenities", "BBox", "Entries", "Flag", "Kinds", "Latitude", "Longitude", "Moment",
            "Number", "Whole", "parse_ascii_number"]
@@ -64,14 +65,6 @@ def _items(value: Any, info: ValidationInfo, parse: Any) -> Any:
         if parsed not in out:
             out.append(parsed)
     return out
-
-
-def _amenity(text: str) -> Amenity:
-    try:
-        return Amenity(text)
-    except ValueError:
-        known = ", ".join(a.value for a in Amenity)
-        raise ValueError(f"unknown amenity (known: {known})") from None
 
 
 def _entry(text: str) -> Entry:
@@ -127,7 +120,7 @@ Whole = Annotated[int, BeforeValidator(_whole)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Kinds = Annotated[frozenset[Kind], BeforeValidator(lambda v, i: _items(v, i, parse_kind)),
                   WithJsonSchema({"type": "array", "items": {"type": "string", "enum": KINDS}})]
-Amenities = Annotated[frozenset[Amenity], BeforeValidator(lambda v, i: _items(v, i, _amenity)),
+Amenities = Annotated[frozenset[Amenity], BeforeValidator(lambda v, i: _items(v, i, parse_amenity)),
                       WithJsonSchema({"type": "array",
                                       "items": {"type": "string", "enum": AMENITIES}})]
 Entries = Annotated[frozenset[Entry], BeforeValidator(lambda v, i: _items(v, i, _entry)),
