@@ -10,6 +10,7 @@ prints exactly what ``GET /api/v1/nearest?lat=…&kind=…`` answers.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import click
@@ -56,7 +57,7 @@ def nearest(**given: str | None) -> None:
         flag = _SHORT.get(exc.param or "", f"--{(exc.param or '').replace('_', '-')}")
         raise click.UsageError(f"{flag}: {exc.message}") from None
     try:
-        body = nearest_answer(query, served(app), now=now, areas=imported_areas(app),
+        body = nearest_answer(query, served(app), now=now, areas=partial(imported_areas, app),
                               stale_days=settings(app).verified_stale_days)
     except QueryError as exc:
         raise click.UsageError(f"--{exc.param}: {exc.message}") from None

@@ -178,9 +178,10 @@ class NearestIndex:
         stations, walk, ebike = self.stations, self._walk, self._ebike
         ranked = ranked[:k]
         river = self.travel.river
-        if river is None:
-            return [Hit(stations[i], d, d * walk, d * ebike) for d, i in ranked]
         chosen = [i for _, i in ranked]
+        if river is None or not river.reaches(
+                [lon, *(xs[i] for i in chosen)], [lat, *(ys[i] for i in chosen)]):
+            return [Hit(stations[i], d, d * walk, d * ebike) for d, i in ranked]
         crossing = river.crosses(lon, lat, self.lon[chosen], self.lat[chosen]).tolist()
         return [Hit(stations[i], d, d * walk, d * ebike, c)
                 for (d, i), c in zip(ranked, crossing, strict=True)]

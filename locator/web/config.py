@@ -8,13 +8,13 @@ runs in a request.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Flask, current_app
 
 from locator.settings import PREFIX, Settings
 
-__all__ = ["load", "settings"]
+__all__ = ["is_locator_app", "load", "settings"]
 
 _KEY = "locator.settings"
 
@@ -36,6 +36,12 @@ def load(app: Flask, test_config: dict[str, Any] | None = None) -> Settings:
     app.config.update(checked.as_config())
     app.extensions[_KEY] = checked
     return checked
+
+
+def is_locator_app(app: object) -> TypeGuard[Flask]:
+    """Whether ``app`` is a Flask app this module configured (not some other WSGI app)."""
+    extensions = getattr(app, "extensions", None)
+    return isinstance(extensions, dict) and _KEY in extensions
 
 
 def settings(app: Flask | None = None) -> Settings:

@@ -33,6 +33,7 @@ import os
 from typing import Any
 
 from locator.web import service
+from locator.web.config import is_locator_app
 from locator.web.http import ratelimit
 
 __all__ = ["bind", "post_worker_init", "preload_app", "timeout", "worker_class", "workers"]
@@ -58,7 +59,7 @@ def post_worker_init(worker: Any) -> None:
     """In each worker, once the app is loaded: watch the store in a background thread, and
     warn loudly when rate limits count per worker."""
     app = getattr(worker, "wsgi", None)
-    if app is not None and hasattr(app, "extensions"):
+    if is_locator_app(app):  # (not another app served with these settings, e.g. a baseline)
         service.start_watcher(app)
         warning = ratelimit.per_worker_warning(app, int(worker.cfg.workers))
         if warning is not None:

@@ -30,6 +30,7 @@ headers and bytes. ``API_FAST_PATH = False`` turns this off.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -73,6 +74,7 @@ class NearestFastPath:
         self._mimetype = str(app.json.mimetype)  # type: ignore[attr-defined]
         self._query = bound_nearest_query(app)
         self._stale_days = settings(app).verified_stale_days
+        self._areas = partial(service.imported_areas, app)
         self._params = frozenset(self._query.model_fields) - {"lang"}  # lang: Flask's
 
     def __call__(self, environ: dict[str, Any],
@@ -94,7 +96,7 @@ class NearestFastPath:
             now = hours.now()
             body = json_bytes(nearest_answer(parse(self._query, args, now=now),
                                              service.served(self.app), now=now,
-                                             areas=service.imported_areas(self.app),
+                                             areas=self._areas,
                                              stale_days=self._stale_days))
         except Exception:
             # a bad parameter or a fault: the same code runs again inside Flask, which answers

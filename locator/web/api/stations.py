@@ -7,7 +7,7 @@ bad value is a ``400`` naming its parameter and the spec says exactly what is ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -43,7 +43,7 @@ def nearest() -> Response:
     first, with geodesic metres, walking and e-bike minutes and the open state."""
     now = hours.now()
     query = parse(bound_nearest_query(), request.args, now=now)
-    body = nearest_answer(query, current_registry(), now=now, areas=imported_areas(),
+    body = nearest_answer(query, current_registry(), now=now, areas=imported_areas,
                           stale_days=settings().verified_stale_days)
     return current_app.response_class(json_bytes(body),
                                       mimetype=current_app.json.mimetype)  # type: ignore[attr-defined]
@@ -56,11 +56,13 @@ def bound_nearest_query(app: Flask | None = None) -> type[NearestQuery]:
 
 
 def nearest_answer(query: NearestQuery, registry: Registry, *, now: datetime,
-                   areas: Sequence[StoredAreas] = (), stale_days: int) -> dict[str, Any]:
+                   areas: Callable[[], Sequence[StoredAreas]] = tuple,
+                   stale_days: int) -> dict[str, Any]:
     """The body of ``/api/v1/nearest`` for checked parameters (no Flask needed).
 
     Shared by the view, :mod:`locator.web.api.fastpath` and ``locator nearest``, so all
-    three answer the same. ``areas``: imported polygons, which give ``place=`` ids of
+    three answer the same. ``areas`` gives the imported polygons (asked for only when a
+    ``place`` is given: reading them cost ~90 µs of each answer), which give ``place=`` ids of
     subdistricts and communities their better points; ``stale_days`` is
     ``VERIFIED_STALE_DAYS`` (each station's ``stale``).
 
@@ -71,7 +73,7 @@ def nearest_answer(query: NearestQuery, registry: Registry, *, now: datetime,
     """
     wanted = query.filters()
     place = (None if query.place is None
-             else resolve(query.place, stations=registry.stations, areas=areas))
+             else resolve(query.place, stations=registry.stations, areas=areas()))
     lon, lat = (place.lon, place.lat) if place is not None else query.point()
     hits = registry.index.query(lon, lat, k=query.k, max_distance=query.max_distance,
                                 filters=wanted)
