@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,13 +24,13 @@ from locator.areas.imports import AREA_LEVELS, AreaImport
 from locator.areas.units import AdminUnit
 from locator.errors import RegistryError
 from locator.files.atomic import write_atomic
+from locator.files.watched import ChangedFiles
 from locator.settings import configured_path
 
 __all__ = ["StoredAreas", "area_path", "areas_dir", "areas_for", "imported_units", "list_areas",
            "load_areas", "remove_areas", "save_areas"]
 
-_lock = threading.Lock()
-_cache: dict[str, tuple[tuple[int, int], StoredAreas]] = {}
+_stored: ChangedFiles[StoredAreas] = ChangedFiles()
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,17 +106,10 @@ def load_areas(folder: str | os.PathLike[str], level: str) -> StoredAreas | None
     RegistryError
         When the file exists but cannot be read.
     """
-    path = area_path(folder, level)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    stamp = (info.st_mtime_ns, info.st_size)
-    key = os.fspath(path)
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
+    return _stored.get(area_path(folder, level), lambda path: _read(path, level))
+
+
+def _read(path: Path, level: str) -> StoredAreas:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         units = tuple(AdminUnit(str(p["code"]), str(p["name"]), level, shape(f["geometry"]),
@@ -125,11 +117,8 @@ def load_areas(folder: str | os.PathLike[str], level: str) -> StoredAreas | None
                       for f in data["features"] for p in [f["properties"]])
         meta = dict(data.get("meta") or {})
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise RegistryError(f"cannot read stored areas {key!r}: {exc}") from None
-    stored = StoredAreas(level, units, meta)
-    with _lock:
-        _cache[key] = (stamp, stored)
-    return stored
+        raise RegistryError(f"cannot read stored areas {str(path)!r}: {exc}") from None
+    return StoredAreas(level, units, meta)
 
 
 def imported_units(config: Mapping[str, Any], instance_path: str | os.PathLike[str]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,14 +23,14 @@ from typing import Any
 
 from locator.errors import RegistryError
 from locator.files.atomic import write_atomic
+from locator.files.watched import ChangedFiles
 from locator.settings import configured_path
 
 __all__ = ["INPUTS", "Stored", "data_dir", "load", "remove", "save"]
 
 INPUTS = ("demand", "candidates")
 _KEEP = 2
-_lock = threading.Lock()
-_cache: dict[str, tuple[tuple[int, int], Stored]] = {}
+_stored: ChangedFiles[Stored] = ChangedFiles()
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,28 +107,19 @@ def load(folder: str | os.PathLike[str], what: str,
     RegistryError
         When the stored files cannot be read.
     """
-    path = Path(folder) / f"{_check(what)}.json"
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    stamp = (info.st_mtime_ns, info.st_size)
-    key = os.fspath(path)
-    with _lock:
-        hit = _cache.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
+    return _stored.get(Path(folder) / f"{_check(what)}.json",
+                       lambda path: _read(path, reader))
+
+
+def _read(path: Path, reader: Callable[[bytes, dict[str, Any]], Any]) -> Stored | None:
     meta = _read_meta(path)
     if meta is None:
         return None
     try:
-        data = (Path(folder) / str(meta["file"])).read_bytes()
+        data = (path.parent / str(meta["file"])).read_bytes()
     except (OSError, KeyError) as exc:
-        raise RegistryError(f"cannot read stored planner input {key!r}: {exc}") from None
-    stored = Stored(meta, data, reader(data, meta))
-    with _lock:
-        _cache[key] = (stamp, stored)
-    return stored
+        raise RegistryError(f"cannot read stored planner input {str(path)!r}: {exc}") from None
+    return Stored(meta, data, reader(data, meta))
 
 
 def remove(folder: str | os.PathLike[str], what: str) -> bool:
