@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from locator.areas import lookup as lookups
 from locator.areas import places
 from locator.areas.coords import parse_coordinates
-from locator.areas.places import LEVEL_RANK, keys_of, norm
+from locator.areas.keys import keys_of, norm
+from locator.areas.places import LEVEL_RANK
 from locator.areas.units import admin_names
 from locator.model import KIND_NAMES_ZH, Kind, Station
 

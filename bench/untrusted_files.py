@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from locator.errors import RegistryError
 from locator.files.readers import json_depth_exceeds, open_vector_file
 from locator.model import Kind, Station
-from locator.registry.store.gpkg import write_geopackage
+from locator.registry.store.gpkg_layer import write_geopackage
 
 # the check this replaced (locator/files/readers.py before issue 17), for comparison only
 _OLD_TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)

@@ -26,7 +26,7 @@ from locator.errors import RegistryError
 from locator.files import containers
 from locator.files.readers import json_depth_exceeds, open_vector_file, parse_json
 from locator.model import Kind, Station
-from locator.registry.store.gpkg import write_geopackage
+from locator.registry.store.gpkg_layer import write_geopackage
 from tests.test_areas import cell, shapefile_zip
 
 ROOT = Path(__file__).resolve().parents[1]

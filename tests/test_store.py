@@ -25,7 +25,7 @@ from locator.model import Amenity, Entry, Kind, Station
 from locator.registry import audit
 from locator.registry.reports import NewReport, Reason, Status, new_report
 from locator.registry.store import ImportMeta, Store, is_database_url, open_store
-from locator.registry.store.gpkg import write_geopackage
+from locator.registry.store.gpkg_layer import write_geopackage
 from tests.pgcluster import Cluster, ClusterUnavailable, start_cluster
 
 FULL = Station(id="s1", name="城关区 \"东方红\" 驿站, 一号", kind=Kind.SMART_STATION, lon=103.84055,

@@ -26,7 +26,8 @@ import numpy as np
 
 from locator.areas import places
 from locator.areas.coords import parse_coordinates
-from locator.areas.places import APPROXIMATE_M, Place, keys_of, norm
+from locator.areas.keys import keys_of, norm
+from locator.areas.places import APPROXIMATE_M, Place
 from locator.areas.store import StoredAreas
 from locator.areas.textindex import NO_MATCH, TextIndex
 from locator.errors import QueryError

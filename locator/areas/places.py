@@ -34,7 +34,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from locator import resources
+from locator.areas.keys import keys_of, norm, pinyin
 from locator.areas.store import StoredAreas
 from locator.areas.textindex import NO_MATCH, TextIndex
 from locator.areas.units import AdminName, AdminUnit, admin_names, unit_code
@@ -54,8 +54,7 @@ from locator.errors import QueryError
 from locator.geo.geodesic import area_radius_m
 
 __all__ = ["APPROXIMATE_M", "GEODATA", "LEVEL_RANK", "MAX_LIMIT", "MAX_QUERY", "Gazetteer",
-           "Place", "all_places", "check_query", "gazetteer", "keys_of", "landmarks", "norm",
-           "rank", "search"]
+           "Place", "all_places", "check_query", "gazetteer", "landmarks", "rank", "search"]
 
 GEODATA = resources.geodata_dir() / "lanzhou"
 MAX_QUERY = 64  #: longest query accepted, in characters
@@ -64,7 +63,6 @@ APPROXIMATE_M = 500.0  #: a point less precise than this stands for an area
 
 LEVEL_RANK = {"coordinates": -1, "city": 0, "district": 0, "landmark": 1, "station": 1,
               "subdistrict": 2, "community": 3}
-_SPACES = re.compile(r"[\s'’·,，、/]+")
 _SEATS = ("district_seat", "city_centre")
 
 
@@ -123,41 +121,6 @@ class Place:
                 "precision_m": round(self.precision_m), "approximate": self.approximate,
                 "basis": self.basis, "parents": list(self.parents),
                 "district_code": self.district_code}
-
-
-def norm(text: str) -> str:
-    """``text`` lower-cased without spaces, apostrophes and list punctuation."""
-    return _SPACES.sub("", text).lower()
-
-
-def _syllables(hanzi: str) -> list[str]:
-    """Toneless pinyin syllables of ``hanzi``; a run of other characters is one item
-    starting with ``\x00`` (so it is kept whole, not cut to its first letter).
-
-    pypinyin is imported here, on the first search, not with the app: loading its phrase
-    dictionary takes ~0.25 s that a worker need not spend before it can answer.
-    """
-    from pypinyin import lazy_pinyin
-
-    return list(lazy_pinyin(hanzi, v_to_u=False, errors=lambda chunk: "\x00" + chunk))
-
-
-def _pinyin(hanzi: str) -> str:
-    """Toneless pinyin of ``hanzi``, syllables joined."""
-    return "".join(s.lstrip("\x00") for s in _syllables(hanzi))
-
-
-def keys_of(name: str) -> tuple[str, ...]:
-    """Hanzi, full pinyin and initials of a name (all lower case, no spaces).
-
-    One pinyin pass gives both (two passes cost ~350 µs a name, one ~170 µs: 10,000
-    station names take half the time to index).
-    """
-    hanzi = norm(name)
-    syllables = _syllables(hanzi)
-    full = norm("".join(s.lstrip("\x00") for s in syllables))
-    initials = norm("".join(s[1:] if s.startswith("\x00") else s[:1] for s in syllables))
-    return tuple(dict.fromkeys(k for k in (hanzi, full, initials) if k))
 
 
 def _centre(geom: BaseGeometry) -> Point:
@@ -300,7 +263,7 @@ def _build(folder: Path, imported: tuple[AdminUnit, ...]) -> Gazetteer:
         else:
             lon, lat, precision, basis = (district.lon, district.lat, district.precision_m,
                                           "district_seat")
-        add(Place(f"u:{key}", unit.name, _pinyin(unit.name).capitalize(), unit.level,
+        add(Place(f"u:{key}", unit.name, pinyin(unit.name).capitalize(), unit.level,
                   unit.level, lon, lat, precision, _approximate(precision), ups,
                   unit.district_code, basis), [unit.name], ups)
     for mark in landmarks(folder):
@@ -312,7 +275,7 @@ def _build(folder: Path, imported: tuple[AdminUnit, ...]) -> Gazetteer:
             ups)
     aliases: dict[str, str] = {}
     for row in files.aliases:
-        for key in (norm(row["alias"]), norm(_pinyin(row["alias"]))):
+        for key in (norm(row["alias"]), norm(pinyin(row["alias"]))):
             aliases.setdefault(key, norm(row["name"]))
     return Gazetteer(places, own, parent, aliases)
 

@@ -20,7 +20,7 @@ from typing import Any
 from locator.files.formulas import neutralise
 from locator.model import Station
 from locator.registry.store import COLUMNS, encode_station
-from locator.registry.store.gpkg import write_geopackage
+from locator.registry.store.gpkg_layer import write_geopackage
 from locator.registry.validate import UNKNOWN_LOCATION
 
 __all__ = ["EXPORT_FORMATS", "export_stations", "neutralise", "to_csv", "to_geojson", "to_xlsx"]

@@ -16,20 +16,18 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import struct
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from locator.errors import EditConflict, RegistryError
-from locator.files.atomic import create_with, replace_with
+from locator.files.atomic import create_with
 from locator.model import Station
 from locator.registry.reports import ReportStore
 from locator.registry.store import (
     ADDED_COLUMNS,
-    COLUMNS,
     ImportMeta,
     LogEntry,
     Version,
@@ -38,51 +36,27 @@ from locator.registry.store import (
     encode_station,
     version_from_row,
 )
+from locator.registry.store.gpkg_layer import (
+    APPLICATION_ID,
+    COLS_SQL,
+    GPKG_SCHEMA,
+    MARKS_SQL,
+    NAMES_SQL,
+    USER_VERSION,
+    fill_layer,
+)
 from locator.registry.store.reports_sqlite import SqliteReports, ensure_schema
 
-__all__ = ["GpkgStore", "point_blob", "write_geopackage"]
+__all__ = ["GpkgStore"]
 
 log = logging.getLogger(__name__)
-
-_APPLICATION_ID = 0x47504B47  # "GPKG"
-_USER_VERSION = 10400
-_WGS84_WKT = ('GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
-              'PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4326"]]')
-_TYPES = {"lon": "REAL", "lat": "REAL", "precision_m": "REAL", "synthetic": "INTEGER"}
-_COLS = ", ".join(f'"{c}" {_TYPES.get(c, "TEXT")}' for c in COLUMNS)
-_NAMES = ", ".join(f'"{c}"' for c in COLUMNS)
-_MARKS = ", ".join("?" for _ in COLUMNS)
-
-_GPKG_SCHEMA = f"""
-CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
-  organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
-  definition TEXT NOT NULL, description TEXT);
-INSERT INTO gpkg_spatial_ref_sys VALUES
-  ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', NULL),
-  ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', NULL),
-  ('WGS 84 geodetic', 4326, 'EPSG', 4326, '{_WGS84_WKT}', 'longitude/latitude WGS 84');
-CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
-  identifier TEXT UNIQUE, description TEXT DEFAULT '',
-  last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
-  min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
-  FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
-  geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL,
-  m TINYINT NOT NULL, PRIMARY KEY (table_name, column_name),
-  FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
-  FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
-CREATE TABLE stations (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom POINT, {_COLS});
-INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
-  VALUES ('stations', 'features', 'stations', 'trade-union stations (active version)', 4326);
-INSERT INTO gpkg_geometry_columns VALUES ('stations', 'geom', 'POINT', 4326, 0, 0);
-"""
 
 _HISTORY_SCHEMA = f"""
 CREATE TABLE registry_versions (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL,
   user TEXT NOT NULL, source TEXT NOT NULL, sha256 TEXT NOT NULL, rows INTEGER NOT NULL,
   accepted INTEGER NOT NULL, rejected INTEGER NOT NULL, datum TEXT NOT NULL, report TEXT);
 CREATE TABLE station_history (version INTEGER NOT NULL REFERENCES registry_versions(id),
-  ordinal INTEGER NOT NULL, {_COLS}, PRIMARY KEY (version, ordinal)) WITHOUT ROWID;
+  ordinal INTEGER NOT NULL, {COLS_SQL}, PRIMARY KEY (version, ordinal)) WITHOUT ROWID;
 CREATE TABLE registry_state (key TEXT PRIMARY KEY, value INTEGER);
 CREATE TABLE registry_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,
   user TEXT NOT NULL, action TEXT NOT NULL, version INTEGER NOT NULL);
@@ -94,43 +68,25 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUE
 """
 
 
-def point_blob(lon: float | None, lat: float | None) -> bytes | None:
-    """A GeoPackage geometry blob (little-endian, no envelope, SRS 4326) for a point."""
-    if lon is None or lat is None:
-        return None
-    return b"GP\x00\x01" + struct.pack("<i", 4326) + struct.pack("<BIdd", 1, 1, lon, lat)
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=60, isolation_level=None)
-    if con.execute("PRAGMA application_id").fetchone()[0] != _APPLICATION_ID:
+    if con.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
         # before WAL, so the header in the main file says GPKG (GDAL reads it raw)
-        con.execute(f"PRAGMA application_id={_APPLICATION_ID}")
-        con.execute(f"PRAGMA user_version={_USER_VERSION}")
+        con.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        con.execute(f"PRAGMA user_version={USER_VERSION}")
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=FULL")
     con.execute("PRAGMA foreign_keys=ON")
     return con
 
 
-def _fill_layer(con: sqlite3.Connection, rows: Iterable[Sequence[Any]]) -> None:
-    """Replace the feature layer's rows by ``rows`` (encoded stations, :data:`COLUMNS`)."""
-    con.execute("DELETE FROM stations")
-    con.executemany(f"INSERT INTO stations (geom, {_NAMES}) VALUES (?, {_MARKS})",
-                    ((point_blob(row[3], row[4]), *row) for row in rows))  # (lon, lat)
-    con.execute("UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
-                "min_x = (SELECT min(lon) FROM stations), min_y = (SELECT min(lat) FROM stations), "
-                "max_x = (SELECT max(lon) FROM stations), max_y = (SELECT max(lat) FROM stations) "
-                "WHERE table_name = 'stations'")
-
-
 def _write_schema(con: sqlite3.Connection) -> None:
     """The store's tables (in the caller's transaction), with no version active."""
-    for statement in (_GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
+    for statement in (GPKG_SCHEMA + _HISTORY_SCHEMA).split(";\n"):
         if statement.strip():
             con.execute(statement)
     con.execute("INSERT INTO registry_state VALUES ('active', NULL)")
@@ -145,23 +101,6 @@ def _new_store(path: Path) -> None:
         con.execute("COMMIT")
     finally:
         con.close()
-
-
-def write_geopackage(path: Path, stations: Sequence[Station]) -> None:
-    """Write ``stations`` as a fresh one-layer GeoPackage at ``path`` (atomically)."""
-    def fill(tmp: Path) -> None:
-        con = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            con.execute(f"PRAGMA application_id={_APPLICATION_ID}")
-            con.execute(f"PRAGMA user_version={_USER_VERSION}")
-            con.executescript(_GPKG_SCHEMA)
-            con.execute("BEGIN")
-            _fill_layer(con, map(encode_station, stations))
-            con.execute("COMMIT")
-        finally:
-            con.close()
-
-    replace_with(path, fill)
 
 
 class GpkgStore:
@@ -260,7 +199,7 @@ class GpkgStore:
             number = self._active_id() if version is None else version
             if number is None:
                 return []
-            rows = self._con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
+            rows = self._con.execute(f"SELECT {NAMES_SQL} FROM station_history WHERE version = ? "
                                      "ORDER BY ordinal", (number,))
             return decode_stations(rows)  # streamed: no list of raw rows
 
@@ -295,8 +234,8 @@ class GpkgStore:
                  meta.rejected, meta.datum, json.dumps(meta.report, ensure_ascii=False)))
             number = int(cursor.lastrowid or 0)
             rows = [encode_station(s) for s in stations]  # once, for the history and the layer
-            con.executemany(f"INSERT INTO station_history (version, ordinal, {_NAMES}) "
-                            f"VALUES (?, ?, {_MARKS})",
+            con.executemany(f"INSERT INTO station_history (version, ordinal, {NAMES_SQL}) "
+                            f"VALUES (?, ?, {MARKS_SQL})",
                             ((number, i, *row) for i, row in enumerate(rows)))
             self._activate(number, meta.user, "import", rows)
             written = self._versions("WHERE id = ?", (number,))[0]  # read before COMMIT
@@ -311,9 +250,9 @@ class GpkgStore:
         con.execute("INSERT INTO registry_log (at, user, action, version) VALUES (?, ?, ?, ?)",
                     (_now(), user, action, number))
         if rows is None:
-            rows = con.execute(f"SELECT {_NAMES} FROM station_history WHERE version = ? "
+            rows = con.execute(f"SELECT {NAMES_SQL} FROM station_history WHERE version = ? "
                                "ORDER BY ordinal", (number,)).fetchall()
-        _fill_layer(con, rows)
+        fill_layer(con, rows)
 
     def rollback(self, *, user: str) -> Version:
         """Make the version before the active one active again (one transaction)."""
@@ -377,7 +316,7 @@ class GpkgStore:
         con = self._con
         problems = [f"integrity_check: {r[0]}" for r in con.execute("PRAGMA integrity_check")
                     if r[0] != "ok"]
-        if con.execute("PRAGMA application_id").fetchone()[0] != _APPLICATION_ID:
+        if con.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
             problems.append("application_id is not GPKG")
         with self._snapshot():
             active = self._active_id()

@@ -26,7 +26,7 @@ from locator.registry import editing
 from locator.registry.accounts import Role
 from locator.registry.editing import Action
 from locator.web import auth
-from locator.web.pages.edit import find_station, save_and_serve, service_area, stored_station
+from locator.web.editstore import find_station, save_and_serve, service_area, stored_station
 from locator.web.pages.stationform import parse_station
 
 __all__ = ["bp"]

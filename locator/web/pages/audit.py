@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from locator.registry import audit
 from locator.registry.accounts import Role
 from locator.web import auth
-from locator.web.pages.edit import open_edit_store
+from locator.web.editstore import open_edit_store
 
 __all__ = ["bp"]
 

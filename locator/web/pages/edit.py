@@ -34,100 +34,32 @@ from locator.errors import DuplicateStation, EditConflict, LocatorError, NotFoun
 from locator.geo.datum import Datum, convert
 from locator.maps.layers import TILES, safe_json, tile_json
 from locator.model import AMENITY_LABELS, ENTRY_LABELS, KIND_LABELS, Station
-from locator.registry import audit, editing, importer
+from locator.registry import audit, editing
 from locator.registry.accounts import ROLE_LABELS, Role
 from locator.registry.editing import Action
 from locator.registry.reports import REASON_LABELS, Report
-from locator.registry.store import Store, open_store
 from locator.stations import freshness, hours
 from locator.web import auth, health, reported, service
 from locator.web.config import settings
+from locator.web.editstore import (
+    find_station,
+    open_edit_store,
+    refuse_fixed_files,
+    save_and_serve,
+    service_area,
+    stored_station,
+)
 from locator.web.pages import inbox
 from locator.web.pages.stationform import Parsed, form_values, parse_station
 from locator.web.params import Args
 
-__all__ = ["bp", "find_station", "open_edit_store", "save_and_serve", "service_area",
-           "stored_station"]
+__all__ = ["bp"]
 
 bp = Blueprint("edit", __name__, url_prefix="/edit")
 MAX_LISTED = 500
 _COORDS = ("lon", "lat", "coord_datum")
 #: Orders of the station list: registry order, or by last verified day (never first), id, name.
 SORTS = ("", "verified", "id", "name")
-
-
-def open_edit_store() -> Store:
-    """The configured store (refusing edits while fixed ``REGISTRY`` files are served).
-
-    Raises
-    ------
-    EditConflict
-        When ``REGISTRY`` is set: what is served is not the store, so edits would vanish.
-    """
-    _refuse_fixed_files()
-    return open_store(importer.store_location(current_app.config, current_app.instance_path))
-
-
-def _refuse_fixed_files() -> None:
-    if settings().registry:
-        raise EditConflict(_("Editing is off: this server serves fixed registry files "
-                             "(LOCATOR_REGISTRY), not the store."))
-
-
-def find_station(station_id: str) -> Station:
-    """The station as served: what the editor sees and edits.
-
-    No store read: this process serves every save of its own at once, and another
-    process's within ``REGISTRY_POLL_SECONDS``; a save checks the editor's ETag against
-    the store itself, so an edit based on an older state is refused (409/412), not lost.
-
-    Raises
-    ------
-    EditConflict
-        When ``REGISTRY`` is set (see :func:`open_edit_store`).
-    NotFound
-        When no station has that id.
-    """
-    _refuse_fixed_files()
-    found = service.stations_by_id(service.current_registry()).get(station_id)
-    if found is None:
-        raise NotFound(_("No station with id %(id)s.", id=repr(station_id)))
-    return found
-
-
-def stored_station(station_id: str) -> Station | None:
-    """The station as the store holds it now (``None``: retired or unknown) — for showing
-    what a refused edit collided with, where the newest state matters more than speed."""
-    store = open_edit_store()
-    try:
-        active = store.active()
-        stations = (store.stations(active.id) if active
-                    else list(service.current_registry().stations))
-    finally:
-        store.close()
-    return next((s for s in stations if s.id == station_id), None)
-
-
-def save_and_serve(action: Action, station_id: str, new: Station | None, etag: str | None,
-                   *, verified_on: date | None = None,
-                   report: int | None = None) -> editing.Saved:
-    """Check the store is writable, save one edit, then serve the new version (``report``:
-    the worker's report the edit answers, named in its audit record)."""
-    health.ensure_writable()
-    store = open_edit_store()
-    try:
-        registry = service.current_registry()
-        version = service.registry_version(registry)
-        saved = editing.save(store, action, station_id, new, etag,
-                             user=auth.current_account().name, base=lambda: registry.stations,
-                             verified_on=verified_on, report=report,
-                             served=None if version is None else (version, registry.stations))
-        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-        service.serve_written(app, saved.version, saved.stations)
-        health.note_write(app, saved.version.id, store.warnings)  # stored, whatever followed
-    finally:
-        store.close()
-    return saved
 
 
 def _labels() -> dict[str, Any]:
@@ -243,7 +175,7 @@ def verify_today() -> ResponseReturnValue:
     if not etags:
         flash(_("Tick the stations you verified first."))
         return redirect(url_for("edit.index") + (f"?{back}" if back else ""))
-    _refuse_fixed_files()
+    refuse_fixed_files()
     health.ensure_writable()
     today = hours.now().date()
     store = open_edit_store()
@@ -290,10 +222,6 @@ def new() -> ResponseReturnValue:
                      message=exc.message)
     flash(_("Station %(id)s added (version %(v)d).", id=parsed.station.id, v=saved.version.id))
     return redirect(url_for("edit.station", station_id=parsed.station.id))
-
-
-def service_area() -> Any:
-    return importer.boundary_from_setting(settings().registry_boundary)
 
 
 @bp.route("/station/<path:station_id>", methods=["GET", "POST"])
